@@ -12,6 +12,7 @@ from audiomancer.patterns.model import (
     Note,
     Pattern,
     bar_ticks,
+    merge_overlaps,
 )
 
 TIME_SIGNATURES = [(4, 4), (3, 4), (6, 8), (7, 8), (5, 4)]
@@ -44,7 +45,7 @@ def notes_for(
         duration = draw(st.integers(1, min(max_duration, 4 * TICKS_PER_STEP * 4)))
         velocity = draw(st.integers(1, 127))
         notes.append(Note(start=start, pitch=pitch, velocity=velocity, duration=duration))
-    return notes
+    return merge_overlaps(notes)
 
 
 @st.composite

@@ -267,6 +267,7 @@ class Pattern:
                     f"expected one of {allowed(sorted(DRUM_CLASS_BY_PITCH))} "
                     "(use canonical_drum_pitch to map GM pitches)"
                 )
+        _check_no_overlaps(notes)
         object.__setattr__(self, "notes", notes)
 
     @property
@@ -301,6 +302,43 @@ class Pattern:
     def with_notes(self, notes: Iterable[Note]) -> Pattern:
         """A copy of this pattern with other notes."""
         return replace(self, notes=tuple(notes))
+
+
+def _check_no_overlaps(notes: Sequence[Note]) -> None:
+    sounding: dict[int, Note] = {}
+    for note in notes:  # sorted by start
+        previous = sounding.get(note.pitch)
+        if previous is not None and note.start < previous.end:
+            raise ValueError(
+                f"notes {previous} and {note} overlap on pitch {note.pitch}: a pitch sounds "
+                "once at a time (use merge_overlaps)"
+            )
+        sounding[note.pitch] = note
+
+
+def merge_overlaps(notes: Iterable[Note]) -> list[Note]:
+    """Resolve notes of the same pitch that overlap, as MIDI would play them.
+
+    Two hits at the same tick become one with the louder velocity and the longer duration;
+    otherwise the earlier note is cut where the later one starts.
+    """
+    result: list[Note] = []
+    last_index: dict[int, int] = {}
+    for note in sorted(notes):
+        index = last_index.get(note.pitch)
+        if index is not None and note.start < result[index].end:
+            previous = result[index]
+            if note.start == previous.start:
+                result[index] = replace(
+                    previous,
+                    velocity=max(previous.velocity, note.velocity),
+                    duration=max(previous.duration, note.duration),
+                )
+                continue
+            result[index] = replace(previous, duration=note.start - previous.start)
+        last_index[note.pitch] = len(result)
+        result.append(note)
+    return result
 
 
 def step_of(tick: int) -> int:
