@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Final, Literal, get_args
 
@@ -240,7 +240,6 @@ class Pattern:
     key: str | None = None
     scale: str | None = None
     style: str | None = None
-    _sorted: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", validate_pattern_type(self.type))

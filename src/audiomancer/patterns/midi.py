@@ -1,0 +1,355 @@
+"""MIDI codec: Standard MIDI Files (through mido) and the ``midi_data`` JSON form.
+
+Written files are type 1 at 480 ticks per quarter note: a conductor track (name, tempo, time
+signature) and one note track (drums on channel 10). The note track's end-of-track event sits
+at the pattern's end, so a re-imported file keeps its length in bars.
+
+The ``midi_data`` JSON form stored with every pattern (the spec's ``{"tracks": [...],
+"tempo": 120}``)::
+
+    {
+      "format": "audiomancer.midi_data/1",
+      "type": "drums",                 # drums | melody | bass
+      "tempo": 125.0,                  # quarter notes per minute
+      "time_signature": [4, 4],
+      "ticks_per_beat": 480,
+      "bars": 4,
+      "tracks": [
+        {"name": "drums", "channel": 9,   # zero-based MIDI channel (9 = drums)
+         "notes": [{"start": 0, "pitch": 36, "velocity": 100, "duration": 120}, ...]}
+      ]
+    }
+
+Notes are in ticks, sorted by start then pitch. ``key``, ``scale`` and ``style`` are stored beside
+it in the pattern record, not inside.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import warnings
+from collections.abc import Iterable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Final
+
+import mido
+
+from audiomancer.atomic import atomic_write_bytes
+from audiomancer.errors import PatternFileError
+from audiomancer.patterns.model import (
+    MAX_BARS,
+    MIDI_DRUM_CHANNEL,
+    TICKS_PER_BEAT,
+    Note,
+    Pattern,
+    PatternType,
+    bar_ticks,
+    canonical_drum_pitch,
+    drum_class,
+    merge_overlaps,
+    validate_bpm,
+    validate_pattern_type,
+    validate_time_signature,
+)
+
+MIDI_DATA_FORMAT: Final = "audiomancer.midi_data/1"
+MELODIC_CHANNEL: Final = 0
+# General MIDI programs (zero-based) so a DAW or GM synth picks a sensible sound.
+GM_PROGRAMS: Final[dict[str, int]] = {"melody": 0, "bass": 33}  # Acoustic Grand, Finger Bass
+BASS_MEDIAN_BELOW: Final = 48
+"""A pitched file whose median pitch is below C3 is imported as bass, otherwise melody."""
+
+
+def channel_for(pattern_type: str) -> int:
+    """Zero-based MIDI channel a pattern type is written on."""
+    return MIDI_DRUM_CHANNEL if pattern_type == "drums" else MELODIC_CHANNEL
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def to_midi_file(pattern: Pattern) -> mido.MidiFile:
+    """Build a type 1 MIDI file of the pattern."""
+    midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
+    midi.tracks.append(_conductor_track(pattern))
+    midi.tracks.append(_note_track(pattern))
+    return midi
+
+
+def _conductor_track(pattern: Pattern) -> mido.MidiTrack:
+    numerator, denominator = pattern.time_signature
+    return mido.MidiTrack(
+        [
+            mido.MetaMessage("track_name", name="audiomancer", time=0),
+            mido.MetaMessage(
+                "time_signature", numerator=numerator, denominator=denominator, time=0
+            ),
+            mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(pattern.bpm), time=0),
+            mido.MetaMessage("end_of_track", time=pattern.length),
+        ]
+    )
+
+
+def _note_track(pattern: Pattern) -> mido.MidiTrack:
+    channel = channel_for(pattern.type)
+    events: list[tuple[int, int, mido.Message]] = []
+    for note in pattern.notes:
+        # Note-offs sort before note-ons at the same tick so repeated pitches retrigger.
+        on = mido.Message("note_on", channel=channel, note=note.pitch, velocity=note.velocity)
+        off = mido.Message("note_off", channel=channel, note=note.pitch, velocity=0)
+        events.append((note.start, 1, on))
+        events.append((note.end, 0, off))
+    events.sort(key=lambda event: (event[0], event[1], event[2].note))
+    track = mido.MidiTrack([mido.MetaMessage("track_name", name=pattern.type, time=0)])
+    if pattern.type in GM_PROGRAMS:
+        track.append(
+            mido.Message("program_change", channel=channel, program=GM_PROGRAMS[pattern.type])
+        )
+    now = 0
+    for tick, _, message in events:
+        track.append(message.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=pattern.length - now))
+    return track
+
+
+def midi_bytes(pattern: Pattern) -> bytes:
+    """The pattern as the bytes of a Standard MIDI File."""
+    buffer = io.BytesIO()
+    to_midi_file(pattern).save(file=buffer)
+    return buffer.getvalue()
+
+
+def write_midi(pattern: Pattern, path: str | Path) -> Path:
+    """Write the pattern as a Standard MIDI File, atomically (no half-written file)."""
+    target = Path(path)
+    atomic_write_bytes(target, midi_bytes(pattern))
+    return target
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def read_midi(
+    source: str | Path | bytes,
+    pattern_type: str | None = None,
+    bars: int | None = None,
+) -> Pattern:
+    """Read a Standard MIDI File (any type, any resolution, many tracks) into a pattern.
+
+    ``pattern_type`` picks which notes to take: "drums" takes channel 10 (or, if the file has
+    no channel 10, every note that is a General MIDI drum sound), "melody"/"bass" take every
+    other channel. Left as None, a file with only drums is drums, a file with only pitched
+    notes is melody or bass by register, and a file with both is an error asking to choose.
+    ``bars`` keeps only the first bars; otherwise the file's whole length (up to MAX_BARS).
+    Drum pitches map to Magenta's nine classes; sounds outside them are dropped with a warning.
+    Raises PatternFileError for unreadable, empty or unsuitable files.
+    """
+    name = "<bytes>" if isinstance(source, bytes) else str(source)
+    midi = _open_midi(source, name)
+    scale = Fraction(TICKS_PER_BEAT, midi.ticks_per_beat)
+    bpm, time_signature, end_tick = _read_meta(midi, scale, name)
+    raw_notes = _collect_notes(midi, scale)
+    if not raw_notes:
+        raise PatternFileError(f"MIDI file {name} holds no notes")
+    kind = _choose_type(raw_notes, pattern_type, name)
+    notes = _notes_of_type(raw_notes, kind, name)
+    bar_length = bar_ticks(time_signature)
+    if bars is None:
+        last = max([end_tick, *(n.end for _, n in raw_notes)])
+        bars = max(1, math.ceil(last / bar_length))
+        if bars > MAX_BARS:
+            raise PatternFileError(
+                f"MIDI file {name} is {bars} bars long, more than the {MAX_BARS} a pattern "
+                "holds: import its first bars with bars=N (CLI: --bars N)"
+            )
+    notes = _fit_notes(notes, bars * bar_length)
+    return Pattern(notes=tuple(notes), type=kind, bars=bars, bpm=bpm, time_signature=time_signature)
+
+
+def _open_midi(source: str | Path | bytes, name: str) -> mido.MidiFile:
+    try:
+        if isinstance(source, bytes):
+            return mido.MidiFile(file=io.BytesIO(source))
+        return mido.MidiFile(source)
+    except FileNotFoundError:
+        raise PatternFileError(f"MIDI file {name} does not exist") from None
+    except IsADirectoryError:
+        raise PatternFileError(f"{name} is a folder, not a MIDI file") from None
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as error:
+        raise PatternFileError(f"{name} is not a readable MIDI file: {error}") from None
+
+
+def _read_meta(
+    midi: mido.MidiFile, scale: Fraction, name: str
+) -> tuple[float, tuple[int, int], int]:
+    """First tempo and time signature of the file (defaults 120 bpm, 4/4) and its last tick."""
+    tempo: int | None = None
+    signature: tuple[int, int] | None = None
+    end_tick = 0
+    for track in midi.tracks:
+        now = 0
+        for message in track:
+            now += message.time
+            if message.type == "set_tempo" and tempo is None:
+                tempo = message.tempo
+            elif message.type == "time_signature" and signature is None:
+                signature = (message.numerator, message.denominator)
+        end_tick = max(end_tick, round(now * scale))
+    bpm = round(mido.tempo2bpm(tempo), 3) if tempo is not None else 120.0
+    try:
+        validate_bpm(bpm)
+        time_signature = validate_time_signature(signature or (4, 4))
+    except ValueError as error:
+        raise PatternFileError(f"MIDI file {name}: {error}") from None
+    return bpm, time_signature, end_tick
+
+
+def _collect_notes(midi: mido.MidiFile, scale: Fraction) -> list[tuple[int, Note]]:
+    """Every note of every track as (channel, Note), in our tick resolution."""
+    notes: list[tuple[int, Note]] = []
+    for track in midi.tracks:
+        now = 0
+        sounding: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for message in track:
+            now += message.time
+            if message.type == "note_on" and message.velocity > 0:
+                sounding.setdefault((message.channel, message.note), []).append(
+                    (now, message.velocity)
+                )
+            elif message.type in ("note_off", "note_on"):
+                started = sounding.get((message.channel, message.note))
+                if started:
+                    begin, velocity = started.pop(0)
+                    notes.append(
+                        (message.channel, _scaled_note(begin, now, message.note, velocity, scale))
+                    )
+        for (channel, pitch), pending in sounding.items():  # never released: end at track end
+            for begin, velocity in pending:
+                notes.append((channel, _scaled_note(begin, now, pitch, velocity, scale)))
+    return notes
+
+
+def _scaled_note(begin: int, end: int, pitch: int, velocity: int, scale: Fraction) -> Note:
+    start = round(begin * scale)
+    return Note(
+        start=start, pitch=pitch, velocity=velocity, duration=max(1, round(end * scale) - start)
+    )
+
+
+def _choose_type(notes: list[tuple[int, Note]], requested: str | None, name: str) -> PatternType:
+    if requested is not None:
+        return validate_pattern_type(requested)
+    drums = [n for channel, n in notes if channel == MIDI_DRUM_CHANNEL]
+    pitched = [n for channel, n in notes if channel != MIDI_DRUM_CHANNEL]
+    if drums and pitched:
+        raise PatternFileError(
+            f"MIDI file {name} has both drums (channel 10) and pitched notes: choose which to "
+            "import with pattern_type='drums', 'melody' or 'bass' (CLI: --type)"
+        )
+    if drums:
+        return "drums"
+    median = sorted(n.pitch for n in pitched)[len(pitched) // 2]
+    return "bass" if median < BASS_MEDIAN_BELOW else "melody"
+
+
+def _notes_of_type(notes: list[tuple[int, Note]], kind: PatternType, name: str) -> list[Note]:
+    if kind != "drums":
+        chosen = [n for channel, n in notes if channel != MIDI_DRUM_CHANNEL]
+        if not chosen:
+            raise PatternFileError(f"MIDI file {name} has no pitched notes, only drums")
+        return chosen
+    chosen = [n for channel, n in notes if channel == MIDI_DRUM_CHANNEL] or [n for _, n in notes]
+    mapped, dropped = [], set()
+    for note in chosen:
+        try:
+            mapped.append(dataclasses.replace(note, pitch=canonical_drum_pitch(note.pitch)))
+        except ValueError:
+            dropped.add(note.pitch)
+    if dropped:
+        warnings.warn(
+            f"MIDI file {name}: dropped notes of pitches {sorted(dropped)}, which are not "
+            "General MIDI drum sounds",
+            stacklevel=3,
+        )
+    if not mapped:
+        raise PatternFileError(f"MIDI file {name} has no General MIDI drum notes")
+    return mapped
+
+
+def _fit_notes(notes: Iterable[Note], length: int) -> list[Note]:
+    """Drop notes starting after the end, cut the ones that run past it, resolve overlaps."""
+    fitted = [
+        dataclasses.replace(n, duration=min(n.duration, length - n.start))
+        for n in notes
+        if n.start < length
+    ]
+    return merge_overlaps(fitted)
+
+
+# --- midi_data JSON -----------------------------------------------------------------------
+
+
+def to_midi_data(pattern: Pattern) -> str:
+    """The pattern's ``midi_data`` JSON (documented at the top of this module)."""
+    data = {
+        "format": MIDI_DATA_FORMAT,
+        "type": pattern.type,
+        "tempo": pattern.bpm,
+        "time_signature": list(pattern.time_signature),
+        "ticks_per_beat": TICKS_PER_BEAT,
+        "bars": pattern.bars,
+        "tracks": [
+            {
+                "name": pattern.type,
+                "channel": channel_for(pattern.type),
+                "notes": [dataclasses.asdict(note) for note in pattern.notes],
+            }
+        ],
+    }
+    return json.dumps(data, separators=(",", ":"))
+
+
+def from_midi_data(
+    text: str,
+    key: str | None = None,
+    scale: str | None = None,
+    style: str | None = None,
+) -> Pattern:
+    """Rebuild a pattern from its ``midi_data`` JSON; PatternFileError if it is malformed."""
+    try:
+        data: dict[str, Any] = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        if data.get("format") != MIDI_DATA_FORMAT:
+            raise ValueError(f"unknown format {data.get('format')!r}")
+        resolution = int(data.get("ticks_per_beat", TICKS_PER_BEAT))
+        factor = Fraction(TICKS_PER_BEAT, resolution)
+        notes = [
+            Note(
+                start=round(int(n["start"]) * factor),
+                pitch=int(n["pitch"]),
+                velocity=int(n["velocity"]),
+                duration=max(1, round(int(n["duration"]) * factor)),
+            )
+            for track in data["tracks"]
+            for n in track["notes"]
+        ]
+        if data["type"] == "drums":
+            notes = [dataclasses.replace(n, pitch=drum_class(n.pitch).pitch) for n in notes]
+        return Pattern(
+            notes=tuple(notes),
+            type=data["type"],
+            bars=int(data["bars"]),
+            bpm=float(data["tempo"]),
+            time_signature=tuple(data["time_signature"]),
+            key=key,
+            scale=scale,
+            style=style,
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise PatternFileError(f"malformed midi_data: {error}") from None

@@ -1,0 +1,223 @@
+"""The MIDI codec: files DAWs, mido and pretty_midi read back identically; robust import."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import mido
+import pretty_midi
+import pytest
+from hypothesis import assume, given, settings
+from strategies import patterns
+
+from audiomancer.errors import PatternFileError
+from audiomancer.patterns.midi import (
+    from_midi_data,
+    midi_bytes,
+    read_midi,
+    to_midi_data,
+    write_midi,
+)
+from audiomancer.patterns.model import (
+    DRUM_CLASS_BY_PITCH,
+    TICKS_PER_BEAT,
+    Note,
+    Pattern,
+)
+
+GROOVE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "groove-midi"
+
+
+def four_on_the_floor(bars: int = 1) -> Pattern:
+    notes = [Note(step * 120, 36, 110) for step in range(0, 16 * bars, 4)]
+    notes += [Note(step * 120, 38, 100) for step in range(4, 16 * bars, 8)]
+    return Pattern(tuple(notes), "drums", bars=bars, bpm=125)
+
+
+@settings(max_examples=150, deadline=None)
+@given(patterns())
+def test_midi_file_round_trips_every_note(pattern: Pattern) -> None:
+    assume(pattern.notes)  # a file without notes is refused on import (tested below)
+    back = read_midi(midi_bytes(pattern), pattern_type=pattern.type)
+    assert back.notes == pattern.notes
+    assert (back.bars, back.bpm, back.time_signature) == (
+        pattern.bars,
+        pattern.bpm,
+        pattern.time_signature,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(patterns())
+def test_pretty_midi_reads_the_same_notes_in_seconds(
+    tmp_path_factory: pytest.TempPathFactory, pattern: Pattern
+) -> None:
+    path = write_midi(pattern, tmp_path_factory.mktemp("pm") / "p.mid")
+    midi = pretty_midi.PrettyMIDI(str(path))
+    read = sorted((n.start, n.pitch, n.velocity, n.end) for i in midi.instruments for n in i.notes)
+    spt = pattern.seconds_per_tick()
+    expected = sorted((n.start * spt, n.pitch, n.velocity, n.end * spt) for n in pattern.notes)
+    # MIDI stores tempo in whole microseconds per beat: allow that rounding, nothing more.
+    assert [r[1:3] for r in read] == [e[1:3] for e in expected]
+    for got, want in zip(read, expected, strict=True):
+        assert got[0] == pytest.approx(want[0], abs=1e-4)
+        assert got[3] == pytest.approx(want[3], abs=1e-4)
+    assert all(i.is_drum == (pattern.type == "drums") for i in midi.instruments)
+    signature = midi.time_signature_changes[0]
+    assert (signature.numerator, signature.denominator) == pattern.time_signature
+    assert midi.get_tempo_changes()[1][0] == pytest.approx(pattern.bpm, rel=1e-5)
+
+
+def test_written_file_has_tempo_signature_and_drums_on_channel_10(tmp_path: Path) -> None:
+    path = write_midi(four_on_the_floor(), tmp_path / "beat.mid")
+    midi = mido.MidiFile(path)
+    messages = [m for track in midi.tracks for m in track]
+    assert midi.ticks_per_beat == TICKS_PER_BEAT
+    assert any(m.type == "set_tempo" and m.tempo == mido.bpm2tempo(125) for m in messages)
+    assert any(m.type == "time_signature" and (m.numerator, m.denominator) == (4, 4)
+               for m in messages)  # fmt: skip
+    note_ons = [m for m in messages if m.type == "note_on"]
+    assert {m.channel for m in note_ons} == {9}
+    assert len(note_ons) == 6
+
+
+def test_midi_data_json_round_trips_and_matches_documented_form() -> None:
+    pattern = Pattern((Note(0, 60, 90, 240), Note(240, 63, 80)), "melody", 1, 97.5, (3, 4))
+    text = to_midi_data(pattern)
+    data = json.loads(text)
+    assert data["tempo"] == 97.5
+    assert data["time_signature"] == [3, 4]
+    assert data["tracks"][0]["notes"][0] == {"start": 0, "pitch": 60, "velocity": 90,
+                                             "duration": 240}  # fmt: skip
+    assert from_midi_data(text, key="C", scale="minor") == Pattern(
+        pattern.notes, "melody", 1, 97.5, (3, 4), key="C", scale="minor"
+    )
+
+
+@pytest.mark.parametrize("bad", ["", "{}", "[1]", '{"format": "other"}', "not json"])
+def test_malformed_midi_data_is_a_pattern_file_error(bad: str) -> None:
+    with pytest.raises(PatternFileError, match="malformed midi_data"):
+        from_midi_data(bad)
+
+
+def groove_files(count: int) -> list[tuple[Path, dict[str, str]]]:
+    with open(GROOVE / "info.csv", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["time_signature"] == "4-4"]
+    step = max(1, len(rows) // count)
+    return [(GROOVE / r["midi_filename"], r) for r in rows[::step][:count]]
+
+
+@pytest.mark.parametrize(("path", "info"), groove_files(12), ids=lambda v: getattr(v, "name", ""))
+def test_groove_midi_files_import_as_drums(path: Path, info: dict[str, str]) -> None:
+    pattern = read_midi(path, bars=8)
+    assert pattern.type == "drums"
+    assert pattern.bpm == pytest.approx(float(info["bpm"]), abs=0.01)
+    assert pattern.notes, "a groove has notes"
+    assert {n.pitch for n in pattern.notes} <= set(DRUM_CLASS_BY_PITCH)
+
+
+def test_whole_groove_file_too_long_for_a_pattern_says_how_to_import_it() -> None:
+    longest = max((GROOVE / "drummer1" / "session1").glob("*.mid"), key=lambda p: p.stat().st_size)
+    with pytest.raises(PatternFileError, match="--bars"):
+        read_midi(longest)
+
+
+def test_multi_track_pitched_file_merges_tracks_and_converts_resolution() -> None:
+    midi = mido.MidiFile(type=1, ticks_per_beat=96)
+    for pitches in ([60, 62], [67, 69]):
+        track = mido.MidiTrack()
+        for pitch in pitches:
+            track.append(mido.Message("note_on", note=pitch, velocity=80, time=0))
+            track.append(mido.Message("note_off", note=pitch, velocity=0, time=48))
+        midi.tracks.append(track)
+    pattern = read_midi(_bytes(midi))
+    assert pattern.type == "melody"
+    assert [(n.start, n.pitch, n.duration) for n in pattern.notes] == [
+        (0, 60, 240), (0, 67, 240), (240, 62, 240), (240, 69, 240),
+    ]  # fmt: skip
+    assert (pattern.bars, pattern.bpm, pattern.time_signature) == (1, 120.0, (4, 4))
+
+
+def test_low_register_file_imports_as_bass_and_note_on_velocity_zero_ends_notes() -> None:
+    midi = mido.MidiFile(type=0, ticks_per_beat=480)
+    track = mido.MidiTrack()
+    for pitch in (36, 39, 43):
+        track.append(mido.Message("note_on", note=pitch, velocity=100, time=0))
+        track.append(mido.Message("note_on", note=pitch, velocity=0, time=480))
+    midi.tracks.append(track)
+    pattern = read_midi(_bytes(midi))
+    assert pattern.type == "bass"
+    assert [n.duration for n in pattern.notes] == [480, 480, 480]
+
+
+def test_file_with_drums_and_pitched_notes_asks_which_to_import() -> None:
+    midi = mido.MidiFile()
+    track = mido.MidiTrack()
+    track.append(mido.Message("note_on", channel=9, note=36, velocity=100, time=0))
+    track.append(mido.Message("note_on", channel=0, note=60, velocity=100, time=0))
+    track.append(mido.Message("note_off", channel=9, note=36, time=120))
+    track.append(mido.Message("note_off", channel=0, note=60, time=0))
+    midi.tracks.append(track)
+    with pytest.raises(PatternFileError, match="--type"):
+        read_midi(_bytes(midi))
+    assert read_midi(_bytes(midi), pattern_type="drums").notes == (Note(0, 36, 100, 120),)
+    assert read_midi(_bytes(midi), pattern_type="melody").notes == (Note(0, 60, 100, 120),)
+
+
+def test_unmapped_drum_pitches_are_dropped_with_a_warning() -> None:
+    midi = mido.MidiFile()
+    track = mido.MidiTrack()
+    for pitch in (35, 20):
+        track.append(mido.Message("note_on", channel=9, note=pitch, velocity=90, time=0))
+        track.append(mido.Message("note_off", channel=9, note=pitch, time=60))
+    midi.tracks.append(track)
+    with pytest.warns(UserWarning, match=r"\[20\]"):
+        pattern = read_midi(_bytes(midi))
+    assert pattern.notes == (Note(0, 36, 90, 60),)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "not a readable MIDI file"),
+        (b"MThd\x00\x00\x00\x06garbage", "not a readable MIDI file"),
+        (b"hello, I am a text file", "not a readable MIDI file"),
+    ],
+)
+def test_corrupt_files_give_a_clear_error_naming_the_file(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "broken.mid"
+    path.write_bytes(content)
+    with pytest.raises(PatternFileError, match=message) as error:
+        read_midi(path)
+    assert "broken.mid" in str(error.value)
+
+
+def test_missing_file_folder_and_file_without_notes(tmp_path: Path) -> None:
+    with pytest.raises(PatternFileError, match="does not exist"):
+        read_midi(tmp_path / "nope.mid")
+    with pytest.raises(PatternFileError, match="folder"):
+        read_midi(tmp_path)
+    empty = mido.MidiFile()
+    empty.tracks.append(mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500000)]))
+    with pytest.raises(PatternFileError, match="no notes"):
+        read_midi(_bytes(empty))
+
+
+def test_write_is_atomic_and_leaves_no_temporary_files(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "beat.mid"
+    write_midi(four_on_the_floor(2), target)
+    write_midi(four_on_the_floor(1), target)
+    assert read_midi(target).bars == 1
+    assert [p.name for p in target.parent.iterdir()] == ["beat.mid"]
+
+
+def _bytes(midi: mido.MidiFile) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    return buffer.getvalue()
