@@ -10,7 +10,6 @@ import mido
 import pretty_midi
 import pytest
 from hypothesis import assume, given, settings
-from strategies import patterns
 
 from audiomancer.errors import PatternFileError
 from audiomancer.patterns.midi import (
@@ -26,6 +25,7 @@ from audiomancer.patterns.model import (
     Note,
     Pattern,
 )
+from strategies import patterns
 
 GROOVE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "groove-midi"
 
