@@ -1,0 +1,213 @@
+"""The Pbind codec: a Pattern as SuperCollider code that plays exactly its notes (DESIGN §3).
+
+:func:`pbind_code` writes a ``Pbind``, or a ``Ppar`` of Pbinds when the pattern needs several
+lanes. The mappings:
+
+- **Time** is in beats (quarter notes), ``ticks / 480``, written exactly: a terminating decimal
+  where there is one (``0.25``, ``0.0625``), otherwise a ratio (``(7/480)``), which sclang
+  evaluates to the same double Python gets for the fraction. Micro-timing off the 16th grid is
+  therefore exact too. ``\\dur`` is the time to the lane's next onset (the last note's ``dur``
+  runs to the end of the pattern, so every lane, and the Ppar, lasts exactly the pattern's length
+  and loops cleanly under ``Pn``). ``\\sustain`` is the note's length in beats.
+- **Lanes**: drums get one Pbind per drum class (``\\midinote`` is the class's General MIDI pitch,
+  a comment names the class). Melodies and bass lines are split into as few lanes as keep every
+  lane's notes from overlapping (a monophonic line is one Pbind; each extra voice of a chord
+  adds a lane). A lane whose first note is not at the start begins with a ``Rest``; gaps between
+  notes within a lane are the difference between ``dur`` and ``sustain``.
+- **Loudness**: ``\\amp`` = velocity / 127 (:func:`velocity_to_amp`), written as the ratio
+  ``(100/127)`` so the velocity stays readable; :func:`amp_to_velocity` inverts it exactly.
+- **Tempo** is *not* an event key: an event carrying ``\\tempo`` sets the tempo of the clock that
+  plays it, for everything else on that clock as well. The header comment gives the bpm and the
+  line that plays the pattern at it: ``x.play(TempoClock(bpm / 60))``.
+- **Instrument**: ``\\default`` unless one is given (escaped as a Symbol literal).
+
+An empty pattern gives a Pbind of one rest as long as the pattern.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final
+
+from audiomancer.patterns.model import (
+    DRUM_CLASS_BY_PITCH,
+    TICKS_PER_BEAT,
+    Note,
+    Pattern,
+)
+
+MAX_VELOCITY: Final = 127
+INDENT: Final = "    "
+
+
+def velocity_to_amp(velocity: int) -> float:
+    """SuperCollider ``\\amp`` for a MIDI velocity: velocity / 127 (127 -> 1.0)."""
+    if isinstance(velocity, bool) or not isinstance(velocity, int) or not 0 <= velocity <= 127:
+        raise ValueError(f"invalid velocity {velocity!r}: expected an integer from 0 to 127")
+    return velocity / MAX_VELOCITY
+
+
+def amp_to_velocity(amp: float) -> int:
+    """The MIDI velocity of an ``\\amp``: round(amp * 127), clamped to 1-127.
+
+    Exact inverse of :func:`velocity_to_amp` for velocities 1-127.
+    """
+    if isinstance(amp, bool) or not isinstance(amp, int | float) or not math.isfinite(amp):
+        raise ValueError(f"invalid amp {amp!r}: expected a finite number")
+    return min(MAX_VELOCITY, max(1, round(amp * MAX_VELOCITY)))
+
+
+def beats(ticks: int) -> Fraction:
+    """Ticks as an exact number of beats (quarter notes)."""
+    return Fraction(ticks, TICKS_PER_BEAT)
+
+
+def sc_number(value: Fraction) -> str:
+    """An exact SuperCollider literal: ``2``, ``0.25``, ``0.0625`` or ``(7/480)``."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    rest, twos, fives = value.denominator, 0, 0
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    if rest != 1:
+        return f"({value.numerator}/{value.denominator})"
+    places = max(twos, fives)
+    scaled = value.numerator * 10**places // value.denominator  # exact: 10**places / den whole
+    sign = "-" if scaled < 0 else ""
+    digits = str(abs(scaled)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+def sc_symbol(name: str) -> str:
+    """A SuperCollider Symbol literal for name: ``\\tb303``, or ``'odd name'`` quoted."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"invalid instrument name {name!r}: expected a non-empty string")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise ValueError(f"invalid instrument name {name!r}: it holds a control character")
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+        return "\\" + name
+    return "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _comment(text: str) -> str:
+    """Text safe inside a ``//`` comment (no line breaks that would end it)."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class _Lane:
+    label: str
+    notes: tuple[Note, ...]
+    pitch: int | None
+    """The lane's one pitch (drums), else None: pitch is then a column."""
+
+
+def _lanes(pattern: Pattern) -> list[_Lane]:
+    if pattern.type == "drums":
+        by_pitch: dict[int, list[Note]] = {}
+        for note in pattern.notes:
+            by_pitch.setdefault(note.pitch, []).append(note)
+        classes = sorted(by_pitch, key=lambda pitch: DRUM_CLASS_BY_PITCH[pitch].index)
+        return [
+            _Lane(f"{DRUM_CLASS_BY_PITCH[pitch].name} (GM {pitch})", tuple(by_pitch[pitch]), pitch)
+            for pitch in classes
+        ]
+    lanes: list[list[Note]] = []
+    for note in sorted(pattern.notes, key=lambda n: (n.start, n.pitch)):
+        for lane in lanes:
+            if lane[-1].end <= note.start:
+                lane.append(note)
+                break
+        else:
+            lanes.append([note])
+    if len(lanes) == 1:
+        return [_Lane("", tuple(lanes[0]), None)]
+    return [_Lane(f"voice {i}", tuple(lane), None) for i, lane in enumerate(lanes, 1)]
+
+
+def _lane_code(pattern: Pattern, lane: _Lane, instrument: str, indent: str) -> list[str]:
+    inner = indent + INDENT
+    rows_indent = inner + INDENT
+    columns = ["dur", "sustain", "amp"]  # one row per event
+    if lane.pitch is None:
+        columns.insert(1, "midinote")
+    lines = [f"{indent}Pbind("]
+    lines.append(f"{inner}\\instrument, {instrument},")
+    if lane.pitch is not None:
+        lines.append(f"{inner}\\midinote, {lane.pitch},")
+    keys = ", ".join("\\" + column for column in columns)
+    lines.append(f"{inner}[{keys}], Pseq([")
+    first = lane.notes[0].start
+    if first > 0:
+        placeholders = "0, 0" if lane.pitch is not None else "\\rest, 0, 0"
+        lines.append(
+            f"{rows_indent}[Rest({sc_number(beats(first))}), {placeholders}],"
+            "  // silent until the first note"
+        )
+    bar = -1
+    for index, note in enumerate(lane.notes):
+        following = lane.notes[index + 1].start if index + 1 < len(lane.notes) else pattern.length
+        note_bar = note.start // pattern.bar_length
+        if note_bar != bar:
+            bar = note_bar
+            lines.append(f"{rows_indent}// bar {bar + 1}")
+        values = [sc_number(beats(following - note.start))]
+        if lane.pitch is None:
+            values.append(str(note.pitch))
+        values += [sc_number(beats(note.duration)), f"({note.velocity}/{MAX_VELOCITY})"]
+        lines.append(f"{rows_indent}[{', '.join(values)}],")
+    lines.append(f"{inner}])")
+    lines.append(f"{indent})")
+    return lines
+
+
+def _header(pattern: Pattern, lanes: int) -> list[str]:
+    numerator, denominator = pattern.time_signature
+    bars = f"{pattern.bars} bar{'s' if pattern.bars != 1 else ''}"
+    about = f"{pattern.type}, {bars} of {numerator}/{denominator} at {pattern.bpm:g} bpm"
+    if pattern.key is not None or pattern.scale is not None:
+        about += f", {' '.join(x for x in (pattern.key, pattern.scale) if x)}"
+    if pattern.style:
+        about += f", style {pattern.style}"
+    shape = "one Pbind" if lanes <= 1 else f"a Ppar of {lanes} Pbinds, one per lane"
+    return [
+        f"// audiomancer pattern: {_comment(about)}",
+        f"// {len(pattern.notes)} notes, {sc_number(beats(pattern.length))} beats; {shape}.",
+        "// Times in beats (quarter notes): dur = time to the lane's next note, sustain = length;",
+        "// amp = velocity / 127. Tempo is left to the clock; to play at this tempo:",
+        f"//   x.play(TempoClock({pattern.bpm:g} / 60));",
+    ]
+
+
+def pbind_code(pattern: Pattern, instrument: str | None = None) -> str:
+    """SuperCollider code that evaluates to a Pbind (or Ppar of Pbinds) playing the pattern.
+
+    ``instrument`` names the SynthDef (``\\default`` if None). See the module documentation for
+    the mappings of time, lanes, velocity and tempo.
+    """
+    symbol = sc_symbol(instrument) if instrument is not None else "\\default"
+    lanes = _lanes(pattern)
+    lines = _header(pattern, len(lanes))
+    if not lanes:
+        lines.append("// no notes: one rest as long as the pattern")
+        whole = sc_number(beats(pattern.length))
+        lines.append(f"Pbind(\\instrument, {symbol}, \\dur, Pseq([Rest({whole})]))")
+    elif len(lanes) == 1:
+        if lanes[0].label:
+            lines.append(f"// {lanes[0].label}")
+        lines += _lane_code(pattern, lanes[0], symbol, "")
+    else:
+        lines.append("Ppar([")
+        for index, lane in enumerate(lanes):
+            lines.append(f"{INDENT}// {lane.label}")
+            body = _lane_code(pattern, lane, symbol, INDENT)
+            if index + 1 < len(lanes):
+                body[-1] += ","
+            lines += body
+        lines.append("])")
+    return "\n".join(lines) + "\n"
