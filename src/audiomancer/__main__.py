@@ -1,0 +1,5 @@
+"""``python -m audiomancer`` runs the command line."""
+
+from audiomancer.cli import app
+
+app(prog_name="audiomancer")

@@ -1,0 +1,245 @@
+"""The ``audiomancer`` command line (typer + rich).
+
+Every command turns audiomancer's own errors into one red line on stderr and exit code 1;
+usage errors exit with 2 (typer's convention).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.syntax import Syntax
+from rich.table import Column, Table
+
+from audiomancer import __version__, engines
+from audiomancer.errors import AudiomancerError, EngineNotFoundError
+from audiomancer.patterns.metadata import PatternMetadata
+from audiomancer.patterns.midi import read_midi, write_midi
+from audiomancer.patterns.model import PATTERN_TYPES
+from audiomancer.patterns.steps import parse_steps
+from audiomancer.patterns.store import PatternStore
+
+app = typer.Typer(
+    name="audiomancer",
+    help="Generate, export and evolve musical patterns and SuperCollider synths.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+FORMATS = ("tidal", "pbind", "json", "summary")
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Report audiomancer's errors and bad values as one line, exit 1; warnings in yellow."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except (AudiomancerError, ValueError, OSError) as error:
+            err.print(f"[red]error:[/red] {error}", markup=True)
+            raise typer.Exit(1) from None
+        finally:
+            for warning in caught:
+                err.print(f"[yellow]warning:[/yellow] {warning.message}")
+
+
+def _store() -> PatternStore:
+    return PatternStore()
+
+
+def _check_type(value: str | None) -> str | None:
+    if value is not None and value not in PATTERN_TYPES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(PATTERN_TYPES)}")
+    return value
+
+
+def _check_format(value: str) -> str:
+    if value not in FORMATS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(FORMATS)}")
+    return value
+
+
+TypeOption = Annotated[
+    str | None,
+    typer.Option("--type", "-t", help="drums, melody or bass", callback=_check_type),
+]
+
+
+def print_pattern(record: PatternMetadata, fmt: str = "summary") -> None:
+    """Print a stored pattern in one of FORMATS (summary: header, Tidal and Pbind)."""
+    if fmt == "json":
+        data = dict(record, created_at=record.created_at.isoformat())
+        out.print(json.dumps(data, indent=2), markup=False)
+        return
+    if fmt == "tidal":
+        out.print(record["tidal_code"], markup=False)
+        return
+    if fmt == "pbind":
+        out.print(record["sc_code"], markup=False)
+        return
+    header = (
+        f"[bold]{record.id}[/bold]  {record.type}  {record['bars']} bars  "
+        f"{record['bpm']:g} bpm  {record['time_signature'][0]}/{record['time_signature'][1]}"
+    )
+    if record["key"]:
+        header += f"  {record['key']} {record['scale'] or ''}"
+    out.print(header)
+    out.print("\n[bold]Tidal[/bold]")
+    out.print(Syntax(record["tidal_code"], "haskell", theme="ansi_dark", word_wrap=True))
+    out.print("\n[bold]Pbind[/bold]")
+    out.print(Syntax(record["sc_code"], "supercollider", theme="ansi_dark", word_wrap=True))
+
+
+def _maybe_write_midi(record: PatternMetadata, midi: Path | None) -> None:
+    if midi is not None:
+        path = write_midi(record.to_pattern(), midi)
+        out.print(f"wrote {path}")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A Standard MIDI File (.mid)")],
+    pattern_type: TypeOption = None,
+    bars: Annotated[
+        int | None, typer.Option(help="Keep only the first BARS bars (long files)")
+    ] = None,
+    style: Annotated[str | None, typer.Option(help="A style label to store with it")] = None,
+    key: Annotated[str | None, typer.Option(help="Key of a melodic pattern, e.g. F#")] = None,
+    scale: Annotated[str | None, typer.Option(help="major, minor, pentatonic or chromatic")] = None,
+    midi: Annotated[Path | None, typer.Option(help="Also write the pattern to this .mid")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
+    ] = "summary",
+) -> None:
+    """Import a MIDI file as a pattern, store it and print its Tidal code and Pbind."""
+    with friendly_errors():
+        pattern = read_midi(file, pattern_type=pattern_type, bars=bars)
+        pattern = dataclasses.replace(pattern, key=key, scale=scale, style=style)
+        record = _store().put(pattern, generation_method="imported")
+        print_pattern(record, fmt)
+        _maybe_write_midi(record, midi)
+
+
+@app.command("build")
+def build_command(
+    pattern_type: Annotated[str, typer.Argument(help="drums, melody or bass")],
+    steps: Annotated[
+        str,
+        typer.Argument(
+            help="One token per 16th step. Drums: 'kick: x...x... snare: ....x...'. "
+            "Melody/bass: 'C4 - Eb4 . G4' (- holds, . rests)."
+        ),
+    ],
+    bpm: Annotated[float, typer.Option(help="Tempo in quarter notes per minute")] = 120.0,
+    key: Annotated[str | None, typer.Option(help="Key, e.g. C, F#, Bb")] = None,
+    scale: Annotated[str | None, typer.Option(help="major, minor, pentatonic or chromatic")] = None,
+    style: Annotated[str | None, typer.Option(help="A style label")] = None,
+    midi: Annotated[Path | None, typer.Option(help="Also write the pattern to this .mid")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
+    ] = "summary",
+) -> None:
+    """Build a pattern from step notation, store it and print its Tidal code and Pbind."""
+    with friendly_errors():
+        _check_type(pattern_type)
+        pattern = parse_steps(steps, pattern_type, bpm=bpm, key=key, scale=scale, style=style)
+        record = _store().put(pattern, generation_method="generated")
+        print_pattern(record, fmt)
+        _maybe_write_midi(record, midi)
+
+
+@app.command("list")
+def list_command(
+    pattern_type: TypeOption = None,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many")] = None,
+) -> None:
+    """List stored patterns, oldest first."""
+    with friendly_errors():
+        records = _store().list(pattern_type=pattern_type, limit=limit)
+        if not records:
+            out.print("no patterns stored yet: try `audiomancer import FILE.mid`")
+            return
+        out.print(_pattern_table(records))
+
+
+def _pattern_table(records: list[PatternMetadata]) -> Table:
+    table = Table("type", "bars", "bpm", "key", "style", "method", "parents", "rating")
+    # Ids are what users copy into the next command: never truncate them.
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=len("ptrn_00000000")))
+    for r in records:
+        table.add_row(
+            r.id,
+            r.type,
+            str(r["bars"]),
+            f"{r['bpm']:g}",
+            f"{r['key']} {r['scale']}" if r["key"] else "",
+            r["style"] or "",
+            r["generation_method"],
+            ", ".join(r.parent_ids),
+            "★" * r.user_rating if r.user_rating else "",
+        )
+    return table
+
+
+@app.command("show")
+def show_command(
+    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
+    ] = "summary",
+) -> None:
+    """Show a stored pattern as Tidal code, Pbind, JSON or a summary."""
+    with friendly_errors():
+        print_pattern(_store().get(pattern_id), fmt)
+
+
+@app.command("export")
+def export_command(
+    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+    midi: Annotated[Path, typer.Option(help="Write a Standard MIDI File here")],
+) -> None:
+    """Export a stored pattern as a Standard MIDI File."""
+    with friendly_errors():
+        _maybe_write_midi(_store().get(pattern_id), midi)
+
+
+@app.command("rate")
+def rate_command(
+    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+    score: Annotated[int, typer.Argument(help="1 (worst) to 5 (best)")],
+    notes: Annotated[str | None, typer.Option(help="What you liked or missed")] = None,
+) -> None:
+    """Rate a pattern 1-5; ratings steer evolution."""
+    with friendly_errors():
+        record = _store().rate(pattern_id, score, notes)
+        out.print(f"rated {record.id}: {'★' * score}{'☆' * (5 - score)}")
+
+
+@app.command("doctor")
+def doctor_command() -> None:
+    """Report each engine audiomancer uses, with its version or how to install it."""
+    table = Table("engine", "status", "used for")
+    missing_runtime = False
+    for name, engine in engines.ENGINES.items():
+        try:
+            status = f"[green]{engines.version(name)}[/green]"
+        except EngineNotFoundError:
+            status = f"[red]missing[/red]: {engine.install_hint}"
+            missing_runtime |= name != "tidal"  # Tidal is needed by the tests only
+        table.add_row(name, status, engine.purpose)
+    out.print(f"audiomancer {__version__}")
+    out.print(table)
+    if missing_runtime:
+        raise typer.Exit(1)

@@ -1,0 +1,123 @@
+"""The command line, run as a user runs it: a real subprocess for the end-to-end path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from audiomancer.cli import app
+from audiomancer.patterns.midi import read_midi, write_midi
+from audiomancer.patterns.model import Note, Pattern
+from audiomancer.patterns.store import PatternStore
+
+runner = CliRunner()
+BEAT = "kick: x...x...x...x... snare: ....x.......x..."
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_build_stores_and_prints_tidal_and_pbind(tmp_path: Path) -> None:
+    code, out, _ = invoke("build", "drums", BEAT, "--bpm", "125", "--midi", str(tmp_path / "b.mid"))
+    assert code == 0
+    (record,) = PatternStore().list()
+    assert record.id in out and "d1 $" in out and "Pbind" in out
+    assert read_midi(tmp_path / "b.mid").notes == record.to_pattern().notes
+
+
+def test_import_list_show_export_rate(tmp_path: Path) -> None:
+    source = tmp_path / "in.mid"
+    write_midi(Pattern((Note(0, 60, 90, 480), Note(480, 64)), "melody", bpm=90), source)
+    code, out, _ = invoke("import", str(source), "--key", "C", "--scale", "major", "-f", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["key"], data["bpm"], data["generation_method"]) == ("C", 90.0, "imported")
+    pattern_id = data["id"]
+
+    code, out, _ = invoke("list", "--type", "melody")
+    assert code == 0 and pattern_id in out
+    code, out, _ = invoke("list", "--type", "drums")
+    assert pattern_id not in out
+
+    for fmt, marker in (("tidal", "setcps"), ("pbind", "Pbind"), ("summary", pattern_id)):
+        code, out, _ = invoke("show", pattern_id, "--format", fmt)
+        assert code == 0 and marker in out
+
+    code, _, _ = invoke("export", pattern_id, "--midi", str(tmp_path / "out.mid"))
+    assert code == 0
+    assert read_midi(tmp_path / "out.mid").notes == read_midi(source).notes
+
+    code, out, _ = invoke("rate", pattern_id, "5", "--notes", "lovely")
+    assert code == 0 and "★★★★★" in out
+    assert PatternStore().get(pattern_id).user_notes == "lovely"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "ptrn_00000000"], "pattern 'ptrn_00000000' not found"),
+        (["rate", "ptrn_00000000", "4"], "not found"),
+        (["import", "missing.mid"], "does not exist"),
+        (["build", "melody", "C4 Q9"], "invalid step 'Q9'"),
+        (["build", "melody", "C4", "--key", "H"], "invalid key 'H'"),
+        (["build", "melody", "C4", "--bpm", "1000"], "invalid bpm 1000.0"),
+    ],
+)
+def test_errors_are_one_clear_line_and_exit_1(args: list[str], message: str) -> None:
+    code, out, err = invoke(*args)
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in out + err
+
+
+def test_bad_rating_and_bad_choices_are_refused() -> None:
+    code, _, _ = invoke("build", "drums", BEAT)
+    pattern_id = PatternStore().list()[0].id
+    code, _, err = invoke("rate", pattern_id, "9")
+    assert code == 1 and "invalid rating 9" in err
+    code, _, err = invoke("show", pattern_id, "--format", "xml")
+    assert code == 2 and "'xml' is not one of" in err
+    code, _, err = invoke("list", "--type", "chords")
+    assert code == 2
+
+
+def test_every_command_has_help() -> None:
+    for command in ("import", "build", "list", "show", "export", "rate", "doctor"):
+        code, out, _ = invoke(command, "--help")
+        assert code == 0 and "Usage" in out
+
+
+def test_doctor_reports_real_engines_as_an_installed_program_would() -> None:
+    from conftest import need_engine
+
+    for engine in ("sclang", "scsynth", "tidal"):
+        need_engine(engine)
+    result = subprocess.run(
+        [sys.executable, "-m", "audiomancer", "doctor"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3.13" in result.stdout and "Tidal 1." in result.stdout
+
+
+def test_doctor_names_the_package_when_an_engine_is_missing() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "audiomancer", "doctor"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AUDIOMANCER_SCLANG": "no-such-sclang", "COLUMNS": "200"},
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "sudo apt-get install supercollider-language sc3-plugins-language" in result.stdout
