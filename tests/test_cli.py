@@ -90,7 +90,10 @@ def test_bad_rating_and_bad_choices_are_refused() -> None:
 
 
 def test_every_command_has_help() -> None:
-    for command in ("import", "build", "list", "show", "export", "rate", "doctor"):
+    for command in (
+        "import", "build", "list", "show", "export", "rate", "doctor",
+        "mutate", "crossover", "evolve", "top", "lineage",
+    ):  # fmt: skip
         code, out, _ = invoke(command, "--help")
         assert code == 0 and "Usage" in out
 
@@ -121,3 +124,40 @@ def test_doctor_names_the_package_when_an_engine_is_missing() -> None:
     )
     assert result.returncode == 1
     assert "sudo apt-get install supercollider-language sc3-plugins-language" in result.stdout
+
+
+def test_mutate_crossover_evolve_top_lineage() -> None:
+    invoke("build", "drums", BEAT + " hh: x.x.x.x.x.x.x.x.")
+    invoke("build", "drums", BEAT)
+    a, b = (r.id for r in PatternStore().list())
+    code, out, _ = invoke("mutate", a, "--amount", "0.5", "--seed", "3", "-f", "tidal")
+    assert code == 0 and f"← {a} (mutated)" in out and "•" in out and "d1 $" in out
+    mutant = PatternStore().list()[-1].id
+    code, out, _ = invoke("crossover", mutant, b, "--seed", "1")
+    assert code == 0 and f"{mutant} × {b}" in out
+    child = PatternStore().list()[-1].id
+
+    invoke("rate", a, "5")
+    invoke("rate", b, "2")
+    code, out, _ = invoke("evolve", a, b, "--generations", "3", "--seed", "9")
+    assert code == 0 and "new patterns" in out
+
+    code, out, _ = invoke("top", "--type", "drums", "--limit", "1")
+    assert code == 0 and a in out and b not in out
+
+    code, out, _ = invoke("lineage", child)
+    assert code == 0
+    assert out.index(child) < out.index(mutant) < out.index(a)  # child, then its ancestors
+    assert b in out
+
+
+def test_evolution_errors_are_clear() -> None:
+    invoke("build", "drums", BEAT)
+    invoke("build", "melody", "C4 D4 E4")
+    drums, tune = (r.id for r in PatternStore().list())
+    code, _, err = invoke("crossover", drums, tune)
+    assert code == 1 and "different types" in err
+    code, _, err = invoke("mutate", drums, "--amount", "3")
+    assert code == 1 and "invalid amount 3.0" in err
+    code, _, err = invoke("lineage", "ptrn_00000000")
+    assert code == 1 and "not found" in err

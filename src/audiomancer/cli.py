@@ -18,9 +18,11 @@ import typer
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Column, Table
+from rich.tree import Tree
 
 from audiomancer import __version__, engines
-from audiomancer.errors import AudiomancerError, EngineNotFoundError
+from audiomancer.errors import AudiomancerError, EngineNotFoundError, PatternNotFoundError
+from audiomancer.generators.evolution import EvolutionEngine
 from audiomancer.patterns.metadata import PatternMetadata
 from audiomancer.patterns.midi import read_midi, write_midi
 from audiomancer.patterns.model import PATTERN_TYPES
@@ -225,6 +227,112 @@ def rate_command(
     with friendly_errors():
         record = _store().rate(pattern_id, score, notes)
         out.print(f"rated {record.id}: {'★' * score}{'☆' * (5 - score)}")
+
+
+def _engine() -> EvolutionEngine:
+    return EvolutionEngine(_store())
+
+
+AmountOption = Annotated[
+    float, typer.Option(help="Mutation strength 0.0-1.0 (higher = more drastic)")
+]
+SeedOption = Annotated[int | None, typer.Option(help="Random seed: same seed, same result")]
+
+
+@app.command("mutate")
+def mutate_command(
+    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+    amount: AmountOption = 0.3,
+    seed: SeedOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
+    ] = "summary",
+) -> None:
+    """Store a mutated copy of a pattern and print it with what changed."""
+    with friendly_errors():
+        record = _engine().mutate_pattern(pattern_id, amount=amount, seed=seed)
+        _print_changes(record)
+        print_pattern(record, fmt)
+
+
+@app.command("crossover")
+def crossover_command(
+    first: Annotated[str, typer.Argument(help="Parent giving the bars before the cut")],
+    second: Annotated[str, typer.Argument(help="Parent giving the bars after the cut")],
+    seed: SeedOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
+    ] = "summary",
+) -> None:
+    """Store a child of two patterns cut at a random bar line and print it."""
+    with friendly_errors():
+        record = _engine().crossover_patterns(first, second, seed=seed)
+        _print_changes(record)
+        print_pattern(record, fmt)
+
+
+def _print_changes(record: PatternMetadata) -> None:
+    parents = " × ".join(record.parent_ids)
+    out.print(f"[bold]{record.id}[/bold] ← {parents} ({record['generation_method']})")
+    for line in record["mutation_log"]:
+        out.print(f"  • {line}", markup=False)
+
+
+@app.command("evolve")
+def evolve_command(
+    pattern_ids: Annotated[list[str], typer.Argument(help="The starting population (ids)")],
+    generations: Annotated[int, typer.Option(help="Number of generations")] = 5,
+    mutation_rate: Annotated[float, typer.Option(help="Mutation probability 0.0-1.0")] = 0.3,
+    crossover_rate: Annotated[float, typer.Option(help="Crossover probability 0.0-1.0")] = 0.2,
+    seed: SeedOption = None,
+) -> None:
+    """Evolve patterns by your ratings; list every pattern of every generation."""
+    with friendly_errors():
+        records = _engine().evolve_population(
+            pattern_ids, generations, mutation_rate, crossover_rate, seed
+        )
+        out.print(_pattern_table(records))
+        out.print(f"{len(records) - len(set(pattern_ids))} new patterns; rate them to steer "
+                  "the next run: `audiomancer rate ID SCORE`")  # fmt: skip
+
+
+@app.command("top")
+def top_command(
+    pattern_type: TypeOption = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many")] = 10,
+) -> None:
+    """The highest-rated patterns, best first."""
+    with friendly_errors():
+        records = _engine().rank_by_rating(pattern_type, limit)  # type: ignore[arg-type]
+        if not records:
+            out.print("no rated patterns yet: rate some with `audiomancer rate ID SCORE`")
+            return
+        out.print(_pattern_table(records))
+
+
+@app.command("lineage")
+def lineage_command(
+    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+) -> None:
+    """Draw a pattern's ancestry as a tree (both parents of every crossover)."""
+    with friendly_errors():
+        store = _store()
+        out.print(_ancestry_tree(store, store.get(pattern_id), set()))
+
+
+def _ancestry_tree(store: PatternStore, record: PatternMetadata, seen: set[str]) -> Tree:
+    rating = f" {'★' * record.user_rating}" if record.user_rating else ""
+    first_change = f" — {record['mutation_log'][0]}" if record["mutation_log"] else ""
+    node = Tree(f"[bold]{record.id}[/bold] {record['generation_method']}{rating}{first_change}")
+    seen = seen | {record.id}
+    for parent_id in record.parent_ids:
+        if parent_id in seen:
+            continue
+        try:
+            node.add(_ancestry_tree(store, store.get(parent_id), seen))
+        except PatternNotFoundError:
+            node.add(f"{parent_id} [dim](deleted)[/dim]")
+    return node
 
 
 @app.command("doctor")
