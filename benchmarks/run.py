@@ -1,0 +1,199 @@
+"""Run every audiomancer benchmark and print a Markdown table (``--write`` updates the README).
+
+    .venv/bin/python benchmarks/run.py [--write] [--quick]
+
+Each benchmark runs a fixed, seeded workload and reports the median of several timed rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from audiomancer import engines
+from audiomancer.generators.evolution import EvolutionEngine
+from audiomancer.patterns.midi import from_midi_data, midi_bytes, read_midi, to_midi_data
+from audiomancer.patterns.model import (
+    TICKS_PER_STEP,
+    Note,
+    Pattern,
+    PatternType,
+    merge_overlaps,
+)
+from audiomancer.patterns.pbind import pbind_code
+from audiomancer.patterns.store import PatternStore
+from audiomancer.patterns.tidal import tidal_code, tidal_expression
+from audiomancer.supercollider import lang
+
+HERE = Path(__file__).resolve().parent
+README = HERE / "README.md"
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+
+@dataclass(frozen=True)
+class Result:
+    """One benchmark's outcome: a rate (items per second) or a time, with its unit."""
+
+    name: str
+    items_per_second: float
+    unit: str
+    note: str = ""
+
+
+def sample_patterns(count: int, seed: int = 7) -> list[Pattern]:
+    """A fixed mix of 4-bar drum, melody and bass patterns (48 notes, some off the grid)."""
+    rng = random.Random(seed)
+    result = []
+    for index in range(count):
+        kind: PatternType = ("drums", "melody", "bass")[index % 3]  # type: ignore[assignment]
+        pitches = [36, 38, 42, 46] if kind == "drums" else list(range(40, 80))
+        notes = []
+        for step in sorted(rng.sample(range(1, 63), 48)):
+            start = step * TICKS_PER_STEP + rng.choice([0, 0, 0, 7, -5])
+            notes.append(Note(start, rng.choice(pitches), rng.randint(40, 127), TICKS_PER_STEP))
+        result.append(Pattern(tuple(merge_overlaps(notes)), kind, bars=4, bpm=124))
+    return result
+
+
+def rate(name: str, unit: str, items: int, action: Callable[[], object], rounds: int) -> Result:
+    """Time ``action`` (which handles ``items`` items) over rounds; median items per second."""
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return Result(name, items / statistics.median(timings), unit)
+
+
+def codec_benchmarks(quick: bool) -> list[Result]:
+    """Encode/decode throughput of the MIDI, midi_data, Tidal and Pbind codecs."""
+    patterns = sample_patterns(30 if quick else 300)
+    files = [midi_bytes(p) for p in patterns]
+    documents = [to_midi_data(p) for p in patterns]
+    n, rounds = len(patterns), 3 if quick else 5
+    results = [
+        rate("MIDI encode (Standard MIDI File bytes)", "patterns/s", n,
+             lambda: [midi_bytes(p) for p in patterns], rounds),
+        rate("MIDI decode (read_midi)", "patterns/s", n,
+             lambda: [read_midi(f) for f in files], rounds),
+        rate("midi_data encode (JSON)", "patterns/s", n,
+             lambda: [to_midi_data(p) for p in patterns], rounds),
+        rate("midi_data decode (JSON)", "patterns/s", n,
+             lambda: [from_midi_data(d) for d in documents], rounds),
+        rate("Tidal encode (tidal_code)", "patterns/s", n,
+             lambda: [tidal_code(p) for p in patterns], rounds),
+        rate("Pbind encode (pbind_code)", "patterns/s", n,
+             lambda: [pbind_code(p) for p in patterns], rounds),
+    ]  # fmt: skip
+    results += engine_decode_benchmarks(patterns[: 10 if quick else 40])
+    return results
+
+
+def engine_decode_benchmarks(patterns: list[Pattern]) -> list[Result]:
+    """Decoding Tidal and Pbind code means evaluating it: real ghci and real sclang."""
+    from tidal_harness import TidalSession  # test helper: one persistent ghci
+
+    codes = [pbind_code(p) for p in patterns]
+    lang.pbind_events(codes[0])  # start sclang outside the timing
+    results = [
+        rate("Pbind decode (events from real sclang)", "patterns/s", len(codes),
+             lambda: [lang.pbind_events(c) for c in codes], 3),
+    ]  # fmt: skip
+    session = TidalSession(engines.find("tidal"))
+    try:
+        expressions = [(tidal_expression(p), p.bars) for p in patterns]
+        session.events(*expressions[0])
+        results.append(
+            rate("Tidal decode (events from real Tidal in ghci)", "patterns/s", len(patterns),
+                 lambda: [session.events(e, b) for e, b in expressions], 3)
+        )  # fmt: skip
+    finally:
+        session.close()
+    return results
+
+
+def evolution_benchmarks(quick: bool) -> list[Result]:
+    """Mutate and crossover throughput (each child stored with its three exports) and the wall
+    time of evolving 64 rated patterns for 50 generations."""
+    with tempfile.TemporaryDirectory() as folder:
+        engine = EvolutionEngine(PatternStore(Path(folder) / "bench.sqlite3"))
+        ids = [engine.store.put(p).id for p in sample_patterns(64)]
+        for index, pattern_id in enumerate(ids):
+            engine.store.rate(pattern_id, 1 + index % 5)
+        drums = ids[::3]
+        count = 20 if quick else 200
+        results = [
+            rate("mutate_pattern (amount 0.3, stored)", "patterns/s", count,
+                 lambda: [engine.mutate_pattern(ids[i % 64], 0.3) for i in range(count)], 1),
+            rate("crossover_patterns (stored)", "patterns/s", count,
+                 lambda: [engine.crossover_patterns(drums[i % len(drums)],
+                                                    drums[(i + 1) % len(drums)])
+                          for i in range(count)], 1),
+        ]  # fmt: skip
+        generations = 5 if quick else 50
+        started = time.perf_counter()
+        final = engine.evolve_population(ids, generations, 0.3, 0.2, seed=1)
+        seconds = time.perf_counter() - started
+        results.append(
+            Result(
+                f"evolve_population: 64 patterns x {generations} generations",
+                seconds,
+                "s wall time",
+                f"{len(final) - 64} new patterns",
+            )
+        )
+    return results
+
+
+def markdown(results: list[Result]) -> str:
+    """The results as a Markdown table with the machine and date."""
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, "
+        f"Python {platform.python_version()}, {_cpu_count()} cores.",
+        "",
+        "| benchmark | value | unit | note |",
+        "|---|---:|---|---|",
+    ]
+    lines += [f"| {r.name} | {r.items_per_second:,.1f} | {r.unit} | {r.note} |" for r in results]
+    return "\n".join(lines)
+
+
+def _cpu_count() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def write_readme(table: str) -> None:
+    """Replace the results section of benchmarks/README.md."""
+    text = README.read_text()
+    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+    replacement = f"{begin}\n{table}\n{end}"
+    text = re.sub(re.escape(begin) + ".*?" + re.escape(end), replacement, text, flags=re.S)
+    README.write_text(text)
+
+
+def main() -> None:
+    """Parse arguments, run the benchmarks, print (and optionally record) the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help="update benchmarks/README.md")
+    parser.add_argument("--quick", action="store_true", help="smaller workloads (smoke test)")
+    args = parser.parse_args()
+    table = markdown(codec_benchmarks(args.quick) + evolution_benchmarks(args.quick))
+    print(table)
+    if args.write:
+        write_readme(table)
+
+
+if __name__ == "__main__":
+    main()
