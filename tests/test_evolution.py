@@ -160,3 +160,19 @@ def test_evolve_population_arguments_are_checked() -> None:
     lone = engine.evolve_population([a], 3, mutation_rate=1.0, seed=1)
     assert len(lone) == 4  # a single pattern evolves too: one new mutant per generation
     assert engine.get_lineage(lone[-1].id)[0] == a
+
+
+def test_validate_mutated_synth_compiles_with_real_sclang(monkeypatch: pytest.MonkeyPatch) -> None:
+    from audiomancer.errors import EngineNotFoundError
+    from conftest import need_engine
+
+    need_engine("sclang")
+    engine = EvolutionEngine()
+    # The spec's two examples (as SuperCollider code: `\test` is a symbol, hence raw strings).
+    assert engine.validate_mutated_synth(r"SynthDef(\test, { Out.ar(0, SinOsc.ar(440)); })")
+    assert not engine.validate_mutated_synth(r"SynthDef(\test, { invalid syntax )")
+    assert not engine.validate_mutated_synth(r"SynthDef(\test, { Out.ar(0, NoSuchUGen.ar) })")
+    assert not engine.validate_mutated_synth("1 + 2")  # compiles, but is no SynthDef
+    monkeypatch.setenv("AUDIOMANCER_SCLANG", "no-such-sclang")
+    with pytest.raises(EngineNotFoundError, match="supercollider-language"):
+        engine.validate_mutated_synth(r"SynthDef(\test, { Out.ar(0, SinOsc.ar(440)); })")

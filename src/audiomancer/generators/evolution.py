@@ -14,10 +14,11 @@ import statistics
 from collections.abc import Sequence
 from typing import Final, Literal
 
-from audiomancer.errors import IncompatiblePatternsError, PatternNotFoundError
+from audiomancer.errors import IncompatiblePatternsError, PatternNotFoundError, SynthDefError
 from audiomancer.evolution.pattern_ops import check_compatible, crossover, mutate, validate_amount
 from audiomancer.patterns.metadata import PatternMetadata, derive_pattern_id
 from audiomancer.patterns.store import PatternStore
+from audiomancer.supercollider import lang
 
 NEUTRAL_FITNESS: Final = 3.0
 """Fitness of a pattern with no rating and no rated ancestor."""
@@ -182,6 +183,21 @@ class EvolutionEngine:
             return self.store.get(pattern_id)
         except PatternNotFoundError:
             return None
+
+    # --- synths -------------------------------------------------------------------------
+
+    def validate_mutated_synth(self, source_code: str) -> bool:
+        """True if the code compiles in sclang to a SynthDef, False if it does not.
+
+        This runs the code in sclang (a SynthDef graph function executes): do not validate
+        code you would not run. EngineNotFoundError (naming the Debian package) when sclang
+        is missing and EngineError when it hangs: never a silent True.
+        """
+        try:
+            lang.compile_synthdef(source_code)
+        except SynthDefError:
+            return False
+        return True
 
     # --- queries ------------------------------------------------------------------------
 
