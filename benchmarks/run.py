@@ -12,6 +12,7 @@ import platform
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +35,9 @@ from audiomancer.patterns.pbind import pbind_code
 from audiomancer.patterns.store import PatternStore
 from audiomancer.patterns.tidal import tidal_code, tidal_expression
 from audiomancer.supercollider import lang
+from audiomancer.supercollider.library import template_names, template_source
+from audiomancer.supercollider.nrt import render_phrase
+from audiomancer.supercollider.syntax import parse, print_code
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
@@ -155,6 +159,54 @@ def evolution_benchmarks(quick: bool) -> list[Result]:
     return results
 
 
+def supercollider_benchmarks(quick: bool) -> list[Result]:
+    """Validation with the persistent sclang against one fresh sclang per check, SynthDef
+    parse+print throughput, and the time to render 2 s of audio with scsynth."""
+    sources = [template_source(name) for name in template_names()]
+    sources += [p.read_text() for p in sorted((HERE.parent / "tests" / "synthdefs").glob("*.scd"))]
+    lang.validate(sources[0])  # start the persistent process outside the timing
+    checks = 20 if quick else 200
+    results = [
+        rate("validate, persistent sclang", "checks/s", checks,
+             lambda: [lang.validate(sources[i % len(sources)]) for i in range(checks)], 3),
+        rate("validate, one fresh sclang per check", "checks/s", 3,
+             lambda: [_fresh_sclang_check(sources[i]) for i in range(3)], 1),
+        rate("SynthDef parse + print (templates and test corpus)", "SynthDefs/s", len(sources),
+             lambda: [print_code(parse(code)) for code in sources], 3 if quick else 10),
+    ]  # fmt: skip
+    scgf = lang.compile_synthdef(template_source("tb303"))
+    timings = []
+    for _ in range(3 if quick else 10):
+        started = time.perf_counter()
+        render_phrase(scgf, seconds=2.0, tail=0.0)
+        timings.append(time.perf_counter() - started)
+    results.append(
+        Result("render 2 s of tb303 with scsynth -N", statistics.median(timings) * 1000, "ms")
+    )
+    return results
+
+
+def _fresh_sclang_check(code: str) -> None:
+    """What validation costs without the persistent process: start sclang, compile, quit."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "check.scd"
+        script.write_text(
+            f"(thisProcess.interpreter.compile({lang_string(code)}).notNil.postln; 0.exit)"
+        )
+        subprocess.run(
+            [str(engines.find("sclang")), str(script)],
+            env=engines.sclang_environment(),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+
+
+def lang_string(text: str) -> str:
+    """A SuperCollider string literal holding ``text``."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def markdown(results: list[Result]) -> str:
     """The results as a Markdown table with the machine and date."""
     lines = [
@@ -189,7 +241,9 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="update benchmarks/README.md")
     parser.add_argument("--quick", action="store_true", help="smaller workloads (smoke test)")
     args = parser.parse_args()
-    table = markdown(codec_benchmarks(args.quick) + evolution_benchmarks(args.quick))
+    results = codec_benchmarks(args.quick) + evolution_benchmarks(args.quick)
+    results += supercollider_benchmarks(args.quick)
+    table = markdown(results)
     print(table)
     if args.write:
         write_readme(table)

@@ -161,3 +161,34 @@ def test_evolution_errors_are_clear() -> None:
     assert code == 1 and "invalid amount 3.0" in err
     code, _, err = invoke("lineage", "ptrn_00000000")
     assert code == 1 and "not found" in err
+
+
+def test_synth_info_validate_render(tmp_path: Path) -> None:
+    from audiomancer.supercollider.library import template_path
+    from conftest import need_engine
+
+    need_engine("sclang")
+    need_engine("scsynth")
+    tb303 = str(template_path("tb303"))
+    code, out, _ = invoke("synth", "info", tb303)
+    assert code == 0 and "tb303" in out and "cutoff" in out and "1200.0" in out
+    assert "oscillator: Saw" in out
+
+    code, out, _ = invoke("synth", "validate", tb303)
+    assert code == 0 and "ok" in out
+    broken = tmp_path / "broken.scd"
+    broken.write_text("SynthDef(\\x, { Out.ar(0, SinOsc.ar(440) }).add;")
+    code, _, err = invoke("synth", "validate", str(broken))
+    assert code == 1 and "syntax" in err and "line 1" in err
+
+    wav = tmp_path / "tb303.wav"
+    code, out, _ = invoke("synth", "render", tb303, "--out", str(wav), "--seconds", "1")
+    assert code == 0 and wav.stat().st_size > 44 and "peak" in out
+    silent = tmp_path / "silent.scd"
+    silent.write_text(
+        "SynthDef(\\quiet, { |out| Out.ar(out, DC.ar(0) * Line.kr(1, 0, 1, doneAction: 2)) })"
+    )
+    code, _, err = invoke("synth", "render", str(silent), "--out", str(tmp_path / "q.wav"))
+    assert code == 1 and "silent" in err
+    code, _, err = invoke("synth", "info", str(broken))
+    assert code == 1 and "line 1, column" in err

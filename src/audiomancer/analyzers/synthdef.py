@@ -1,0 +1,331 @@
+"""parse_synthdef: what a SynthDef is made of, read from its source without running it.
+
+Controls come from the graph function's own arguments (both ``arg a = 1;`` and ``|a = 1|``
+styles, with the SynthDef's ``rates`` argument and ``t_``/``i_`` prefixes giving their rates
+and lags) and from NamedControls anywhere in the graph (``\\freq.kr(440)``,
+``\\amp.kr(0.1, 0.05)``, ``NamedControl.kr(\\cut, 1200)``); never from the arguments of inner
+functions. UGens are grouped by family (``audiomancer.supercollider.ugens``). The category is
+taken from a ``// category: NAME`` comment when there is one, else guessed from the name, the
+default frequency and the UGens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal
+
+from audiomancer.errors import SynthDefError
+from audiomancer.supercollider import syntax as sc
+from audiomancer.supercollider.ugens import FAMILIES, family_of
+
+Category = Literal["bass", "lead", "pad", "drum", "fx"]
+CATEGORIES: Final[tuple[Category, ...]] = ("bass", "lead", "pad", "drum", "fx")
+ControlRate = Literal["kr", "ar", "ir", "tr"]
+Default = float | list[float] | None
+
+_CATEGORY_COMMENT: Final = re.compile(r"//\s*category:\s*(\w+)", re.IGNORECASE)
+_NAME_HINTS: Final[tuple[tuple[Category, tuple[str, ...]], ...]] = (
+    ("drum", ("kick", "snare", "hat", "hh", "clap", "drum", "perc", "tom", "cymbal", "ride",
+              "crash", "rim", "cowbell", "bd", "sn")),
+    ("bass", ("bass", "303", "sub", "acid", "reese")),
+    ("pad", ("pad", "string", "ambient", "drone", "choir", "swell")),
+    ("fx", ("fx", "riser", "zap", "laser", "sweep", "noise", "impact", "whoosh", "glitch")),
+    ("lead", ("lead", "pluck", "keys", "organ", "piano", "bell", "arp", "synth")),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SynthControl:
+    """A control (parameter) of a SynthDef: name, default, rate and lag where given."""
+
+    name: str
+    default: Default = None
+    rate: ControlRate = "kr"
+    lag: float | None = None
+
+
+@dataclass(frozen=True)
+class SynthDefInfo:
+    """A parsed SynthDef: its name, code, controls, UGens by family and category."""
+
+    name: str
+    source_code: str
+    controls: list[SynthControl] = field(default_factory=list)
+    ugens: dict[str, list[str]] = field(default_factory=dict)
+    category: Category = "lead"
+    path: Path | None = None
+
+    def control(self, name: str) -> SynthControl | None:
+        """The control called ``name``, if the SynthDef has one."""
+        return next((c for c in self.controls if c.name == name), None)
+
+    @property
+    def control_names(self) -> list[str]:
+        """Names of the controls, in order."""
+        return [c.name for c in self.controls]
+
+
+def parse_synthdef(source: str | Path, name: str | None = None) -> SynthDefInfo:
+    """Parse a SynthDef from a ``.scd`` path or from source code.
+
+    A ``str`` naming an existing ``.scd`` file is read as that file. With several SynthDefs in
+    the code, ``name`` picks one (the first otherwise; ``parse_synthdefs`` gives all).
+    SynthDefError (with line and column for syntax errors) if the code is malformed, holds no
+    SynthDef or none called ``name``.
+    """
+    infos = parse_synthdefs(source)
+    if name is None:
+        return infos[0]
+    for info in infos:
+        if info.name == name:
+            return info
+    raise SynthDefError(
+        f"no SynthDef named {name!r} in the code: it defines {', '.join(i.name for i in infos)}"
+    )
+
+
+def parse_synthdefs(source: str | Path) -> list[SynthDefInfo]:
+    """Every SynthDef in a file or code, in order (see parse_synthdef)."""
+    text, path = _read(source)
+    program = sc.parse(text)
+    found = sc.find_synthdefs(program)
+    if not found:
+        where = f" in {path}" if path else ""
+        raise SynthDefError(f"no SynthDef(...) found{where}")
+    category_hint = _category_comment(text) if len(found) == 1 else None
+    names = _names(found, text)
+    infos = []
+    for node, name in zip(found, names, strict=True):
+        code = text if len(found) == 1 else _statement_code(program, node)
+        graph = node.graph or _defined_function(program, node.function)
+        infos.append(_info(name, node, graph, code, path, category_hint))
+    return infos
+
+
+def _read(source: str | Path) -> tuple[str, Path | None]:
+    if isinstance(source, Path) or (
+        "\n" not in source and source.endswith(".scd") and Path(source).is_file()
+    ):
+        path = Path(source)
+        try:
+            return path.read_text(encoding="utf-8"), path
+        except (OSError, UnicodeDecodeError) as error:
+            raise SynthDefError(f"cannot read SynthDef file {path}: {error}") from None
+    return source, None
+
+
+def _statement_code(program: sc.Program, node: sc.SynthDefNode) -> str:
+    """Code of the top-level statement holding one SynthDef (for files holding several)."""
+    for statement in program.body:
+        if any(n is node.call for n in sc.walk(statement)):
+            return sc.print_code(statement)
+    return sc.print_code(node.call)
+
+
+def _info(
+    name: str,
+    node: sc.SynthDefNode,
+    graph: sc.FunctionDef | None,
+    code: str,
+    path: Path | None,
+    category_hint: str | None,
+) -> SynthDefInfo:
+    controls = _argument_controls(graph, node.rates, node.prepend_args) if graph else []
+    body: sc.Node | None = graph or node.function
+    controls += _named_controls(body, {c.name for c in controls})
+    ugens = ugens_by_family(body) if body else {}
+    category = guess_category(name, controls, ugens, category_hint)
+    return SynthDefInfo(name, code, controls, ugens, category, path)
+
+
+def _defined_function(program: sc.Program, node: sc.Node | None) -> sc.FunctionDef | None:
+    """The function a variable holds, for ``graph = { ... }; SynthDef(\\x, graph)``."""
+    if not isinstance(node, sc.Name):
+        return None
+    for candidate in sc.walk(program):
+        defines = (isinstance(candidate, sc.VarDef) and candidate.name == node.name) or (
+            isinstance(candidate, sc.Assign) and candidate.target == node
+        )
+        value = getattr(candidate, "value", None) if defines else None
+        if isinstance(value, sc.FunctionDef):
+            return value
+    return None
+
+
+def _names(found: list[sc.SynthDefNode], text: str) -> list[str]:
+    literal = [node.name_value for node in found]
+    if all(name is not None for name in literal):
+        return [name for name in literal if name is not None]
+    # A name computed by an expression, as in ("pad_" ++ 3).asSymbol or a variable: only
+    # SuperCollider knows it, so evaluate the code and read the names of the SynthDefs it made.
+    from audiomancer.supercollider import lang
+
+    made = list(lang.compile_synthdefs(text))
+    if len(made) != len(found):
+        raise SynthDefError(
+            f"the code builds {len(made)} SynthDefs where {len(found)} SynthDef(...) calls "
+            "are written: cannot tell which name belongs to which"
+        )
+    return made
+
+
+# --- controls -----------------------------------------------------------------------------
+
+
+def literal_value(node: sc.Node | None) -> Default:
+    """The number or list of numbers a default's literal spells, None if it is no literal."""
+    if isinstance(node, sc.Number):
+        return float(node.value)
+    if isinstance(node, sc.Array | sc.LiteralArray):
+        values = [literal_value(element) for element in node.elements]
+        if all(isinstance(v, float) for v in values):
+            return [v for v in values if isinstance(v, float)]
+    if isinstance(node, sc.Ref):
+        return literal_value(node.value)
+    return None
+
+
+def _argument_controls(
+    graph: sc.FunctionDef, rates: sc.Node | None, prepend: sc.Node | None
+) -> list[SynthControl]:
+    rate_entries = rates.elements if isinstance(rates, sc.Array | sc.LiteralArray) else ()
+    # The first arguments receive the SynthDef's prependArgs instead of becoming controls.
+    skip = len(prepend.elements) if isinstance(prepend, sc.Array | sc.LiteralArray) else 0
+    controls = []
+    for index, param in enumerate(graph.params):
+        if index < skip:
+            continue
+        rate: ControlRate = "kr"
+        lag: float | None = None
+        if param.name.startswith("t_"):
+            rate = "tr"
+        elif param.name.startswith("i_"):
+            rate = "ir"
+        entry = rate_entries[index] if index < len(rate_entries) else None
+        if isinstance(entry, sc.Symbol) and entry.name in ("ir", "tr", "ar", "kr"):
+            rate = entry.name  # type: ignore[assignment]
+        elif isinstance(entry, sc.Number) and float(entry.value) > 0:
+            lag = float(entry.value)
+        controls.append(SynthControl(param.name, literal_value(param.default), rate, lag))
+    return controls
+
+
+def _named_controls(function: sc.Node | None, taken: set[str]) -> list[SynthControl]:
+    if function is None:
+        return []
+    controls = []
+    for call in sc.find_calls(function):
+        for found in _named_controls_of(call):
+            if found.name not in taken:
+                taken.add(found.name)
+                controls.append(found)
+    return controls
+
+
+def _named_controls_of(call: sc.Call) -> list[SynthControl]:
+    if call.selector not in ("kr", "ar", "ir", "tr"):
+        return []
+    receiver = call.receiver
+    if (
+        isinstance(receiver, sc.Call)
+        and receiver.receiver == sc.ClassName("Control")
+        and receiver.selector == "names"
+        and receiver.args
+        and isinstance(receiver.args[0], sc.Array | sc.LiteralArray)
+    ):
+        return _control_names(call, receiver.args[0])
+    found = _named_control(call)
+    return [found] if found is not None else []
+
+
+def _control_names(call: sc.Call, names: sc.Array | sc.LiteralArray) -> list[SynthControl]:
+    """``Control.names([\\a, \\b]).kr([1, 2])``: one control per name, values shared out."""
+    symbols = [n.name for n in names.elements if isinstance(n, sc.Symbol)]
+    values = literal_value(call.args[0]) if call.args else None
+    rate: ControlRate = call.selector  # type: ignore[assignment]
+    if len(symbols) == 1:
+        return [SynthControl(symbols[0], values, rate)]
+    shared = values if isinstance(values, list) and len(values) == len(symbols) else None
+    return [
+        SynthControl(name, shared[index] if shared else None, rate)
+        for index, name in enumerate(symbols)
+    ]
+
+
+def _named_control(call: sc.Call) -> SynthControl | None:
+    """``\\name.kr(default, lag)`` or ``NamedControl.kr(\\name, default, lag)``."""
+    args = list(call.args)
+    first = args[0] if args else None
+    if isinstance(call.receiver, sc.Symbol):
+        name = call.receiver.name
+    elif call.receiver == sc.ClassName("NamedControl") and isinstance(first, sc.Symbol):
+        name = first.name
+        args.pop(0)
+    else:
+        return None
+    keywords = {k.name: k.value for k in call.kwargs}
+    default = literal_value(args[0] if args else keywords.get("values"))
+    lag_node = args[1] if len(args) > 1 else keywords.get("lags")
+    lag = literal_value(lag_node)
+    rate: ControlRate = call.selector  # type: ignore[assignment]
+    return SynthControl(name, default, rate, lag if isinstance(lag, float) else None)
+
+
+# --- UGens and category -------------------------------------------------------------------
+
+
+def ugens_by_family(function: sc.Node) -> dict[str, list[str]]:
+    """UGen classes used in a graph, grouped by family, each list sorted, no repeats."""
+    groups: dict[str, set[str]] = {}
+    for call in sc.find_calls(function):
+        ugen = _ugen_call(call)
+        if ugen is not None:
+            class_name, rate = ugen
+            groups.setdefault(family_of(class_name, rate), set()).add(class_name)
+    return {family: sorted(groups[family]) for family in FAMILIES if family in groups}
+
+
+def _ugen_call(call: sc.Call) -> tuple[str, str | None] | None:
+    """(class, rate) when a call creates a UGen: ``Saw.ar``, ``Env.perc(...).kr``, ``Out``."""
+    if isinstance(call.receiver, sc.ClassName) and call.receiver.name[0].isupper():
+        if call.selector in ("ar", "kr", "ir", "new") or call.style == "new":
+            return call.receiver.name, call.selector if call.selector != "new" else None
+        if call.receiver.name == "Env":
+            return "Env", None
+    return None
+
+
+def guess_category(
+    name: str,
+    controls: Iterable[SynthControl],
+    ugens: dict[str, list[str]],
+    hint: str | None = None,
+) -> Category:
+    """bass, lead, pad, drum or fx: from a comment hint, the name, then the sound's make-up."""
+    for category in CATEGORIES:
+        if hint == category:
+            return category
+    lowered = name.lower()
+    for category, words in _NAME_HINTS:
+        if any(word in re.split(r"[_\W\d]+", lowered) or lowered.startswith(word)
+               for word in words):  # fmt: skip
+            return category
+    by_name = {c.name: c for c in controls}
+    freq = by_name.get("freq")
+    has_freq = freq is not None and isinstance(freq.default, float)
+    if has_freq and freq is not None and isinstance(freq.default, float) and freq.default < 160:
+        return "bass"
+    if not has_freq:
+        return "drum" if "noise" in ugens or "envelope" in ugens else "fx"
+    attack = by_name.get("atk") or by_name.get("attack")
+    if attack is not None and isinstance(attack.default, float) and attack.default >= 0.3:
+        return "pad"
+    return "lead"
+
+
+def _category_comment(text: str) -> str | None:
+    match = _CATEGORY_COMMENT.search(text)
+    return match.group(1).lower() if match else None
