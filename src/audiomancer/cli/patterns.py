@@ -1,63 +1,28 @@
-"""The ``audiomancer`` command line (typer + rich).
-
-Every command turns audiomancer's own errors into one red line on stderr and exit code 1;
-usage errors exit with 2 (typer's convention).
-"""
+"""Pattern commands: import, build, list, show, export, rate, mutate, crossover, evolve, top,
+lineage."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Column, Table
 from rich.tree import Tree
 
-from audiomancer import __version__, engines
-from audiomancer.analyzers.synthdef import parse_synthdef
-from audiomancer.errors import AudiomancerError, EngineNotFoundError, PatternNotFoundError
+from audiomancer.cli.app import app, friendly_errors, out
+from audiomancer.errors import PatternNotFoundError
 from audiomancer.generators.evolution import EvolutionEngine
 from audiomancer.patterns.metadata import PatternMetadata
 from audiomancer.patterns.midi import read_midi, write_midi
 from audiomancer.patterns.model import PATTERN_TYPES
 from audiomancer.patterns.steps import parse_steps
 from audiomancer.patterns.store import PatternStore
-from audiomancer.supercollider import lang
-from audiomancer.supercollider.nrt import render_phrase
-
-app = typer.Typer(
-    name="audiomancer",
-    help="Generate, export and evolve musical patterns and SuperCollider synths.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 FORMATS = ("tidal", "pbind", "json", "summary")
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Report audiomancer's errors and bad values as one line, exit 1; warnings in yellow."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        except (AudiomancerError, ValueError, OSError) as error:
-            err.print(f"[red]error:[/red] {error}", markup=True)
-            raise typer.Exit(1) from None
-        finally:
-            for warning in caught:
-                err.print(f"[yellow]warning:[/yellow] {warning.message}")
 
 
 def _store() -> PatternStore:
@@ -336,94 +301,3 @@ def _ancestry_tree(store: PatternStore, record: PatternMetadata, seen: set[str])
         except PatternNotFoundError:
             node.add(f"{parent_id} [dim](deleted)[/dim]")
     return node
-
-
-synth_app = typer.Typer(
-    help="SuperCollider SynthDefs: inspect, validate, render.", no_args_is_help=True
-)
-app.add_typer(synth_app, name="synth")
-
-SynthFile = Annotated[Path, typer.Argument(help="A .scd file holding one or more SynthDefs")]
-SynthName = Annotated[
-    str | None, typer.Option("--name", help="Which SynthDef, when the file holds several")
-]
-
-
-@synth_app.command("info")
-def synth_info_command(file: SynthFile, name: SynthName = None) -> None:
-    """Show a SynthDef's controls, UGens by family and category (reads, runs nothing)."""
-    with friendly_errors():
-        info = parse_synthdef(file, name=name)
-        out.print(f"[bold]{info.name}[/bold]  category: {info.category}")
-        controls = Table("control", "default", "rate", "lag")
-        for control in info.controls:
-            default = "" if control.default is None else f"{control.default}"
-            lag = "" if control.lag is None else f"{control.lag:g}"
-            controls.add_row(control.name, default, control.rate, lag)
-        out.print(controls)
-        for family, classes in info.ugens.items():
-            out.print(f"  {family}: {', '.join(classes)}")
-
-
-@synth_app.command("validate")
-def synth_validate_command(
-    file: Annotated[Path, typer.Argument(help="A .scd file (it is run by sclang to check it)")],
-) -> None:
-    """Check a file with the real sclang. This runs the code: validate only code you trust."""
-    with friendly_errors():
-        result = lang.validate(file.read_text(encoding="utf-8"))
-        if result.ok:
-            out.print(f"[green]ok[/green]: {file} compiles")
-            return
-        where = f" (line {result.line})" if result.line else ""
-        err.print(f"[red]invalid[/red] at the {result.stage} stage{where}: {result.message}")
-        raise typer.Exit(1)
-
-
-@synth_app.command("render")
-def synth_render_command(
-    file: SynthFile,
-    output: Annotated[Path, typer.Option("--out", "-o", help="WAV file to write")] = Path(
-        "render.wav"
-    ),
-    seconds: Annotated[float, typer.Option(help="Length of the phrase in seconds")] = 2.0,
-    name: SynthName = None,
-) -> None:
-    """Render a short phrase of a SynthDef to a WAV with scsynth and report its levels."""
-    with friendly_errors():
-        info = parse_synthdef(file, name=name)
-        result = render_phrase(info.source_code, seconds, output)
-        out.print(
-            f"wrote {result.path}: {result.duration_s:.2f} s, peak {result.peak_dbfs:.1f} dBFS, "
-            f"RMS {result.rms_dbfs:.1f} dBFS"
-        )
-        problems = [
-            text
-            for flag, text in (
-                (result.is_silent, "it is silent"),
-                (result.has_nan, "it contains NaN or infinite samples"),
-                (result.clipping, "it clips (peak at or above 0 dBFS)"),
-            )
-            if flag
-        ]
-        if problems:
-            err.print(f"[red]not audible:[/red] {'; '.join(problems)}")
-            raise typer.Exit(1)
-
-
-@app.command("doctor")
-def doctor_command() -> None:
-    """Report each engine audiomancer uses, with its version or how to install it."""
-    table = Table("engine", "status", "used for")
-    missing_runtime = False
-    for name, engine in engines.ENGINES.items():
-        try:
-            status = f"[green]{engines.version(name)}[/green]"
-        except EngineNotFoundError:
-            status = f"[red]missing[/red]: {engine.install_hint}"
-            missing_runtime |= name != "tidal"  # Tidal is needed by the tests only
-        table.add_row(name, status, engine.purpose)
-    out.print(f"audiomancer {__version__}")
-    out.print(table)
-    if missing_runtime:
-        raise typer.Exit(1)

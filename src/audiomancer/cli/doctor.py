@@ -1,0 +1,28 @@
+"""``audiomancer doctor``: the engines and how to install what is missing."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from audiomancer import __version__, engines
+from audiomancer.cli.app import app, out
+from audiomancer.errors import EngineNotFoundError
+
+
+@app.command("doctor")
+def doctor_command() -> None:
+    """Report each engine audiomancer uses, with its version or how to install it."""
+    table = Table("engine", "status", "used for")
+    missing_runtime = False
+    for name, engine in engines.ENGINES.items():
+        try:
+            status = f"[green]{engines.version(name)}[/green]"
+        except EngineNotFoundError:
+            status = f"[red]missing[/red]: {engine.install_hint}"
+            missing_runtime |= name != "tidal"  # Tidal is needed by the tests only
+        table.add_row(name, status, engine.purpose)
+    out.print(f"audiomancer {__version__}")
+    out.print(table)
+    if missing_runtime:
+        raise typer.Exit(1)
