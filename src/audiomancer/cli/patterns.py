@@ -47,6 +47,15 @@ TypeOption = Annotated[
 ]
 
 
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
+]
+KeyOption = Annotated[str | None, typer.Option(help="Key of a melodic pattern, e.g. C, F#, Bb")]
+ScaleOption = Annotated[str | None, typer.Option(help="major, minor, pentatonic or chromatic")]
+StyleOption = Annotated[str | None, typer.Option(help="A style label to store with it")]
+MidiOption = Annotated[Path | None, typer.Option(help="Also write the pattern to this .mid")]
+
+
 def print_pattern(record: PatternMetadata, fmt: str = "summary") -> None:
     """Print a stored pattern in one of FORMATS (summary: header, Tidal and Pbind)."""
     if fmt == "json":
@@ -85,13 +94,11 @@ def import_command(
     bars: Annotated[
         int | None, typer.Option(help="Keep only the first BARS bars (long files)")
     ] = None,
-    style: Annotated[str | None, typer.Option(help="A style label to store with it")] = None,
-    key: Annotated[str | None, typer.Option(help="Key of a melodic pattern, e.g. F#")] = None,
-    scale: Annotated[str | None, typer.Option(help="major, minor, pentatonic or chromatic")] = None,
-    midi: Annotated[Path | None, typer.Option(help="Also write the pattern to this .mid")] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
-    ] = "summary",
+    style: StyleOption = None,
+    key: KeyOption = None,
+    scale: ScaleOption = None,
+    midi: MidiOption = None,
+    fmt: FormatOption = "summary",
 ) -> None:
     """Import a MIDI file as a pattern, store it and print its Tidal code and Pbind."""
     with friendly_errors():
@@ -113,13 +120,11 @@ def build_command(
         ),
     ],
     bpm: Annotated[float, typer.Option(help="Tempo in quarter notes per minute")] = 120.0,
-    key: Annotated[str | None, typer.Option(help="Key, e.g. C, F#, Bb")] = None,
-    scale: Annotated[str | None, typer.Option(help="major, minor, pentatonic or chromatic")] = None,
-    style: Annotated[str | None, typer.Option(help="A style label")] = None,
-    midi: Annotated[Path | None, typer.Option(help="Also write the pattern to this .mid")] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
-    ] = "summary",
+    key: KeyOption = None,
+    scale: ScaleOption = None,
+    style: StyleOption = None,
+    midi: MidiOption = None,
+    fmt: FormatOption = "summary",
 ) -> None:
     """Build a pattern from step notation, store it and print its Tidal code and Pbind."""
     with friendly_errors():
@@ -166,9 +171,7 @@ def _pattern_table(records: list[PatternMetadata]) -> Table:
 @app.command("show")
 def show_command(
     pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
-    ] = "summary",
+    fmt: FormatOption = "summary",
 ) -> None:
     """Show a stored pattern as Tidal code, Pbind, JSON or a summary."""
     with friendly_errors():
@@ -212,9 +215,7 @@ def mutate_command(
     pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
     amount: AmountOption = 0.3,
     seed: SeedOption = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
-    ] = "summary",
+    fmt: FormatOption = "summary",
 ) -> None:
     """Store a mutated copy of a pattern and print it with what changed."""
     with friendly_errors():
@@ -228,9 +229,7 @@ def crossover_command(
     first: Annotated[str, typer.Argument(help="Parent giving the bars before the cut")],
     second: Annotated[str, typer.Argument(help="Parent giving the bars after the cut")],
     seed: SeedOption = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
-    ] = "summary",
+    fmt: FormatOption = "summary",
 ) -> None:
     """Store a child of two patterns cut at a random bar line and print it."""
     with friendly_errors():
