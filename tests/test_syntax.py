@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audiomancer.errors import SynthDefError
+from audiomancer.supercollider.library import template_names, template_path
 from audiomancer.supercollider.syntax import (
     Array,
     Assign,
@@ -65,6 +66,7 @@ from audiomancer.supercollider.syntax import (
 from conftest import need_engine
 
 CORPUS = sorted((Path(__file__).parent / "synthdefs").glob("*.scd"))
+TEMPLATES = [template_path(name) for name in template_names()]
 
 
 def only(source: str) -> Node:
@@ -110,7 +112,7 @@ def compile_synthdef() -> Callable[[str], bytes]:
 
 
 @pytest.mark.engines
-@pytest.mark.parametrize("path", CORPUS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", CORPUS + TEMPLATES, ids=lambda path: path.stem)
 def test_printed_code_compiles_to_the_same_bytes(
     path: Path, compile_synthdef: Callable[[str], bytes]
 ) -> None:
@@ -121,7 +123,7 @@ def test_printed_code_compiles_to_the_same_bytes(
     assert compile_synthdef(printed) == original, printed
 
 
-@pytest.mark.parametrize("path", CORPUS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", CORPUS + TEMPLATES, ids=lambda path: path.stem)
 def test_corpus_round_trips(path: Path) -> None:
     round_trips(path.read_text())
 
