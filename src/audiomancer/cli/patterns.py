@@ -25,7 +25,7 @@ from audiomancer.patterns.store import PatternStore
 FORMATS = ("tidal", "pbind", "json", "summary")
 
 
-def _store() -> PatternStore:
+def pattern_store() -> PatternStore:
     return PatternStore()
 
 
@@ -81,7 +81,7 @@ def print_pattern(record: PatternMetadata, fmt: str = "summary") -> None:
     out.print(Syntax(record["sc_code"], "supercollider", theme="ansi_dark", word_wrap=True))
 
 
-def _maybe_write_midi(record: PatternMetadata, midi: Path | None) -> None:
+def write_midi_if_asked(record: PatternMetadata, midi: Path | None) -> None:
     if midi is not None:
         path = write_midi(record.to_pattern(), midi)
         out.print(f"wrote {path}")
@@ -104,9 +104,9 @@ def import_command(
     with friendly_errors():
         pattern = read_midi(file, pattern_type=pattern_type, bars=bars)
         pattern = dataclasses.replace(pattern, key=key, scale=scale, style=style)
-        record = _store().put(pattern, generation_method="imported")
+        record = pattern_store().put(pattern, generation_method="imported")
         print_pattern(record, fmt)
-        _maybe_write_midi(record, midi)
+        write_midi_if_asked(record, midi)
 
 
 @app.command("build")
@@ -130,9 +130,9 @@ def build_command(
     with friendly_errors():
         _check_type(pattern_type)
         pattern = parse_steps(steps, pattern_type, bpm=bpm, key=key, scale=scale, style=style)
-        record = _store().put(pattern, generation_method="generated")
+        record = pattern_store().put(pattern, generation_method="generated")
         print_pattern(record, fmt)
-        _maybe_write_midi(record, midi)
+        write_midi_if_asked(record, midi)
 
 
 @app.command("list")
@@ -142,7 +142,7 @@ def list_command(
 ) -> None:
     """List stored patterns, oldest first."""
     with friendly_errors():
-        records = _store().list(pattern_type=pattern_type, limit=limit)
+        records = pattern_store().list(pattern_type=pattern_type, limit=limit)
         if not records:
             out.print("no patterns stored yet: try `audiomancer import FILE.mid`")
             return
@@ -175,7 +175,7 @@ def show_command(
 ) -> None:
     """Show a stored pattern as Tidal code, Pbind, JSON or a summary."""
     with friendly_errors():
-        print_pattern(_store().get(pattern_id), fmt)
+        print_pattern(pattern_store().get(pattern_id), fmt)
 
 
 @app.command("export")
@@ -185,7 +185,7 @@ def export_command(
 ) -> None:
     """Export a stored pattern as a Standard MIDI File."""
     with friendly_errors():
-        _maybe_write_midi(_store().get(pattern_id), midi)
+        write_midi_if_asked(pattern_store().get(pattern_id), midi)
 
 
 @app.command("rate")
@@ -196,12 +196,12 @@ def rate_command(
 ) -> None:
     """Rate a pattern 1-5; ratings steer evolution."""
     with friendly_errors():
-        record = _store().rate(pattern_id, score, notes)
+        record = pattern_store().rate(pattern_id, score, notes)
         out.print(f"rated {record.id}: {'★' * score}{'☆' * (5 - score)}")
 
 
 def _engine() -> EvolutionEngine:
-    return EvolutionEngine(_store())
+    return EvolutionEngine(pattern_store())
 
 
 AmountOption = Annotated[
@@ -283,7 +283,7 @@ def lineage_command(
 ) -> None:
     """Draw a pattern's ancestry as a tree (both parents of every crossover)."""
     with friendly_errors():
-        store = _store()
+        store = pattern_store()
         out.print(_ancestry_tree(store, store.get(pattern_id), set()))
 
 
