@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.tree import Tree
 
-from audiomancer.analyzers.synthdef import parse_synthdef
+from audiomancer.analyzers.synthdef import CATEGORIES, SynthDefInfo, parse_synthdef
 from audiomancer.cli.app import app, err, friendly_errors, out
+from audiomancer.generators.evolution import EvolutionEngine
+from audiomancer.generators.lineage import LineageTracker, SynthLineage, SynthRecord
+from audiomancer.generators.synths import breed_synths, generate_synth, mutate_synth
 from audiomancer.supercollider import lang
 from audiomancer.supercollider.nrt import render_phrase
 
 synth_app = typer.Typer(
-    help="SuperCollider SynthDefs: inspect, validate, render.", no_args_is_help=True
+    help="SuperCollider SynthDefs: inspect, validate, render, generate and evolve.",
+    no_args_is_help=True,
 )
 app.add_typer(synth_app, name="synth")
 
@@ -83,4 +89,204 @@ def synth_render_command(
         ]
         if problems:
             err.print(f"[red]not audible:[/red] {'; '.join(problems)}")
+            raise typer.Exit(1)
+
+
+# --- evolution: generate, mutate, breed, rate, top, tree, audition ------------------------
+
+SynthRef = Annotated[
+    str, typer.Argument(help="A synth of the library or a template, by name (or a .scd file)")
+]
+
+
+def _load(tracker: LineageTracker, ref: str) -> tuple[str, SynthDefInfo]:
+    """(id, parsed SynthDef) of a library synth, a template or a .scd file."""
+    path = Path(ref)
+    if ref.endswith(".scd") and path.is_file():
+        info = parse_synthdef(path)
+        return info.name, info
+    synth_id = tracker.resolve(ref)
+    return synth_id, tracker.load_synth(synth_id)
+
+
+def _stars(rating: int | None) -> str:
+    return "★" * rating + "☆" * (5 - rating) if rating else ""
+
+
+def _report(lineage: SynthLineage, tracker: LineageTracker) -> None:
+    parents = " × ".join(lineage["parent_ids"]) or "nothing"
+    out.print(
+        f"[green]created[/green] [bold]{lineage['id']}[/bold] "
+        f"({lineage['generation_method']} of {escape(parents)})"
+    )
+    for line in lineage["mutation_log"]:
+        out.print(f"  {line}", markup=False)
+    out.print(f"saved to {tracker.library_path(lineage['name'])}", markup=False)
+
+
+@synth_app.command("generate")
+def synth_generate_command(
+    description: Annotated[
+        str,
+        typer.Argument(help='What it should sound like, e.g. "warm acid bass with filter sweep"'),
+    ],
+    category: Annotated[
+        str, typer.Option("--category", "-c", help="bass, lead, pad, drum or fx")
+    ] = "bass",
+    base: Annotated[
+        str | None, typer.Option("--base", help="Start from this synth instead of a template")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for the random details")] = None,
+) -> None:
+    """Generate a synth from a description, check it, add it to the library."""
+    with friendly_errors():
+        tracker = LineageTracker()
+        base_info = _load(tracker, base)[1] if base else None
+        if category not in CATEGORIES:
+            raise ValueError(
+                f"invalid category {category!r}: expected one of {', '.join(CATEGORIES)}"
+            )
+        synth = generate_synth(
+            description,
+            base_info,
+            category,
+            seed=seed,
+            tracker=tracker,
+        )
+        _report(tracker.save(synth), tracker)
+
+
+@synth_app.command("mutate")
+def synth_mutate_command(
+    name: SynthRef,
+    amount: Annotated[float, typer.Option(help="Mutation strength, 0.0-1.0")] = 0.3,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed: the same seed gives the same mutant")
+    ] = None,
+) -> None:
+    """Mutate a synth: swap oscillator or filter, add LFO or distortion, move defaults/envelope."""
+    with friendly_errors():
+        tracker = LineageTracker()
+        if name.endswith(".scd") and Path(name).is_file():
+            _, info = _load(tracker, name)
+            child = mutate_synth(info, amount, seed, tracker=tracker)
+            _report(tracker.save(child), tracker)
+            return
+        engine = EvolutionEngine(lineage=tracker)
+        _report(engine.mutate_synth(name, amount, seed), tracker)
+
+
+@synth_app.command("breed")
+def synth_breed_command(
+    first: Annotated[str, typer.Argument(help="Parent A: its oscillators, envelope and output")],
+    second: Annotated[str, typer.Argument(help="Parent B: its filter")],
+    seed: Annotated[int | None, typer.Option(help="Seed for the effects mix")] = None,
+) -> None:
+    """Breed two synths: A's oscillators, B's filter, effects of both, controls of both."""
+    with friendly_errors():
+        tracker = LineageTracker()
+        (id_a, a), (id_b, b) = _load(tracker, first), _load(tracker, second)
+        child = breed_synths(a, b, seed, tracker=tracker)
+        child.parent_ids = [id_a, id_b]
+        _report(tracker.save(child), tracker)
+
+
+@synth_app.command("rate")
+def synth_rate_command(
+    name: SynthRef,
+    score: Annotated[int, typer.Argument(help="Rating from 1 to 5")],
+    notes: Annotated[str | None, typer.Option(help="What you think of it")] = None,
+) -> None:
+    """Rate a synth from 1 to 5 (ratings steer evolution)."""
+    with friendly_errors():
+        tracker = LineageTracker()
+        tracker.rate_synth(name, score, notes)
+        record = tracker.get_record(name)
+        out.print(f"{record.id} {_stars(record.user_rating)}", markup=False)
+
+
+@synth_app.command("top")
+def synth_top_command(
+    limit: Annotated[int, typer.Option(help="How many")] = 10,
+    min_rating: Annotated[
+        int | None, typer.Option("--min-rating", help="Only this rating or better")
+    ] = None,
+) -> None:
+    """The highest-rated synths."""
+    with friendly_errors():
+        top = LineageTracker().get_top_rated(limit, min_rating)
+        if not top:
+            out.print("no rated synths yet")
+            return
+        table = Table("rating", "method", "gen.", "parents", "notes")
+        table.add_column("synth", no_wrap=True)
+        table.columns.insert(0, table.columns.pop())
+        for record in top:
+            table.add_row(
+                escape(record["id"]),
+                _stars(record["user_rating"]),
+                record["generation_method"],
+                str(record["generation"]),
+                escape(", ".join(record["parent_ids"])),
+                escape(record["user_notes"] or ""),
+            )
+        out.print(table)
+
+
+def _node_label(synth_id: str, records: dict[str, SynthRecord], current: str) -> str:
+    record = records.get(synth_id)
+    text = f"[bold]{escape(synth_id)}[/bold]" if synth_id == current else escape(synth_id)
+    if record is not None:
+        text += f" [dim]{record.generation_method}[/dim]"
+        if record.user_rating:
+            text += f" {_stars(record.user_rating)}"
+    return text
+
+
+def _grow(
+    tree: Tree,
+    branches: dict[str, Any],
+    records: dict[str, SynthRecord],
+    current: str,
+    below: dict[str, Any],
+) -> None:
+    for synth_id, children in branches.items():
+        node = tree.add(_node_label(synth_id, records, current))
+        _grow(node, below if synth_id == current else children, records, current, below)
+
+
+@synth_app.command("tree")
+def synth_tree_command(name: SynthRef) -> None:
+    """Draw a synth's family tree: its ancestors down to it, and its descendants below it."""
+    with friendly_errors():
+        tracker = LineageTracker()
+        lineage = tracker.get_lineage(name)
+        current = lineage["synth_id"]
+        records = {r.id: r for r in tracker.records()}
+        below = tracker.descendant_tree(current)
+        roots = lineage["family_tree"]
+        tree = Tree(f"family of {escape(current)} (generation {lineage['generation']})")
+        _grow(tree, roots, records, current, below)
+        out.print(tree)
+
+
+@synth_app.command("audition")
+def synth_audition_command(
+    name: SynthRef,
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="WAV file to write")] = None,
+    seconds: Annotated[float, typer.Option(help="Length of the phrase in seconds")] = 2.0,
+) -> None:
+    """Render a short phrase of a library synth or template to a WAV file."""
+    with friendly_errors():
+        tracker = LineageTracker()
+        synth_id = tracker.resolve(name)
+        target = output if output is not None else Path(f"{synth_id}.wav")
+        result = render_phrase(tracker.source_code(synth_id), seconds, target)
+        out.print(
+            f"wrote {result.path}: {result.duration_s:.2f} s, peak {result.peak_dbfs:.1f} dBFS, "
+            f"RMS {result.rms_dbfs:.1f} dBFS",
+            markup=False,
+        )
+        if not result.audible:
+            err.print("[red]not audible[/red]")
             raise typer.Exit(1)

@@ -14,8 +14,16 @@ import statistics
 from collections.abc import Sequence
 from typing import Final, Literal
 
-from audiomancer.errors import IncompatiblePatternsError, PatternNotFoundError, SynthDefError
+from audiomancer.errors import (
+    IncompatiblePatternsError,
+    InvalidSynthError,
+    PatternNotFoundError,
+    SynthDefError,
+    SynthNotFoundError,
+)
 from audiomancer.evolution.pattern_ops import check_compatible, crossover, mutate, validate_amount
+from audiomancer.generators import synths
+from audiomancer.generators.lineage import LineageTracker, SynthLineage
 from audiomancer.patterns.metadata import PatternMetadata, derive_pattern_id
 from audiomancer.patterns.store import PatternStore
 from audiomancer.supercollider import lang
@@ -28,8 +36,11 @@ MAX_GENERATIONS: Final = 1000
 class EvolutionEngine:
     """Evolve stored patterns by mutation and crossover, with lineage, guided by ratings."""
 
-    def __init__(self, store: PatternStore | None = None) -> None:
+    def __init__(
+        self, store: PatternStore | None = None, *, lineage: LineageTracker | None = None
+    ) -> None:
         self.store = store if store is not None else PatternStore()
+        self.lineage = lineage if lineage is not None else LineageTracker()
 
     # --- single operations --------------------------------------------------------------
 
@@ -186,6 +197,34 @@ class EvolutionEngine:
 
     # --- synths -------------------------------------------------------------------------
 
+    def mutate_synth(
+        self, synth_id: str, amount: float = 0.3, seed: int | None = None
+    ) -> SynthLineage:
+        """Mutate a synth of the library (or a template), store the mutant, return its lineage.
+
+        The synth is looked up by id (its SynthDef name; ``synt_<name>`` is accepted) in the
+        lineage tracker's library, else among the templates. The mutation is
+        ``generators.synths.mutate_synth`` (compiled and rendered before it is kept); the mutant
+        goes into the library as ``<name>.scd`` and into the lineage with generation_method
+        ``"mutation"`` (the spec example's ``"mutated"`` is accepted as an alias on input) and
+        ``parent_ids`` holding the parent's id. The same seed on the same synth gives the same
+        mutant, which is then returned again rather than stored twice.
+
+        ValueError for an amount outside 0.0-1.0; SynthNotFoundError for an unknown id;
+        InvalidSynthError when no mutant passes validation with sclang.
+        """
+        amount = validate_amount(amount)
+        parent_id = self.lineage.resolve(synth_id)
+        info = self.lineage.load_synth(parent_id)
+        try:
+            child = synths.mutate_synth(info, amount, seed, tracker=self.lineage)
+        except SynthDefError as error:
+            raise InvalidSynthError(
+                f"could not make a valid mutant of synth {parent_id!r}: {error}"
+            ) from error
+        child.parent_ids = [parent_id]
+        return self.lineage.save(child)
+
     def validate_mutated_synth(self, source_code: str) -> bool:
         """True if the code compiles in sclang to a SynthDef, False if it does not.
 
@@ -212,11 +251,19 @@ class EvolutionEngine:
     def get_lineage(self, item_id: str) -> list[str]:
         """Ancestry of a pattern from its root to itself, following first parents.
 
-        A missing ancestor ends the chain there without error. PatternNotFoundError if the
-        item itself is unknown.
+        A missing ancestor ends the chain there without error. For an id that is not a pattern
+        but a synth of the lineage tracker, its ancestors oldest first (every line of descent,
+        by generation), ending with the synth. PatternNotFoundError if the item is neither.
         """
         chain = [item_id]
-        record = self.store.get(item_id)
+        try:
+            record = self.store.get(item_id)
+        except PatternNotFoundError:
+            try:  # the spec's "pattern or synth": synth ids live in the lineage tracker
+                return self.lineage.ancestry(item_id)
+            except SynthNotFoundError:
+                pass
+            raise
         while record.parent_ids:
             parent_id = record.parent_ids[0]
             parent = self._maybe_get(parent_id)

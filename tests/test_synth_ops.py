@@ -1,0 +1,300 @@
+"""Synth operators: pure edits of the parsed graph, logged, never breaking output or freeing."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from audiomancer.errors import SynthDefError
+from audiomancer.evolution import synth_ops as ops
+from audiomancer.evolution.synth_ops import NotApplicable
+from audiomancer.supercollider import lang, library
+from audiomancer.supercollider import syntax as sc
+from conftest import need_engine
+
+CORPUS = Path(__file__).parent / "synthdefs"
+TEMPLATES = library.template_names()
+OPERATORS = {name: operator for name, _, operator in ops.MUTATIONS}
+# A dozen real SynthDefs of varied shape: arg styles, NamedControls, graph held by a variable,
+# inline outputs, envelopes as Env.kr, plugins, effects, keyword arguments.
+REAL = ("acid_line", "saw_bass", "pad_chorus", "env_perc_kr", "named_controls",
+        "multiline_arg_style", "one_liner", "graph_function_defined_first", "pluck_string",
+        "env_adsr_kr_done_free_self", "plugins_filters", "keyword_arguments", "comb_delay",
+        "lfnoise_modulation")  # fmt: skip
+
+NOISE = "SynthDef(\\noise, { |out = 0, amp = 0.1| Out.ar(out, WhiteNoise.ar(amp) * Line.kr(1, 0, 1, doneAction: 2)) }).add;"  # noqa: E501
+LOG_FORMS = {
+    "swap_oscillator": r"\w+ → \w+",
+    "swap_filter": r"\w+ → \w+",
+    "add_lfo": r"Added LFO modulation to \w+( frequency)?",
+    "add_distortion": r"Added (tanh|softclip|distort|fold) distortion: dist\d* 0 → [\d.]+",
+    "tweak_defaults": r"\w+: -?[\d.e-]+ → -?[\d.e-]+",
+    "modify_envelope": r"(\w+|Env\.\w+ [\w ]+|Env [\w ]+|X?Line \w+): -?[\d.e-]+ → -?[\d.e-]+"
+    r"|Env\.?\w* curve: \S+ → -?\d+",
+}
+
+
+def parse(name: str) -> sc.Program:
+    if name in TEMPLATES:
+        return sc.parse(library.template_source(name))
+    return sc.parse((CORPUS / f"{name}.scd").read_text())
+
+
+def code(program: sc.Program) -> str:
+    return sc.print_code(program)
+
+
+def freeing_and_output(program: sc.Program) -> tuple[list[str], list[str]]:
+    """How the synth frees itself and where it plays: doneActions, self-freeing UGens, outputs."""
+    graph = ops.locate(program)
+    freeing, outputs = [], []
+    for node in sc.walk(graph.function):
+        if isinstance(node, sc.KeywordArg) and node.name == "doneAction":
+            freeing.append(code(node.value))
+        if isinstance(node, sc.Call) and isinstance(node.receiver, sc.ClassName):
+            name = node.receiver.name
+            if name in ("DetectSilence", "FreeSelf", "FreeSelfWhenDone", "Done"):
+                freeing.append(name)
+            if name in ("Out", "OffsetOut", "ReplaceOut", "XOut"):
+                outputs.append(f"{name}.{node.selector}({code(node.args[0])})")
+    return sorted(freeing), outputs
+
+
+def test_swap_oscillator_keeps_frequency_and_level() -> None:
+    program = sc.parse(
+        "SynthDef(\\t, { |out = 0, freq = 220, amp = 0.2| Out.ar(out, SinOsc.ar(freq, 0.5, amp)"
+        " * EnvGen.kr(Env.perc, doneAction: 2)) }).add;"
+    )
+    targets = {}
+    for seed in range(40):
+        new, log = ops.swap_oscillator(program, random.Random(seed))
+        (line,) = log
+        source, target = line.split(" → ")
+        assert source == "SinOsc" and target in ops.OSC_TARGETS and target != "SinOsc"
+        targets[target] = code(new)
+    assert "Saw.ar(freq, amp)" in targets["Saw"]  # SinOsc's phase has no place in a Saw
+    assert "Pulse.ar(freq, mul: amp)" in targets["Pulse"]  # a gap where Pulse has its width
+    assert re.search(r"SyncSaw\.ar\(freq, freq \* [\d.]+, amp\)", targets["SyncSaw"])
+
+
+def test_swap_oscillator_changes_every_call_of_one_class() -> None:
+    new, log = ops.swap_oscillator(parse("juno_pad"), random.Random(1))
+    source, target = log[0].split(" → ")
+    text = code(new)
+    assert f"{source}.ar" not in text and text.count(f"{target}.ar") >= 1
+    assert "LFTri.kr" in text  # LFOs (control rate) are not oscillators to swap
+
+
+def test_swap_filter_converts_resonance_between_kinds() -> None:
+    program = sc.parse(
+        "SynthDef(\\t, { |out = 0, freq = 110, cutoff = 800| var sig = Saw.ar(freq);"
+        " sig = RLPF.ar(sig, cutoff, 0.3); Out.ar(out, sig * Line.kr(1, 0, 1, doneAction: 2)) })"
+    )
+    seen = {}
+    for seed in range(40):
+        new, (line,) = ops.swap_filter(program, random.Random(seed))
+        source, target = line.split(" → ")
+        assert source == "RLPF" and target in ops.FILTER_GROUPS["lowpass"]
+        seen[target] = code(new)
+    assert "MoogFF.ar(sig, cutoff, 2.8)" in seen["MoogFF"]  # rq 0.3 → resonance 0.7 → gain 2.8
+    assert "DFM1.ar(sig, cutoff.clip(20, 18000.0), 0.7)" in seen["DFM1"]
+    assert "LPF.ar(sig, cutoff)" in seen["LPF"]
+
+
+def test_swap_filter_keeps_a_high_pass_a_high_pass() -> None:
+    for seed in range(10):
+        _, (line,) = ops.swap_filter(parse("zap"), random.Random(seed))
+        assert line.split(" → ")[1] in ops.FILTER_GROUPS["highpass"]
+
+
+def test_add_lfo_declares_a_named_lfo_first_and_modulates_every_read() -> None:
+    new, log = ops.add_lfo(parse("tb303"), random.Random(3), prefer="cutoff")
+    assert log == ["Added LFO modulation to cutoff"]
+    graph = ops.locate(new)
+    first = graph.function.var_decls[0].defs[0]
+    assert first.name == "cutoffLFO" and "LFO" in code(new)
+    text = code(new)
+    assert "cutoff = 1200" in text  # the control's default is untouched
+    assert "(cutoff * cutoffLFO).clip(20.0, 18000.0)" in text
+
+
+def test_add_lfo_on_a_named_control_and_not_on_shadowing_arguments() -> None:
+    new, log = ops.add_lfo(parse("named_controls"), random.Random(0), prefer="cutoff")
+    assert log == ["Added LFO modulation to cutoff"]
+    assert "\\cutoff.ar(2000) * cutoffLFO" in code(new)
+    shadowed = sc.parse(
+        "SynthDef(\\t, { |out = 0, cutoff = 900| var f = { |cutoff| cutoff * 2 };"
+        " var sig = LPF.ar(Saw.ar(110), f.(cutoff));"
+        " Out.ar(out, sig * Line.kr(1, 0, 1, doneAction: 2)) })"
+    )
+    text = code(ops.add_lfo(shadowed, random.Random(0), prefer="cutoff")[0])
+    assert "{ |cutoff| cutoff * 2 }" in text
+    assert "f.((cutoff * cutoffLFO)" in text
+
+
+def test_add_distortion_goes_before_the_level_and_adds_a_drive_control() -> None:
+    new, (line,) = ops.add_distortion(parse("tb303"), random.Random(0), kind="tanh")
+    assert re.fullmatch(LOG_FORMS["add_distortion"], line)
+    lines = [s.strip() for s in code(new).splitlines()]
+    stage = lines.index("sig = (sig * dist).tanh;")
+    assert lines[stage + 1] == "sig = sig * env * amp;"
+    assert ops.locate(new).function.params[-1].name == "dist"
+
+
+def test_add_distortion_on_an_inline_output_never_raises_the_level() -> None:
+    new, _ = ops.add_distortion(parse("one_liner"), random.Random(0), kind="softclip")
+    assert ".softclip / dist.max(1)" in code(new)
+
+
+def test_tweak_defaults_moves_numbers_within_bounds() -> None:
+    program = parse("tb303")
+    values = {c.name: c.value for c in ops.controls(ops.locate(program))}
+    for seed in range(30):
+        new, log = ops.tweak_defaults(program, random.Random(seed), 0.8)
+        assert log
+        for line in log:
+            found = re.fullmatch(r"(\w+): (-?[\d.]+) → (-?[\d.]+)", line)
+            assert found, line
+            name, old, value = found.group(1), float(found.group(2)), float(found.group(3))
+            assert name not in ("out", "gate", "freq", "amp") and old == values[name]
+            role = ops.role_of(name)
+            assert role is not None
+            if role.scale == "log" and old > 0:
+                assert 0.79 <= value / old <= 1.21
+            else:
+                assert abs(value - old) <= 0.2 * (role.high - role.low) + 1e-9
+            assert f"{name} = {value}" in code(new)
+
+
+def test_modify_envelope_changes_times_by_at_most_30_percent_or_the_curve() -> None:
+    program = parse("juno_pad")
+    for seed in range(20):
+        new, log = ops.modify_envelope(program, random.Random(seed), 1.0)
+        for line in log:
+            assert re.fullmatch(LOG_FORMS["modify_envelope"], line), line
+            if "curve" not in line:
+                old, value = (float(x) for x in line.rsplit(": ", 1)[1].split(" → "))
+                assert 0.69 <= value / old <= 1.31
+        assert freeing_and_output(new) == freeing_and_output(program)
+
+
+def test_operators_that_do_not_apply_say_why() -> None:
+    program = sc.parse(NOISE)
+    with pytest.raises(NotApplicable, match="oscillator"):
+        ops.swap_oscillator(program, random.Random(0))
+    with pytest.raises(NotApplicable, match="filter"):
+        ops.swap_filter(program, random.Random(0))
+    with pytest.raises(NotApplicable, match="numeric default"):
+        ops.tweak_defaults(program, random.Random(0))  # only out and amp: never changed
+    with pytest.raises(NotApplicable, match="cutoff"):
+        ops.add_lfo(program, random.Random(0), prefer="cutoff")
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_operators_keep_the_output_and_the_way_a_synth_frees_itself(name: str) -> None:
+    program = parse(name)
+    before = freeing_and_output(program)
+    for operator_name, operator in OPERATORS.items():
+        for seed in range(3):
+            try:
+                new, log = operator(program, random.Random(seed), 0.7)
+            except NotApplicable:
+                continue
+            assert log and all(re.fullmatch(LOG_FORMS[operator_name], line) for line in log), log
+            assert freeing_and_output(new) == before
+            assert ops.locate(new).synthdef.name_value == name
+            assert sc.parse(code(new)) is not None
+
+
+def test_operators_are_pure_and_deterministic() -> None:
+    program = parse("saw_lead")
+    text = code(program)
+    for operator in OPERATORS.values():
+        first = operator(program, random.Random(7), 0.5)
+        second = operator(program, random.Random(7), 0.5)
+        assert code(first[0]) == code(second[0]) and first[1] == second[1]
+    assert code(program) == text
+
+
+def test_crossover_takes_oscillators_from_a_filter_from_b_and_both_controls() -> None:
+    child, log = ops.crossover(
+        parse("tb303"), parse("juno_pad"), random.Random(42), ("tb303", "juno_pad")
+    )
+    text = code(child)
+    assert "Saw.ar(freq)" in text and "Pulse.ar" not in text  # A's oscillator section
+    assert "LPF.ar(sig, (cutoff * (1 + (env * 0.4))).clip(100, 16000))" in text  # B's filter
+    assert "RLPF" not in text
+    graph = ops.locate(child)
+    names = [c.name for c in ops.controls(graph)]
+    assert {"cutoff", "res", "drive", "attack", "detune", "rate"} <= set(names)
+    assert len(names) == len(set(names))
+    assert "cutoff: 1200.0 → 1700.0 (average with juno_pad)" in log
+    assert "Filter from juno_pad: RLPF → LPF" in log
+    assert freeing_and_output(child) == freeing_and_output(parse("tb303"))
+
+
+def test_crossover_inserts_a_filter_where_a_has_none() -> None:
+    child, log = ops.crossover(
+        parse("organ_keys"), parse("tb303"), random.Random(0), ("organ_keys", "tb303")
+    )
+    assert "Filter from tb303: added RLPF" in log
+    text = code(child)
+    assert "HPF.ar(WhiteNoise.ar, 2000)" in text  # the key click's high-pass stays
+    assert "fenv" not in text  # tb303's filter envelope has no counterpart in organ_keys
+    assert "sig = RLPF.ar(sig, cutoff, (1 - res).clip(0.05, 1));" in text
+
+
+def test_rename_and_scale_output() -> None:
+    renamed = ops.rename(parse("name_as_variable"), "fresh_name")
+    assert ops.locate(renamed).synthdef.name_value == "fresh_name"
+    with pytest.raises(ValueError, match="invalid SynthDef name"):
+        ops.rename(parse("tb303"), "x'; Server.kill; '")
+    scaled, log = ops.scale_output(parse("tb303"), 0.5)
+    assert "Out.ar(out, Pan2.ar(sig, pan) * 0.5)" in code(scaled)
+    assert log == ["Output level × 0.5"]
+
+
+def test_roles_and_locate_errors() -> None:
+    cutoff, filter_freq, pan = ops.role_of("cutoff"), ops.role_of("filterFreq"), ops.role_of("pan")
+    assert cutoff is not None and filter_freq is not None and pan is not None
+    assert cutoff.name == filter_freq.name == "cutoff" and pan.name == "pan"
+    assert ops.role_of("out") is None and ops.role_of("t_trig") is None
+    with pytest.raises(SynthDefError, match="no SynthDef"):
+        ops.locate(sc.parse("SinOsc.ar(440)"))
+
+
+@pytest.fixture(scope="module")
+def sclang() -> None:
+    need_engine("sclang")
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_every_operator_on_real_synthdefs_compiles_or_is_not_applicable(
+    name: str, sclang: None
+) -> None:
+    program = parse(name)
+    applied = 0
+    for operator in OPERATORS.values():
+        for seed in range(2):
+            try:
+                new, _ = operator(program, random.Random(seed), 0.6)
+            except NotApplicable:
+                continue
+            lang.compile_synthdef(code(new))
+            applied += 1
+    assert applied >= 3
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("acid_line", "pad_chorus"), ("saw_bass", "env_adsr_kr_done_free_self"),
+     ("named_controls", "comb_delay"), ("multiline_arg_style", "plugins_filters"),
+     ("graph_function_defined_first", "lfnoise_modulation"), ("pluck_string", "tb303")],
+)  # fmt: skip
+def test_crossover_of_real_synthdefs_compiles(a: str, b: str, sclang: None) -> None:
+    for seed in range(2):
+        child, _ = ops.crossover(parse(a), parse(b), random.Random(seed), (a, b))
+        lang.compile_synthdef(code(child))
