@@ -15,6 +15,7 @@ from audiomancer.generators.lineage import (
     rate_synth,
     record_synth,
 )
+from audiomancer.generators.patterns import PatternGenerator
 from audiomancer.generators.synths import (
     GeneratedSynth,
     breed_synths,
@@ -27,6 +28,7 @@ __all__ = [
     "EvolutionEngine",
     "GeneratedSynth",
     "LineageTracker",
+    "PatternGenerator",
     "PatternMetadata",
     "SynthLineage",
     "SynthRecord",

@@ -1,0 +1,332 @@
+"""LSTM language models in numpy: load weights, step, sample with temperature and masks.
+
+Weight files (``.npz``, written by ``training/train.py``) keep PyTorch's ``nn.LSTM`` layout:
+
+- ``format``: the string ``FORMAT``; ``config``: JSON with ``name``, ``vocab`` (events),
+  ``positions`` (16), ``styles`` (0 for none), ``hidden``, ``layers`` (and ``training`` info);
+- ``l{k}_weight_ih`` (4H x inputs), ``l{k}_weight_hh`` (4H x H), ``l{k}_bias`` (4H; PyTorch's
+  two biases summed) for each layer k, gates in the order i, f, g, o;
+- ``out_weight`` (vocab x H), ``out_bias`` (vocab);
+- optional extra arrays (the drum model's ``velocity`` table).
+
+The input of layer 0 is the concatenation of one-hots: previous event, position in the bar,
+style. A step computes, per layer, ``i, f, o = sigmoid(.)``, ``g = tanh(.)`` of
+``W_ih x + W_hh h + b``, then ``c = f c + i g``, ``h = o tanh(c)``, and logits ``W_out h + b``.
+
+Inference is float32 numpy. For speed the loader transposes the matrices, reorders the gates to
+(i, f, o, g) and halves the sigmoid rows, so one ``tanh`` serves all four gates
+(``sigmoid(x) = (1 + tanh(x / 2)) / 2``); one-hot inputs are row lookups.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from audiomancer.errors import ModelLoadError
+
+FORMAT: Final = "audiomancer.lstm/1"
+MAX_TEMPERATURE: Final = 10.0
+
+FloatArray = npt.NDArray[np.float32]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class LSTMConfig:
+    """Sizes of a model (from its weight file's ``config``)."""
+
+    name: str
+    vocab: int
+    positions: int
+    styles: int
+    hidden: int
+    layers: int
+    training: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def inputs(self) -> int:
+        """Width of layer 0's input: event + position + style one-hots."""
+        return self.vocab + self.positions + self.styles
+
+
+@dataclass
+class LSTMState:
+    """The recurrent state: h and c of every layer (mutated by LSTMModel.step)."""
+
+    h: list[FloatArray]
+    c: list[FloatArray]
+
+    def copy(self) -> LSTMState:
+        """An independent copy."""
+        return LSTMState([a.copy() for a in self.h], [a.copy() for a in self.c])
+
+
+class LSTMModel:
+    """A stacked LSTM over one-hot inputs, for step-by-step sampling."""
+
+    def __init__(self, config: LSTMConfig, arrays: Mapping[str, npt.NDArray[Any]]) -> None:
+        """Build from PyTorch-layout arrays (see the module docstring); ValueError on shapes."""
+        self.config = config
+        self.extras: dict[str, npt.NDArray[Any]] = {}
+        hidden, vocab = config.hidden, config.vocab
+        expected: dict[str, tuple[int, ...]] = {
+            "out_weight": (vocab, hidden),
+            "out_bias": (vocab,),
+        }
+        for k in range(config.layers):
+            width = config.inputs if k == 0 else hidden
+            expected[f"l{k}_weight_ih"] = (4 * hidden, width)
+            expected[f"l{k}_weight_hh"] = (4 * hidden, hidden)
+            expected[f"l{k}_bias"] = (4 * hidden,)
+        for key, shape in expected.items():
+            if key not in arrays:
+                raise ValueError(f"array {key!r} is missing")
+            if tuple(arrays[key].shape) != shape:
+                raise ValueError(
+                    f"array {key!r} has shape {tuple(arrays[key].shape)}, expected {shape}"
+                )
+            if not np.issubdtype(arrays[key].dtype, np.floating):
+                raise ValueError(f"array {key!r} is {arrays[key].dtype}, not floating point")
+            if not np.all(np.isfinite(arrays[key])):
+                raise ValueError(f"array {key!r} holds NaN or infinite values")
+        self._wx: list[FloatArray] = []
+        self._wh: list[FloatArray] = []
+        self._b: list[FloatArray] = []
+        for k in range(config.layers):
+            self._wx.append(_fast_layout(arrays[f"l{k}_weight_ih"], hidden).T.copy())
+            self._wh.append(_fast_layout(arrays[f"l{k}_weight_hh"], hidden).T.copy())
+            self._b.append(_fast_layout(arrays[f"l{k}_bias"], hidden))
+        # Layer 0: position and style one-hots and the bias folded into one table.
+        wx0 = self._wx[0]
+        base = vocab
+        positions = wx0[base : base + config.positions]
+        styles = (
+            wx0[base + config.positions : base + config.positions + config.styles]
+            if config.styles
+            else np.zeros((1, 4 * hidden), dtype=np.float32)
+        )
+        self._context: FloatArray = (
+            positions[:, None, :] + styles[None, :, :] + self._b[0][None, None, :]
+        ).astype(np.float32)
+        self._events: FloatArray = np.ascontiguousarray(wx0[:vocab])
+        self._out_w: FloatArray = np.ascontiguousarray(
+            np.asarray(arrays["out_weight"], dtype=np.float32).T
+        )
+        self._out_b: FloatArray = np.asarray(arrays["out_bias"], dtype=np.float32).copy()
+        for key, value in arrays.items():
+            if key not in expected and key not in ("format", "config"):
+                self.extras[key] = np.asarray(value)
+
+    # --- loading ------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path) -> LSTMModel:
+        """Load a weight file; ModelLoadError naming the file and the reason otherwise."""
+        path = Path(path)
+        if not path.is_file():
+            raise ModelLoadError(f"model weight file {path} is missing")
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise ModelLoadError(f"model weight file {path} cannot be read: {error}") from None
+        return cls.from_bytes(data, str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "<bytes>") -> LSTMModel:
+        """Load the bytes of a weight file; ModelLoadError naming ``source`` otherwise."""
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in archive.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
+            raise ModelLoadError(
+                f"model weight file {source} is corrupt or not a weight file: {error}"
+            ) from None
+        try:
+            fmt = str(arrays["format"]) if "format" in arrays else None
+            if fmt != FORMAT:
+                raise ValueError(f"format is {fmt!r}, expected {FORMAT!r}")
+            config = _config(arrays.get("config"))
+            return cls(config, arrays)
+        except (ValueError, TypeError, KeyError) as error:
+            raise ModelLoadError(f"model weight file {source} does not fit: {error}") from None
+
+    # --- inference ----------------------------------------------------------------------
+
+    def initial_state(self) -> LSTMState:
+        """All-zero h and c."""
+        zeros = [np.zeros(self.config.hidden, dtype=np.float32) for _ in range(self.config.layers)]
+        return LSTMState(zeros, [z.copy() for z in zeros])
+
+    def step(
+        self, state: LSTMState, event: int, position: int, style: int = 0, logits: bool = True
+    ) -> FloatArray | None:
+        """Advance ``state`` by one step with these inputs; the next step's logits.
+
+        ``event`` is the previous step's event, ``position`` the new step's position in its
+        bar. With ``logits=False`` only the state advances (priming), and None is returned.
+        """
+        hidden = self.config.hidden
+        x: FloatArray | None = None
+        for k in range(self.config.layers):
+            if k == 0:
+                gates = self._events[event] + self._context[position, style]
+            else:
+                assert x is not None
+                gates = x @ self._wx[k] + self._b[k]
+            gates += state.h[k] @ self._wh[k]
+            t = np.tanh(gates)
+            sig = t[: 3 * hidden]
+            sig *= 0.5
+            sig += 0.5
+            c = state.c[k]
+            c *= sig[hidden : 2 * hidden]
+            c += sig[:hidden] * t[3 * hidden :]
+            h = sig[2 * hidden :] * np.tanh(c)
+            state.h[k] = h
+            x = h
+        if not logits:
+            return None
+        assert x is not None
+        return x @ self._out_w + self._out_b
+
+    def log_probabilities(
+        self, events: Sequence[int], positions: Sequence[int], style: int = 0
+    ) -> npt.NDArray[np.float64]:
+        """Log-probability (nats) of each event of a sequence, the first after event 0."""
+        state = self.initial_state()
+        previous = 0
+        result = np.empty(len(events), dtype=np.float64)
+        for i, (event, position) in enumerate(zip(events, positions, strict=True)):
+            out = self.step(state, previous, int(position), style)
+            assert out is not None
+            z = out.astype(np.float64)
+            z -= z.max()
+            result[i] = z[event] - np.log(np.exp(z).sum())
+            previous = int(event)
+        return result
+
+
+def _fast_layout(weights: npt.NDArray[Any], hidden: int) -> FloatArray:
+    """PyTorch gate rows (i, f, g, o) -> (i/2, f/2, o/2, g) as float32."""
+    w = np.asarray(weights, dtype=np.float32)
+    i, f, g, o = (w[n * hidden : (n + 1) * hidden] for n in range(4))
+    return np.concatenate([i * 0.5, f * 0.5, o * 0.5, g]).astype(np.float32)
+
+
+def _config(raw: object) -> LSTMConfig:
+    if raw is None:
+        raise ValueError("array 'config' is missing")
+    data = json.loads(str(raw))
+    if not isinstance(data, dict):
+        raise ValueError("config is not a JSON object")
+    sizes = {}
+    for key in ("vocab", "positions", "styles", "hidden", "layers"):
+        value = data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"config {key!r} is {value!r}, expected a whole number")
+        sizes[key] = value
+    if sizes["vocab"] < 1 or sizes["hidden"] < 1 or sizes["layers"] < 1:
+        raise ValueError("config sizes vocab, hidden and layers must be at least 1")
+    return LSTMConfig(
+        name=str(data.get("name", "")),
+        training=dict(data.get("training") or {}),
+        **sizes,
+    )
+
+
+# --- sampling -----------------------------------------------------------------------------
+
+
+def validate_temperature(temperature: float) -> float:
+    """Return temperature as float if 0 (greedy) to MAX_TEMPERATURE; ValueError otherwise."""
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, int | float)
+        or not 0.0 <= temperature <= MAX_TEMPERATURE
+    ):
+        raise ValueError(
+            f"invalid temperature {temperature!r}: expected a number from 0 (greedy) to "
+            f"{MAX_TEMPERATURE}"
+        )
+    return float(temperature)
+
+
+def make_rng(seed: int | None) -> np.random.Generator:
+    """A PCG64 generator from a seed (None: fresh entropy); ValueError for a bad seed."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"invalid seed {seed!r}: expected a whole number >= 0 or None")
+    return np.random.Generator(np.random.PCG64(seed))
+
+
+def sample(
+    logits: FloatArray,
+    rng: np.random.Generator,
+    temperature: float = 1.0,
+    mask: BoolArray | None = None,
+) -> int:
+    """Draw an event from logits at a temperature, only among ``mask``'s True entries.
+
+    Temperature 0 takes the most likely allowed event. ValueError if the mask allows nothing.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    if mask is not None:
+        if not mask.any():
+            raise ValueError("the sampling mask allows no event")
+        z = np.where(mask, z, -np.inf)
+    if temperature == 0:
+        return int(np.argmax(z))
+    z = (z - z.max()) / temperature
+    weights = np.exp(z)
+    cumulative = np.cumsum(weights)
+    drawn = rng.random() * cumulative[-1]
+    index = int(np.searchsorted(cumulative, drawn, side="right"))
+    index = min(index, len(cumulative) - 1)
+    while mask is not None and not mask[index]:  # rounding at the very end of the range
+        index -= 1
+    return index
+
+
+def generate(
+    model: LSTMModel,
+    *,
+    steps: int,
+    rng: np.random.Generator,
+    temperature: float = 1.0,
+    primer: Sequence[int] = (),
+    style: int = 0,
+    mask: BoolArray | Callable[[int, int], BoolArray | None] | None = None,
+    check: Callable[[], None] | None = None,
+) -> list[int]:
+    """Sample ``steps`` events after feeding ``primer`` (whole bars, from a bar line).
+
+    ``mask`` is a fixed boolean mask over events or a function ``(step, previous) -> mask``;
+    ``check`` is called before every step (to enforce a deadline by raising).
+    """
+    period = model.config.positions
+    state = model.initial_state()
+    previous = 0
+    for position, event in enumerate(primer):
+        if check is not None:
+            check()
+        model.step(state, previous, position % period, style, logits=False)
+        previous = int(event)
+    events: list[int] = []
+    offset = len(primer)
+    for step in range(steps):
+        if check is not None:
+            check()
+        out = model.step(state, previous, (offset + step) % period, style)
+        assert out is not None
+        step_mask = mask(step, previous) if callable(mask) else mask
+        previous = sample(out, rng, temperature, step_mask)
+        events.append(previous)
+    return events
