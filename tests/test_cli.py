@@ -192,3 +192,22 @@ def test_synth_info_validate_render(tmp_path: Path) -> None:
     assert code == 1 and "silent" in err
     code, _, err = invoke("synth", "info", str(broken))
     assert code == 1 and "line 1, column" in err
+
+
+def test_generate_drums_melody_bass(tmp_path: Path) -> None:
+    code, out, _ = invoke(
+        "generate", "drums", "--style", "techno", "--bars", "2", "--bpm", "125", "--seed", "4",
+        "--midi", str(tmp_path / "d.mid"),
+    )  # fmt: skip
+    assert code == 0 and "d1 $" in out and "Pbind" in out
+    (record,) = PatternStore().list()
+    assert (record.type, record["style"], record["bars"], record.bpm) == ("drums", "techno", 2, 125)
+    assert read_midi(tmp_path / "d.mid").notes == record.to_pattern().notes
+    code, out, _ = invoke("generate", "melody", "--key", "F#", "--scale", "minor", "-f", "json")
+    assert code == 0 and json.loads(out)["key"] == "F#"
+    code, out, _ = invoke("generate", "bass", "--key", "Bb", "--seed", "1", "-f", "tidal")
+    assert code == 0 and "note" in out
+    code, _, err = invoke("generate", "drums", "--style", "polka")
+    assert code == 1 and "invalid style 'polka'" in err
+    code, _, err = invoke("generate", "melody", "--timeout", "0")
+    assert code == 1 and "timeout" in err.lower()
