@@ -275,3 +275,13 @@ def test_measure_reads_any_wav(tmp_path: Path) -> None:
     assert result.duration_s == pytest.approx(4 / 8000)
     assert result.peak == pytest.approx(0.5)
     assert result.rms == pytest.approx(math.sqrt(0.125))
+
+
+def test_a_relative_output_path_is_relative_to_the_callers_folder(
+    gated: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "renders").mkdir()
+    result = nrt.render_phrase(gated, seconds=0.5, path=Path("renders/relative.wav"))
+    assert result.path == tmp_path / "renders" / "relative.wav"
+    assert result.path.is_file() and result.audible

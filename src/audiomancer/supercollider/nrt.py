@@ -545,7 +545,8 @@ def render_score(
     if path is None:
         safe = re.sub(r"[^\w.-]", "_", name)[:64] or "render"
         path = scratch_dir() / "renders" / f"{safe}-{secrets.token_hex(4)}.wav"
-    destination = Path(path)
+    # scsynth runs in a work folder of its own: a relative path must not be read from there.
+    destination = Path(path).absolute()
     log = _run_scsynth(
         score,
         destination,
