@@ -23,6 +23,8 @@ from pathlib import Path
 
 from audiomancer import engines
 from audiomancer.generators.evolution import EvolutionEngine
+from audiomancer.generators.patterns import PatternGenerator
+from audiomancer.models import registry
 from audiomancer.patterns.midi import from_midi_data, midi_bytes, read_midi, to_midi_data
 from audiomancer.patterns.model import (
     TICKS_PER_STEP,
@@ -159,6 +161,36 @@ def evolution_benchmarks(quick: bool) -> list[Result]:
     return results
 
 
+def generation_benchmarks(quick: bool) -> list[Result]:
+    """Model load time and the latency of a whole 4-bar generate call (stored), per type."""
+    results = []
+    for name in ("drums_rnn", "melody_rnn", "bass_rnn"):
+        timings = []
+        for _ in range(3 if quick else 10):
+            registry.clear_cache()
+            started = time.perf_counter()
+            registry.load_model(name)
+            timings.append(time.perf_counter() - started)
+        results.append(Result(f"load {name}", statistics.median(timings) * 1000, "ms"))
+    with tempfile.TemporaryDirectory() as folder:
+        generator = PatternGenerator(PatternStore(Path(folder) / "gen.sqlite3"))
+        calls = {
+            "generate_drums(techno, 4 bars)": lambda: generator.generate_drums("techno", 4),
+            "generate_melody(F# minor, 4 bars)": lambda: generator.generate_melody("F#", "minor"),
+            "generate_bass(F# minor, 4 bars)": lambda: generator.generate_bass("F#", "minor"),
+        }
+        for label, call in calls.items():
+            call()  # load outside the timing
+            timings = []
+            for _ in range(5 if quick else 30):
+                started = time.perf_counter()
+                call()
+                timings.append(time.perf_counter() - started)
+            results.append(Result(label, statistics.median(timings) * 1000, "ms median",
+                                  "whole call, stored with its three exports"))  # fmt: skip
+    return results
+
+
 def supercollider_benchmarks(quick: bool) -> list[Result]:
     """Validation with the persistent sclang against one fresh sclang per check, SynthDef
     parse+print throughput, and the time to render 2 s of audio with scsynth."""
@@ -242,7 +274,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller workloads (smoke test)")
     args = parser.parse_args()
     results = codec_benchmarks(args.quick) + evolution_benchmarks(args.quick)
-    results += supercollider_benchmarks(args.quick)
+    results += generation_benchmarks(args.quick) + supercollider_benchmarks(args.quick)
     table = markdown(results)
     print(table)
     if args.write:
