@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -66,53 +67,39 @@ def generate_drums_command(
         _show(record, midi, fmt)
 
 
-@generate_app.command("melody")
-def generate_melody_command(
-    key: KeyOption = "C",
-    scale: ScaleOption = "minor",
-    bars: BarsOption = 4,
-    bpm: BpmOption = 120.0,
-    seed: SeedOption = None,
-    temperature: TemperatureOption = 1.0,
-    timeout: TimeoutOption = 30.0,
-    midi: MidiOption = None,
-    fmt: FormatOption = "summary",
-) -> None:
-    """Generate a melody in a key and scale, store it and print its Tidal code and Pbind."""
-    with friendly_errors():
-        record = PatternGenerator(pattern_store()).generate_melody(
-            key or "C",
-            scale or "minor",  # type: ignore[arg-type]
-            bars,
-            bpm,
-            timeout,
-            seed=seed,
-            temperature=temperature,
-        )
-        _show(record, midi, fmt)
+def _line_command(kind: Literal["melody", "bass"]) -> Callable[..., None]:
+    """The ``generate melody`` / ``generate bass`` command: the same options, one model each."""
+
+    def command(
+        key: KeyOption = "C",
+        scale: ScaleOption = "minor",
+        bars: BarsOption = 4,
+        bpm: BpmOption = 120.0,
+        seed: SeedOption = None,
+        temperature: TemperatureOption = 1.0,
+        timeout: TimeoutOption = 30.0,
+        midi: MidiOption = None,
+        fmt: FormatOption = "summary",
+    ) -> None:
+        with friendly_errors():
+            generator = PatternGenerator(pattern_store())
+            generate = generator.generate_melody if kind == "melody" else generator.generate_bass
+            record = generate(
+                key or "C",
+                scale or "minor",  # type: ignore[arg-type]
+                bars,
+                bpm,
+                timeout,
+                seed=seed,
+                temperature=temperature,
+            )
+            _show(record, midi, fmt)
+
+    what = "a melody" if kind == "melody" else "a bass line"
+    command.__doc__ = f"Generate {what} in a key and scale, store it, print its Tidal and Pbind."
+    command.__name__ = f"generate_{kind}_command"
+    return command
 
 
-@generate_app.command("bass")
-def generate_bass_command(
-    key: KeyOption = "C",
-    scale: ScaleOption = "minor",
-    bars: BarsOption = 4,
-    bpm: BpmOption = 120.0,
-    seed: SeedOption = None,
-    temperature: TemperatureOption = 1.0,
-    timeout: TimeoutOption = 30.0,
-    midi: MidiOption = None,
-    fmt: FormatOption = "summary",
-) -> None:
-    """Generate a bass line in a key and scale, store it and print its Tidal code and Pbind."""
-    with friendly_errors():
-        record = PatternGenerator(pattern_store()).generate_bass(
-            key or "C",
-            scale or "minor",  # type: ignore[arg-type]
-            bars,
-            bpm,
-            timeout,
-            seed=seed,
-            temperature=temperature,
-        )
-        _show(record, midi, fmt)
+generate_app.command("melody")(_line_command("melody"))
+generate_app.command("bass")(_line_command("bass"))
