@@ -92,7 +92,7 @@ def test_bad_rating_and_bad_choices_are_refused() -> None:
 def test_every_command_has_help() -> None:
     for command in (
         "import", "build", "list", "show", "export", "rate", "doctor",
-        "mutate", "crossover", "evolve", "top", "lineage",
+        "mutate", "crossover", "evolve", "top", "lineage", "generate", "synth",
     ):  # fmt: skip
         code, out, _ = invoke(command, "--help")
         assert code == 0 and "Usage" in out
