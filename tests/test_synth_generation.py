@@ -39,6 +39,8 @@ SPEC_LOG_FORMS = (
     r"Added \w+ distortion: dist\d* 0 → [\d.]+",
     r"Env\.?\w* [\w ]+: -?[\d.e-]+ → -?[\d.e-]+|Env\.?\w* curve: \S+ → -?\d+",
     r"Output level × [\d.]+",
+    r"Added reverb \(FreeVerb, mix [\d.]+\)|Added delay \(\w+ [\d.]+ s\)",
+    r"Removed (reverb|delay|allpass) \(\w+\)",
 )
 
 
@@ -256,7 +258,7 @@ def test_a_hot_synth_is_brought_below_full_scale() -> None:
         " var sig = LPF.ar(Saw.ar(freq), cutoff) * 2.5;"
         " Out.ar(out, (sig * EnvGen.kr(Env.perc(0.01, 0.8), doneAction: 2)).dup) }).add;"
     )
-    variant = mutate_synth(hot, 0.3, seed=0)
+    variant = mutate_synth(hot, 0.3, seed=4)  # a seed whose mutation (a default) leaves it hot
     assert any(line.startswith("Output level × ") for line in variant.mutation_log)
     assert_valid(variant)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -212,9 +213,10 @@ def test_operators_keep_the_output_and_the_way_a_synth_frees_itself(name: str) -
 def test_operators_are_pure_and_deterministic() -> None:
     program = parse("saw_lead")
     text = code(program)
-    for operator in OPERATORS.values():
-        first = operator(program, random.Random(7), 0.5)
-        second = operator(program, random.Random(7), 0.5)
+    for name, operator in OPERATORS.items():
+        subject = parse("string_pad") if name == "remove_effect" else program  # needs an effect
+        first = operator(subject, random.Random(7), 0.5)
+        second = operator(subject, random.Random(7), 0.5)
         assert code(first[0]) == code(second[0]) and first[1] == second[1]
     assert code(program) == text
 
@@ -298,3 +300,70 @@ def test_crossover_of_real_synthdefs_compiles(a: str, b: str, sclang: None) -> N
     for seed in range(2):
         child, _ = ops.crossover(parse(a), parse(b), random.Random(seed), (a, b))
         lang.compile_synthdef(code(child))
+
+
+LOG_FORMS["add_effect"] = (
+    r"Added reverb \(FreeVerb, mix [\d.]+\)|Added delay \((CombL|CombN|DelayL) [\d.]+ s\)"
+)
+LOG_FORMS["remove_effect"] = r"Removed (reverb|delay|allpass) \(\w+\)"
+
+
+@pytest.mark.parametrize("kind", ["reverb", "delay"])
+def test_add_effect_on_a_synth_without_effects_compiles(
+    kind: Literal["reverb", "delay"], sclang: None
+) -> None:
+    program = parse("tb303")
+    for seed in range(3):
+        new, (line,) = ops.add_effect(program, random.Random(seed), 0.5, kind=kind)
+        assert re.fullmatch(LOG_FORMS["add_effect"], line), line
+        text = code(new)
+        if kind == "reverb":
+            assert "sig = FreeVerb.ar(sig, mix, room);" in text
+            assert {"mix", "room"} <= set(ops.locate(new).param_names)
+        else:
+            echo = re.search(r"\((CombL|CombN|DelayL) ([\d.]+) s\)", line)
+            assert echo and f"{echo.group(1)}.ar(sig, 0.5, {echo.group(2)}" in text
+            assert 0.25 <= float(echo.group(2)) <= 0.375
+        lines = [s.strip() for s in text.splitlines()]
+        assert lines[lines.index("sig = sig * env * amp;") - 1].startswith(
+            "sig = FreeVerb" if kind == "reverb" else "sig = (sig + ("
+        )
+        assert freeing_and_output(new) == freeing_and_output(program)
+        lang.compile_synthdef(text)
+
+
+def test_add_effect_picks_a_kind_the_synth_lacks() -> None:
+    for seed in range(10):
+        _, (line,) = ops.add_effect(parse("string_pad"), random.Random(seed))
+        assert line.startswith("Added delay")  # string_pad has its reverb already
+
+
+@pytest.mark.parametrize(
+    ("name", "ugen", "word"),
+    [("juno_pad", "DelayC", "delay"), ("string_pad", "FreeVerb", "reverb")],
+)
+def test_remove_effect_replaces_it_by_its_input(
+    name: str, ugen: str, word: str, sclang: None
+) -> None:
+    program = parse(name)
+    new, log = ops.remove_effect(program, random.Random(0))
+    assert log == [f"Removed {word} ({ugen})"]
+    text = code(new)
+    assert ugen not in text and "sig = sig;" not in text
+    assert freeing_and_output(new) == freeing_and_output(program)
+    lang.compile_synthdef(text)
+    if name == "juno_pad":
+        assert "chorus = sig;" in text
+
+
+def test_remove_effect_without_effects_is_not_applicable() -> None:
+    with pytest.raises(NotApplicable, match="no reverb, delay or allpass"):
+        ops.remove_effect(parse("tb303"), random.Random(0))
+
+
+def test_effect_operators_are_deterministic_and_in_the_mutation_table() -> None:
+    assert {"add_effect", "remove_effect"} <= set(OPERATORS)
+    for name, operator in (("tb303", ops.add_effect), ("string_pad", ops.remove_effect)):
+        first = operator(parse(name), random.Random(11), 0.4)
+        second = operator(parse(name), random.Random(11), 0.4)
+        assert code(first[0]) == code(second[0]) and first[1] == second[1]

@@ -20,19 +20,20 @@ Sections are found by UGen family anywhere in the graph, not by position:
 - the output: ``Out``/``OffsetOut``/``ReplaceOut``/``XOut``. Operators never remove or re-route
   it, and never touch ``doneAction``, ``gate`` or other ways a synth frees itself.
 
-Where a new stage goes (distortion, a transplanted effect, a filter): on the signal variable
-that feeds the output (``sig`` in ``Out.ar(out, Pan2.ar(sig, pan))``), as a new statement
+Where a new stage goes (distortion, an added or transplanted effect, a filter): on the signal
+variable that feeds the output (``sig`` in ``Out.ar(out, Pan2.ar(sig, pan))``), as a new statement
 ``sig = f(sig)`` just before the statement that scales it by the envelope and amplitude, or
 after its last assignment; when the output is written inline (``Out.ar(out, SinOsc.ar(f) *
 env)``) the output's signal argument itself is wrapped, level-compensated.
 
-The six mutation operators (:data:`MUTATIONS`, with the spec's probability weights) and the
-crossover stages (:func:`merge_controls`, :func:`transplant_filter`, :func:`mix_effects`, all
-three in :func:`crossover`) are the DEAP-style "tools"; the algorithms that pick and validate
-them live in ``audiomancer.generators.synths``. Further edits used by ``generate_synth``'s
-keywords (:func:`set_oscillator`, :func:`set_filter`, :func:`add_filter_envelope`,
-:func:`scale_controls`, :func:`scale_envelope`, :func:`detune_oscillators`, :func:`add_stage`)
-follow the same rules.
+The eight mutation operators (:data:`MUTATIONS`, with the spec's probability weights; its
+add/remove effects are :func:`add_distortion`, :func:`add_effect` and :func:`remove_effect`)
+and the crossover stages (:func:`merge_controls`, :func:`transplant_filter`,
+:func:`mix_effects`, all three in :func:`crossover`) are the DEAP-style "tools"; the algorithms
+that pick and validate them live in ``audiomancer.generators.synths``. Further edits used by
+``generate_synth``'s keywords (:func:`set_oscillator`, :func:`set_filter`,
+:func:`add_filter_envelope`, :func:`scale_controls`, :func:`scale_envelope`,
+:func:`detune_oscillators`, :func:`add_stage`) follow the same rules.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ __all__ = [
     "Operator",
     "Result",
     "add_distortion",
+    "add_effect",
     "add_filter_envelope",
     "add_lfo",
     "add_stage",
@@ -70,6 +72,7 @@ __all__ = [
     "merge_controls",
     "mix_effects",
     "modify_envelope",
+    "remove_effect",
     "rename",
     "role_of",
     "scale_controls",
@@ -1179,6 +1182,122 @@ def add_distortion(
     ]
 
 
+_REVERBS: Final = frozenset({"FreeVerb", "GVerb", "JPverb", "Greyhole"})
+_DELAYS: Final = frozenset({"CombN", "CombL", "CombC", "DelayN", "DelayL", "DelayC"})
+_ALLPASSES: Final = frozenset({"AllpassN", "AllpassL", "AllpassC"})
+_ECHOES: Final = ("CombL", "CombN", "DelayL")
+_ECHO_TIMES: Final = (0.25, 0.3, 0.375)
+_FREEING: Final = frozenset({"DetectSilence", "FreeSelf", "FreeSelfWhenDone", "Done", *OUTPUTS})
+EffectChoice = Literal["reverb", "delay"]
+
+
+def _effect_word(class_name: str) -> str:
+    if class_name in _REVERBS:
+        return "reverb"
+    return "allpass" if class_name in _ALLPASSES else "delay"
+
+
+def add_effect(
+    program: sc.Program,
+    rng: random.Random,
+    amount: float = 0.3,
+    *,
+    kind: EffectChoice | None = None,
+) -> Result:
+    """Put a reverb or an echo on the signal (the spec's "add effects"), where a distortion
+    would go (see the module doc), never on the output or the way the synth frees itself.
+
+    A reverb is ``sig = FreeVerb.ar(sig, mix, room)`` with new controls ``mix`` (0.2-0.45) and
+    ``room`` (0.5-0.9): FreeVerb crossfades dry and wet, so the level stays. A delay is an echo
+    mixed beside the dry signal and level-compensated, ``sig = (sig + (CombL.ar(sig, 0.5,
+    0.375, 2.0) * 0.3)) * 0.77`` (CombL/CombN with a 1-3 s decay, or one DelayL echo), times
+    0.25-0.375 s. Without ``kind`` a kind the synth lacks is picked; NotApplicable when it has
+    both. An envelope freeing the synth still ends it (the tail is cut).
+    """
+    graph = locate(program)
+    if kind is None:
+        present = {_class_of(c) for c in _effect_calls(graph.function)}
+        options: list[EffectChoice] = []
+        if not present & _REVERBS:
+            options.append("reverb")
+        if not present & {"CombN", "CombL", "CombC"}:
+            options.append("delay")
+        if not options:
+            raise NotApplicable("the synth already has a reverb and an echo")
+        kind = rng.choice(options)
+    identifiers = graph.identifiers()
+    if kind == "reverb":
+        mix_value = _round(rng.uniform(0.2, 0.25 + 0.2 * amount), 2)
+        room_value = _round(rng.uniform(0.5, 0.9), 2)
+        mix_name = _fresh("mix", identifiers)
+        room_name = _fresh("room", identifiers | {mix_name})
+
+        def make(signal: sc.Node, pre_level: bool) -> sc.Node:
+            return _ugen("FreeVerb", "ar", signal, sc.Name(mix_name), sc.Name(room_name))
+
+        function = _insert_stage(graph, make)
+        function = _add_param(function, mix_name, sc.Number.of(mix_value))
+        function = _add_param(function, room_name, sc.Number.of(room_value))
+        return graph.with_function(function), [f"Added reverb (FreeVerb, mix {_fmt(mix_value)})"]
+    echo = rng.choice(_ECHOES)
+    time = rng.choice(_ECHO_TIMES)
+    wet = _round(rng.uniform(0.25, 0.3 + 0.15 * amount), 2)
+    args: list[sc.Node] = [sc.Number("0.5"), sc.Number.of(time)]
+    if echo != "DelayL":
+        args.append(sc.Number.of(_round(rng.uniform(1.0, 3.0), 2)))
+    compensation = _round(1 / (1 + wet), 2)
+
+    def make_echo(signal: sc.Node, pre_level: bool) -> sc.Node:
+        delayed = _binop(_ugen(echo, "ar", signal, *args), "*", sc.Number.of(wet))
+        mixed = sc.Paren((_binop(signal, "+", sc.Paren((delayed,))),))
+        return _binop(mixed, "*", sc.Number.of(compensation))
+
+    function = _insert_stage(graph, make_echo)
+    return graph.with_function(function), [f"Added delay ({echo} {_fmt(time)} s)"]
+
+
+def _removable(call: sc.Call) -> bool:
+    """True when replacing ``call`` by its input drops nothing that frees the synth or plays."""
+    dropped = [*call.args[1:], *(kw.value for kw in call.kwargs)]
+    for node in (n for arg in dropped for n in sc.walk(arg)):
+        if isinstance(node, sc.KeywordArg) and node.name == "doneAction":
+            return False
+        if isinstance(node, sc.Call) and _class_of(node) in _FREEING:
+            return False
+    return True
+
+
+def remove_effect(program: sc.Program, rng: random.Random, amount: float = 0.3) -> Result:
+    """Take out one reverb, delay, comb or allpass (the spec's "remove effects"): the UGen call
+    is replaced by its input (first argument), so what read the effect reads the dry signal.
+    Calls whose other arguments free the synth or play are left alone."""
+    graph = locate(program)
+    calls = [
+        call
+        for call in _effect_calls(graph.function)
+        if (_class_of(call) in _REVERBS | _DELAYS | _ALLPASSES) and _removable(call)
+    ]
+    if not calls:
+        raise NotApplicable("no reverb, delay or allpass to remove")
+    call = rng.choice(calls)
+    class_name = _class_of(call) or ""
+    function = graph.function
+    body = tuple(
+        statement
+        for statement in function.body
+        if not (  # ``sig = FreeVerb.ar(sig, ...)`` goes whole rather than leave ``sig = sig``
+            isinstance(statement, sc.Assign)
+            and statement.value is call
+            and statement.target == call.args[0]
+        )
+    )
+    if len(body) < len(function.body):
+        function = replace(function, body=body)
+    else:
+        function = _map_nodes(function, {id(call): _paren(call.args[0])})
+    return graph.with_function(function), [f"Removed {_effect_word(class_name)} ({class_name})"]
+
+
 def _nudge(value: float, role: Role, rng: random.Random, steps: tuple[float, ...]) -> float | None:
     low, high = role.low, role.high
     if role.name == "other":
@@ -1476,9 +1595,13 @@ MUTATIONS: Final[tuple[tuple[str, float, Operator], ...]] = (
     ("add_distortion", 0.2, add_distortion),
     ("tweak_defaults", 0.5, tweak_defaults),
     ("modify_envelope", 0.2, modify_envelope),
+    ("add_effect", 0.2, add_effect),
+    ("remove_effect", 0.1, remove_effect),
 )
-"""The spec's six mutations with their probability weights: each is tried with probability
-``amount * weight``."""
+"""The mutations with their probability weights (each is tried with probability ``amount *
+weight``): the spec's oscillator swap, control defaults and envelope times, its add/remove
+effects (reverb, distortion, delay: :func:`add_distortion`, :func:`add_effect`,
+:func:`remove_effect`), plus filter swaps and LFOs."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -494,13 +494,15 @@ def mutate_synth(
 ) -> GeneratedSynth:
     """Create a variation of a SynthDef through mutation.
 
-    Each of the six operators (swap oscillator, swap filter, add LFO, add distortion, change
-    control defaults, change the envelope) fires with the spec's probability times ``amount``
-    (0.0-1.0; at least one always acts); one that does not apply or breaks the code is replaced
-    by another. The result compiles in sclang and renders audibly (see the module doc). Its
-    name is ``<parent>_m<3 digits from the seed>``, unique in ``tracker``'s library (the
-    default database's when None). ValueError for a bad amount or seed; SynthDefError when the
-    parent does not compile or no valid mutant can be made.
+    Each operator of ``synth_ops.MUTATIONS`` (swap oscillator, swap filter, add LFO, add
+    distortion, change control defaults, change the envelope, and the spec's add/remove effects:
+    a reverb or delay added, a reverb/delay/comb/allpass removed) fires with its probability
+    times ``amount`` (0.0-1.0; at least one always acts); one that does not apply or breaks
+    the code is replaced by another. The result compiles in sclang and renders audibly, scaled
+    down when it clips (see the module doc). Its name is ``<parent>_m<3 digits from the
+    seed>``, unique in ``tracker``'s library (the default database's when None). ValueError
+    for a bad amount or seed; SynthDefError when the parent does not compile or no valid
+    mutant can be made.
     """
     amount = validate_amount(amount)
     info = _as_info(synth)
