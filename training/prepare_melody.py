@@ -32,6 +32,7 @@ from audiomancer.models.encoding import (
     NO_EVENT,
     NOTE_OFF,
     STEPS_PER_BAR,
+    drop_stray_note_offs,
     note_on_event,
 )
 
@@ -169,21 +170,10 @@ def extract_part(part: Any, lowest: bool) -> tuple[np.ndarray, np.ndarray] | Non
         events[start + 1 : min(end, step)] = NO_EVENT
         if end < step and events[end] == NO_EVENT:
             events[end] = NOTE_OFF
-    _clean(events)
+    drop_stray_note_offs(events)
     if np.count_nonzero(events >= 2) < 8:
         return None
     return events, np.array(positions[:step], dtype=np.int64)
-
-
-def _clean(events: np.ndarray) -> None:
-    sounding = False
-    for i, event in enumerate(events):
-        if event == NOTE_OFF:
-            if not sounding:
-                events[i] = NO_EVENT
-            sounding = False
-        elif event >= 2:
-            sounding = True
 
 
 def main() -> None:

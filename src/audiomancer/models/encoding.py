@@ -15,7 +15,7 @@ Both models also read the position of the step in its bar (``step % STEPS_PER_BA
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableSequence, Sequence
 from typing import Final
 
 from audiomancer.patterns.model import (
@@ -146,11 +146,11 @@ def encode_melody(notes: Iterable[Note], total_steps: int) -> list[int]:
             events[step] = NO_EVENT
         if end < total_steps and events[end] == NO_EVENT:
             events[end] = NOTE_OFF
-    _drop_stray_note_offs(events)
+    drop_stray_note_offs(events)
     return events
 
 
-def _drop_stray_note_offs(events: list[int]) -> None:
+def drop_stray_note_offs(events: MutableSequence[int]) -> None:
     """Note-offs inside a note (cut by a later start) and after silence mean nothing: drop."""
     sounding = False
     for step, event in enumerate(events):
