@@ -47,6 +47,7 @@ TypeOption = Annotated[
 ]
 
 
+PatternIdArgument = Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")]
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
 ]
@@ -170,7 +171,7 @@ def _pattern_table(records: list[PatternMetadata]) -> Table:
 
 @app.command("show")
 def show_command(
-    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+    pattern_id: PatternIdArgument,
     fmt: FormatOption = "summary",
 ) -> None:
     """Show a stored pattern as Tidal code, Pbind, JSON or a summary."""
@@ -180,7 +181,7 @@ def show_command(
 
 @app.command("export")
 def export_command(
-    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+    pattern_id: PatternIdArgument,
     midi: Annotated[Path, typer.Option(help="Write a Standard MIDI File here")],
 ) -> None:
     """Export a stored pattern as a Standard MIDI File."""
@@ -190,7 +191,7 @@ def export_command(
 
 @app.command("rate")
 def rate_command(
-    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+    pattern_id: PatternIdArgument,
     score: Annotated[int, typer.Argument(help="1 (worst) to 5 (best)")],
     notes: Annotated[str | None, typer.Option(help="What you liked or missed")] = None,
 ) -> None:
@@ -212,7 +213,7 @@ SeedOption = Annotated[int | None, typer.Option(help="Random seed: same seed, sa
 
 @app.command("mutate")
 def mutate_command(
-    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+    pattern_id: PatternIdArgument,
     amount: AmountOption = 0.3,
     seed: SeedOption = None,
     fmt: FormatOption = "summary",
@@ -279,7 +280,7 @@ def top_command(
 
 @app.command("lineage")
 def lineage_command(
-    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+    pattern_id: PatternIdArgument,
 ) -> None:
     """Draw a pattern's ancestry as a tree (both parents of every crossover)."""
     with friendly_errors():
