@@ -25,9 +25,10 @@ from audiomancer.patterns.model import (
     Note,
     Pattern,
 )
+from conftest import need_shared_data
 from strategies import patterns
 
-GROOVE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "groove-midi"
+GROOVE_SAMPLES = 12
 
 
 def four_on_the_floor(bars: int = 1) -> Pattern:
@@ -102,15 +103,18 @@ def test_malformed_midi_data_is_a_pattern_file_error(bad: str) -> None:
         from_midi_data(bad)
 
 
-def groove_files(count: int) -> list[tuple[Path, dict[str, str]]]:
-    with open(GROOVE / "info.csv", newline="") as handle:
+def groove_file(index: int, count: int = GROOVE_SAMPLES) -> tuple[Path, dict[str, str]]:
+    """The index-th of ``count`` 4/4 Groove MIDI files spread evenly over info.csv."""
+    groove = need_shared_data("groove-midi")
+    with open(groove / "info.csv", newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["time_signature"] == "4-4"]
-    step = max(1, len(rows) // count)
-    return [(GROOVE / r["midi_filename"], r) for r in rows[::step][:count]]
+    row = rows[:: max(1, len(rows) // count)][index]
+    return groove / row["midi_filename"], row
 
 
-@pytest.mark.parametrize(("path", "info"), groove_files(12), ids=lambda v: getattr(v, "name", ""))
-def test_groove_midi_files_import_as_drums(path: Path, info: dict[str, str]) -> None:
+@pytest.mark.parametrize("index", range(GROOVE_SAMPLES))
+def test_groove_midi_files_import_as_drums(index: int) -> None:
+    path, info = groove_file(index)
     pattern = read_midi(path, bars=8)
     assert pattern.type == "drums"
     assert pattern.bpm == pytest.approx(float(info["bpm"]), abs=0.01)
@@ -119,7 +123,8 @@ def test_groove_midi_files_import_as_drums(path: Path, info: dict[str, str]) -> 
 
 
 def test_whole_groove_file_too_long_for_a_pattern_says_how_to_import_it() -> None:
-    longest = max((GROOVE / "drummer1" / "session1").glob("*.mid"), key=lambda p: p.stat().st_size)
+    session = need_shared_data("groove-midi", "drummer1", "session1")
+    longest = max(session.glob("*.mid"), key=lambda p: p.stat().st_size)
     with pytest.raises(PatternFileError, match="--bars"):
         read_midi(longest)
 
