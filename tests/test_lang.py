@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import threading
 from pathlib import Path
 
@@ -298,3 +299,51 @@ def test_a_program_that_is_not_sclang() -> None:
         Sclang("/bin/true").validate(VALID)
     with pytest.raises(EngineError, match=r"did not start within 1 s \(timeout\)"):
         Sclang("/bin/cat", startup_timeout=1).validate(VALID)
+
+
+# --- processes never outlive the command (issue 14 §7) ----------------------------------
+
+
+def _started_sleep(service: Sclang) -> int:
+    """PID of a ``sleep`` the code starts with unixCmd (sclang answers with it)."""
+    return int(service.evaluate('"exec sleep 47".unixCmd'))
+
+
+def test_programs_the_code_started_end_with_close() -> None:
+    from test_processes import gone
+
+    service = Sclang()
+    child = _started_sleep(service)
+    assert not gone(child, within=0.2)
+    service.close()
+    assert gone(child)
+
+
+def test_programs_the_code_started_end_when_sclang_has_exited() -> None:
+    from test_processes import gone
+
+    service = Sclang()
+    try:
+        child = _started_sleep(service)
+        service.validate("0.exit")  # sclang leaves on its own; its child must not stay
+        assert service.validate(VALID)
+        assert gone(child)
+    finally:
+        service.close()
+
+
+def test_sclang_dies_with_the_python_process() -> None:
+    from test_processes import gone, run_python
+
+    result = run_python(
+        """
+        import os, signal
+        from audiomancer.supercollider.lang import Sclang
+        service = Sclang()
+        print(service.evaluate("thisProcess.pid"), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        timeout=90,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert gone(int(result.stdout))

@@ -47,7 +47,6 @@ import queue
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -57,7 +56,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import IO, Final, Literal
 
-from audiomancer import engines
+from audiomancer import engines, processes
 from audiomancer.errors import EngineError, EngineNotFoundError, SynthDefError
 from audiomancer.paths import scratch_dir
 
@@ -68,6 +67,9 @@ STARTUP_TIMEOUT: Final = 60.0
 
 _OUTPUT_TAIL: Final = 20
 """How many lines of sclang's output an error message quotes."""
+
+_EXIT_CHECK: Final = 0.2
+"""Seconds between checks, while waiting for output, that sclang is still running."""
 
 
 @dataclass(frozen=True)
@@ -299,7 +301,7 @@ class _Process:
         stdbuf = shutil.which("stdbuf")
         args = [stdbuf, "-oL", str(executable)] if stdbuf else [str(executable)]
         try:
-            self.popen = subprocess.Popen(
+            self.popen = processes.start(
                 args,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -310,7 +312,6 @@ class _Process:
                 encoding="utf-8",
                 errors="replace",
                 bufsize=1,
-                start_new_session=True,  # a Ctrl-C in the terminal is for Python, not for sclang
             )
         except OSError as error:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -369,14 +370,22 @@ class _Process:
         stdin.flush()
 
     def next_line(self, deadline: float) -> str | None:
-        """The next output line (None at EOF); _Deadline past the deadline."""
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise _Deadline
-        try:
-            line = self.lines.get(timeout=remaining)
-        except queue.Empty:
-            raise _Deadline from None
+        """The next output line (None at EOF); _Deadline past the deadline.
+
+        A program the code started may hold sclang's output open after sclang has exited, so
+        EOF would never come: once sclang is seen gone, its whole group is ended, which closes
+        the pipe, and what it wrote is still read to the end.
+        """
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Deadline
+            try:
+                line = self.lines.get(timeout=min(remaining, _EXIT_CHECK))
+                break
+            except queue.Empty:
+                if not self.alive():
+                    processes.end(self.popen)
         if line is not None:
             self.tail.append(line)
             del self.tail[:-_OUTPUT_TAIL]
@@ -388,7 +397,7 @@ class _Process:
             try:
                 line = self.lines.get_nowait()
             except queue.Empty:
-                return self.popen.poll() is None
+                return self.alive()
             if line is None:
                 self.lines.put(None)
                 return False
@@ -398,29 +407,25 @@ class _Process:
         return text or "(nothing)"
 
     def exit_code(self) -> int | None:
-        """The exit status once sclang has ended (None if it does not within 5 s)."""
-        try:
-            return self.popen.wait(timeout=5)
-        except subprocess.TimeoutExpired:
+        """The exit status once sclang has ended (None if it does not within 5 s).
+
+        Only asked of an sclang that is on its way out: its group is ended and it is reaped.
+        """
+        if not processes.wait_exit(self.popen, 5):
             return None
+        return processes.end(self.popen)
 
     def alive(self) -> bool:
-        return self.popen.poll() is None
+        return not processes.wait_exit(self.popen, 0)
 
     def kill(self) -> None:
         """Kill this sclang by its PID and remove its working folder.
 
-        sclang runs in a session of its own, so its process group (same id) is killed with it:
-        that also ends programs the code may have started with ``unixCmd``.
+        sclang runs in a process group of its own (:mod:`audiomancer.processes`), which is ended
+        as a whole, also when sclang itself has already exited: that ends programs the code
+        started with ``unixCmd`` and sclang's helper processes.
         """
-        if self.popen.returncode is None:  # not reaped yet, so the PID is still ours
-            try:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    self.popen.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=5)
+        processes.end(self.popen)
         self.reader.join(timeout=2)
         streams = [self.popen.stdin]
         if not self.reader.is_alive():  # never close a pipe under a thread still reading it
@@ -436,8 +441,7 @@ class _Process:
         with contextlib.suppress(OSError, ValueError):
             if self.popen.stdin is not None:
                 self.popen.stdin.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=2)
+        processes.wait_exit(self.popen, 2)
         self.kill()
 
 

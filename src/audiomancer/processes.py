@@ -1,0 +1,219 @@
+"""Engine processes that never outlive the command that started them.
+
+Every engine (sclang, scsynth, ...) is started with :func:`start` (or :func:`run` for a process
+that is waited for), never with :mod:`subprocess` directly:
+
+- It runs in a session, and so a process group, of its own: a Ctrl-C in the terminal is for
+  Python, and :func:`end` can end the engine *and everything it started* (programs the code ran
+  with ``unixCmd``, sclang's helper processes) with one ``killpg``.
+- It dies with its parent: the kernel sends it SIGKILL when the Python process dies, even by
+  SIGKILL (Linux ``PR_SET_PDEATHSIG``). The signal follows the *thread* that forked, so engines are
+  forked from the main thread or from one long-lived helper thread, never from a worker thread
+  that may end first.
+- Optionally its memory is capped (``memory_limit``: ``RLIMIT_DATA``, the heap and private
+  mappings, in bytes): an allocation past it fails inside the engine instead of eating the machine.
+
+:func:`end` always ends the whole group, also when the leader has already exited: the group's
+other members (a ``sleep 40`` the code started) would otherwise keep running. The leader's PID,
+which is also the group's id, stays reserved while the leader is an unreaped zombie, so use
+:func:`wait_exit` rather than ``Popen.wait`` to wait for an engine to leave on its own, then
+:func:`end`.
+
+Typical use::
+
+    process = processes.start([scsynth, ...], stdout=subprocess.PIPE)
+    try:
+        ...
+    finally:
+        processes.end(process)
+
+or, for a command that is run to completion (like :func:`subprocess.run`)::
+
+    finished = processes.run(args, timeout=60, capture_output=True, text=True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+_PR_SET_PDEATHSIG: Final = 1
+_RESERVED: Final = ("start_new_session", "process_group", "preexec_fn")
+
+_prctl: Callable[..., int] | None = None
+_prctl_loaded = False
+_spawner: _Spawner | None = None
+_spawner_lock = threading.Lock()
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up once in the parent (the child only calls it)."""
+    global _prctl, _prctl_loaded
+    if not _prctl_loaded:
+        _prctl_loaded = True
+        with contextlib.suppress(OSError, AttributeError, TypeError):
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            _prctl = libc.prctl
+    return _prctl
+
+
+def _preexec(parent: int, memory_limit: int | None) -> Callable[[], None]:
+    prctl = _load_prctl()
+
+    def setup() -> None:  # runs in the child between fork and exec: keep it to system calls
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before PDEATHSIG was armed
+            os._exit(1)
+        if memory_limit is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
+
+    return setup
+
+
+class _Spawner:
+    """One long-lived daemon thread that forks engines for threads other than the main one."""
+
+    def __init__(self) -> None:
+        self.requests: queue.Queue[tuple[Callable[[], Any], queue.Queue[tuple[bool, Any]]]] = (
+            queue.Queue()
+        )
+        self.thread = threading.Thread(target=self._serve, name="engine-spawner", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            work, answer = self.requests.get()
+            try:
+                answer.put((True, work()))
+            except BaseException as error:  # handed to the caller, raised there
+                answer.put((False, error))
+
+    def call(self, work: Callable[[], Any]) -> Any:
+        answer: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+        self.requests.put((work, answer))
+        ok, value = answer.get()
+        if not ok:
+            raise value
+        return value
+
+
+def _on_lasting_thread(work: Callable[[], Any]) -> Any:
+    global _spawner
+    if threading.current_thread() is threading.main_thread():
+        return work()
+    with _spawner_lock:
+        if _spawner is None or not _spawner.thread.is_alive():
+            _spawner = _Spawner()
+        spawner = _spawner
+    return spawner.call(work)
+
+
+def start(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    memory_limit: int | None = None,
+    **popen_kwargs: Any,
+) -> subprocess.Popen[Any]:
+    """Start an engine in its own process group, set to die with this process.
+
+    ``popen_kwargs`` go to :class:`subprocess.Popen` (``stdin``, ``stdout``, ``cwd``, ``env``,
+    ``text`` ...), except ``start_new_session``, ``process_group`` and ``preexec_fn``, which this
+    function sets (ValueError if given). ``memory_limit`` caps the engine's data segment in bytes.
+    OSError when the program cannot be started, as with Popen. End it with :func:`end`.
+    """
+    given = [name for name in _RESERVED if name in popen_kwargs]
+    if given:
+        raise ValueError(f"processes.start sets {', '.join(given)} itself")
+    if memory_limit is not None and (isinstance(memory_limit, bool) or memory_limit <= 0):
+        raise ValueError(f"invalid memory_limit {memory_limit!r}: expected a positive byte count")
+    setup = _preexec(os.getpid(), memory_limit)
+
+    def spawn() -> subprocess.Popen[Any]:
+        return subprocess.Popen(args, start_new_session=True, preexec_fn=setup, **popen_kwargs)
+
+    popen: subprocess.Popen[Any] = _on_lasting_thread(spawn)
+    return popen
+
+
+def wait_exit(process: subprocess.Popen[Any], timeout: float) -> bool:
+    """Wait up to timeout seconds for the engine to exit on its own; True once it has.
+
+    Unlike ``Popen.wait`` this does not reap it, so its group id stays reserved for :func:`end`.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        if process.returncode is not None:
+            return True
+        try:
+            found = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:  # reaped elsewhere
+            return True
+        if found is not None:
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.05)
+
+
+def end(process: subprocess.Popen[Any]) -> int | None:
+    """End the engine's whole process group with SIGKILL and reap it; its exit status.
+
+    Safe to call more than once and on an engine that has already exited: the rest of its group
+    (anything it started) is ended all the same. None only if it could not be reaped within 5 s.
+    """
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)  # its group id is its PID (own session)
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            process.kill()  # in case it left its group
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+    return process.returncode
+
+
+def run(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    timeout: float | None = None,
+    input: str | bytes | None = None,
+    capture_output: bool = False,
+    memory_limit: int | None = None,
+    **popen_kwargs: Any,
+) -> subprocess.CompletedProcess[Any]:
+    """Run an engine to completion, like :func:`subprocess.run` with ``check=False``.
+
+    Started with :func:`start`; once the engine exits, fails or runs past ``timeout`` (then
+    :class:`subprocess.TimeoutExpired` is raised, as subprocess.run does), its whole process group
+    is ended, so nothing it started outlives the call. KeyboardInterrupt and other exceptions end
+    it too.
+    """
+    if capture_output:
+        popen_kwargs["stdout"] = popen_kwargs["stderr"] = subprocess.PIPE
+    if input is not None:
+        popen_kwargs["stdin"] = subprocess.PIPE
+    process = start(args, memory_limit=memory_limit, **popen_kwargs)
+    try:
+        stdout, stderr = process.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired as expired:
+        end(process)
+        raise subprocess.TimeoutExpired(
+            expired.cmd, expired.timeout, expired.output, expired.stderr
+        ) from None
+    finally:
+        end(process)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
