@@ -2,12 +2,13 @@
 # Set up audiomancer on a Debian machine, idempotently: Debian engines, a virtual environment,
 # the package. Quick when already done.
 #   scripts/setup.sh          runtime: SuperCollider (sclang, scsynth) + the package
-#   scripts/setup.sh --dev    also Tidal (ghc + libghc-tidal-dev) and the dev/test tools
+#   scripts/setup.sh --dev    also Tidal (ghc + libghc-tidal-dev), Chromium (studio tests in a
+#                             real browser, driven by Playwright) and the dev/test tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNTIME_DEBS=(supercollider-language supercollider-server sc3-plugins-language sc3-plugins-server)
-TEST_DEBS=(ghc libghc-tidal-dev)
+TEST_DEBS=(ghc libghc-tidal-dev chromium)
 dev=0
 [[ "${1:-}" == "--dev" ]] && dev=1
 
