@@ -92,7 +92,7 @@ class Page:
 
     def shot(self, name: str) -> Path:
         path = self.shots / f"{name}.png"
-        self.page.screenshot(path=path, full_page=True)
+        self.page.screenshot(path=path)
         extra = os.environ.get("AUDIOMANCER_SCREENSHOTS")
         if extra:
             Path(extra).mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from audiomancer.errors import AudiomancerError
 from audiomancer.patterns.model import Pattern
 
 AUDITION_SECONDS: Final = 2.0
@@ -34,9 +33,72 @@ def render_line(pattern: Pattern, synth_code: str, path: Path) -> None:
     nrt.render(synth_code, pattern, path, sample_format="int16")
 
 
+# Until the shipped drum kit is in (issue 11), the drum templates play the nine drum classes:
+# (template, controls) for each class; toms are the kick tuned to their General MIDI pitch.
+_INTERIM_KIT: Final[dict[str, tuple[str, dict[str, float]]]] = {
+    "kick": ("kick", {}),
+    "snare": ("snare", {}),
+    "closed_hat": ("hihat", {}),
+    "open_hat": ("hihat", {"decay": 0.35}),
+    "low_tom": ("kick", {"decay": 0.3, "punch": 2}),
+    "mid_tom": ("kick", {"decay": 0.3, "punch": 2}),
+    "high_tom": ("kick", {"decay": 0.25, "punch": 2}),
+    "crash": ("hihat", {"decay": 1.2, "cutoff": 5000}),
+    "ride": ("hihat", {"decay": 0.45, "cutoff": 6000}),
+}
+_TAIL_S: Final = 1.0
+
+
 def render_drums(pattern: Pattern, kit: str, path: Path) -> None:
-    """Render a drum pattern with a drum kit to ``path``."""
-    raise AudiomancerError("drum patterns cannot be played yet: the drum kit is not built")
+    """Render a drum pattern with a drum kit to ``path`` (16-bit WAV): each drum class is
+    rendered by scsynth with its SynthDef, and the stems are mixed."""
+    import tempfile
+
+    import numpy as np
+
+    from audiomancer.patterns.model import DRUM_CLASS_BY_PITCH
+    from audiomancer.supercollider import library, nrt
+
+    check_kit(kit)
+    notes = nrt.notes_from_pattern(pattern)
+    by_class: dict[str, list[nrt.RenderNote]] = {}
+    for note, render_note in zip(pattern.notes, notes, strict=True):
+        by_class.setdefault(DRUM_CLASS_BY_PITCH[note.pitch].name, []).append(render_note)
+    rate = nrt.DEFAULT_RATE
+    frames = int((pattern.length * pattern.seconds_per_tick() + _TAIL_S) * rate)
+    mix = np.zeros((frames, 2))
+    with tempfile.TemporaryDirectory() as folder:
+        for index, (name, hits) in enumerate(sorted(by_class.items())):
+            template, controls = _INTERIM_KIT[name]
+            stem = Path(folder) / f"{index}.wav"
+            nrt.render(library.template_source(template), hits, stem, tail=_TAIL_S,
+                       controls=controls)  # fmt: skip
+            samples, _ = nrt.read_wav(stem)
+            samples = np.nan_to_num(samples.reshape(len(samples), -1)[:frames])
+            mix[: len(samples), : samples.shape[1]] += samples
+    peak = float(np.max(np.abs(mix))) if mix.size else 0.0
+    if peak > 0.99:
+        mix *= 0.99 / peak
+    _write_wav16(path, mix, rate)
+
+
+def _write_wav16(path: Path, samples: object, rate: int) -> None:
+    import io
+    import wave
+
+    import numpy as np
+
+    from audiomancer.atomic import atomic_write_bytes
+
+    data = np.asarray(samples)
+    pcm = np.round(np.clip(data, -1.0, 1.0) * 32767).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(data.shape[1])
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm.tobytes())
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def render_audition(synth_code: str, path: Path) -> None:
