@@ -35,7 +35,7 @@ from audiomancer.patterns.model import (
 )
 from audiomancer.patterns.pbind import pbind_code
 from audiomancer.patterns.store import PatternStore
-from audiomancer.patterns.tidal import tidal_code, tidal_expression
+from audiomancer.patterns.tidal import tidal_code
 from audiomancer.supercollider import lang
 from audiomancer.supercollider.library import template_names, template_source
 from audiomancer.supercollider.nrt import render_phrase
@@ -107,7 +107,7 @@ def codec_benchmarks(quick: bool) -> list[Result]:
 
 def engine_decode_benchmarks(patterns: list[Pattern]) -> list[Result]:
     """Decoding Tidal and Pbind code means evaluating it: real ghci and real sclang."""
-    from tidal_harness import TidalSession  # test helper: one persistent ghci
+    from audiomancer.tidal.ghci import Ghci  # one persistent ghci, as `import` uses it
 
     codes = [pbind_code(p) for p in patterns]
     lang.pbind_events(codes[0])  # start sclang outside the timing
@@ -115,16 +115,16 @@ def engine_decode_benchmarks(patterns: list[Pattern]) -> list[Result]:
         rate("Pbind decode (events from real sclang)", "patterns/s", len(codes),
              lambda: [lang.pbind_events(c) for c in codes], 3),
     ]  # fmt: skip
-    session = TidalSession(engines.find("tidal"))
+    ghci = Ghci()
     try:
-        expressions = [(tidal_expression(p), p.bars) for p in patterns]
-        session.events(*expressions[0])
+        programs = [(tidal_code(p), p.bars) for p in patterns]
+        ghci.play(*programs[0])
         results.append(
-            rate("Tidal decode (events from real Tidal in ghci)", "patterns/s", len(patterns),
-                 lambda: [session.events(e, b) for e, b in expressions], 3)
+            rate("Tidal decode (code played block by block in real Tidal)", "patterns/s",
+                 len(patterns), lambda: [ghci.play(c, b) for c, b in programs], 3)
         )  # fmt: skip
     finally:
-        session.close()
+        ghci.close()
     return results
 
 

@@ -130,8 +130,9 @@ def test_mutate_crossover_evolve_top_lineage() -> None:
     invoke("build", "drums", BEAT + " hh: x.x.x.x.x.x.x.x.")
     invoke("build", "drums", BEAT)
     a, b = (r.id for r in PatternStore().list())
-    code, out, _ = invoke("mutate", a, "--amount", "0.5", "--seed", "3", "-f", "tidal")
-    assert code == 0 and f"← {a} (mutated)" in out and "•" in out and "d1 $" in out
+    code, out, err = invoke("mutate", a, "--amount", "0.5", "--seed", "3", "-f", "tidal")
+    assert code == 0 and f"← {a} (mutated)" in err and "•" in err and "d1 $" in out
+    assert out.startswith("-- audiomancer drums") and "•" not in out  # only the code on stdout
     mutant = PatternStore().list()[-1].id
     code, out, _ = invoke("crossover", mutant, b, "--seed", "1")
     assert code == 0 and f"{mutant} × {b}" in out

@@ -50,7 +50,7 @@ ENGINES: Final[dict[str, Engine]] = {
         "tidal",
         "ghci",
         ("ghc", "libghc-tidal-dev"),
-        "evaluates TidalCycles code (tests and doctor)",
+        "imports TidalCycles code (`import FILE.tidal`; optional)",
     ),
 }
 

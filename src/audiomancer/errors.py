@@ -60,3 +60,7 @@ class PatternFileError(AudiomancerError, ValueError):
 
 class StoreCorruptError(AudiomancerError):
     """A database or lineage file exists but cannot be read; it is left untouched."""
+
+
+class TidalCodeError(AudiomancerError, ValueError):
+    """Tidal code that ghci rejects, that plays no events, or whose sounds cannot be mapped."""

@@ -20,7 +20,7 @@ def doctor_command() -> None:
             status = f"[green]{engines.version(name)}[/green]"
         except EngineNotFoundError:
             status = f"[red]missing[/red]: {engine.install_hint}"
-            missing_runtime |= name != "tidal"  # Tidal is needed by the tests only
+            missing_runtime |= name != "tidal"  # Tidal is optional: only `import FILE.tidal`
         table.add_row(name, status, engine.purpose)
     out.print(f"audiomancer {__version__}")
     out.print(table)

@@ -12,8 +12,10 @@ from audiomancer.cli.app import app, friendly_errors, out
 from audiomancer.cli.patterns import (
     FormatOption,
     KeyOption,
+    KitOption,
     MidiOption,
     ScaleOption,
+    SoundOption,
     pattern_store,
     print_pattern,
     write_midi_if_asked,
@@ -51,6 +53,7 @@ def generate_drums_command(
     seed: SeedOption = None,
     temperature: TemperatureOption = 1.0,
     timeout: TimeoutOption = 30.0,
+    kit: KitOption = None,
     midi: MidiOption = None,
     fmt: FormatOption = "summary",
 ) -> None:
@@ -63,6 +66,7 @@ def generate_drums_command(
             timeout,
             seed=seed,
             temperature=temperature,
+            kit=kit,
         )
         _show(record, midi, fmt)
 
@@ -78,6 +82,7 @@ def _line_command(kind: Literal["melody", "bass"]) -> Callable[..., None]:
         seed: SeedOption = None,
         temperature: TemperatureOption = 1.0,
         timeout: TimeoutOption = 30.0,
+        sound: SoundOption = None,
         midi: MidiOption = None,
         fmt: FormatOption = "summary",
     ) -> None:
@@ -92,6 +97,7 @@ def _line_command(kind: Literal["melody", "bass"]) -> Callable[..., None]:
                 timeout,
                 seed=seed,
                 temperature=temperature,
+                sound=sound,
             )
             _show(record, midi, fmt)
 

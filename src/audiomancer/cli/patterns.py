@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.syntax import Syntax
+from rich.console import Console
 from rich.table import Column, Table
 from rich.tree import Tree
 
-from audiomancer.cli.app import app, friendly_errors, out
+from audiomancer.cli.app import app, err, friendly_errors, out
 from audiomancer.errors import PatternNotFoundError
 from audiomancer.generators.evolution import EvolutionEngine
 from audiomancer.patterns.metadata import PatternMetadata
@@ -23,6 +24,7 @@ from audiomancer.patterns.steps import parse_steps
 from audiomancer.patterns.store import PatternStore
 
 FORMATS = ("tidal", "pbind", "json", "summary")
+LIST_FORMATS = ("table", "json")
 
 
 def pattern_store() -> PatternStore:
@@ -47,6 +49,28 @@ TypeOption = Annotated[
 ]
 
 
+def _check_list_format(value: str) -> str:
+    if value not in LIST_FORMATS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(LIST_FORMATS)}")
+    return value
+
+
+ListFormatOption = Annotated[
+    str,
+    typer.Option("--format", "-f", help=" | ".join(LIST_FORMATS), callback=_check_list_format),
+]
+
+
+def print_records(records: list[PatternMetadata], fmt: str, empty: str) -> None:
+    """A table of records, or (``json``) a JSON list of the records alone on stdout."""
+    if fmt == "json":
+        print_document(json.dumps([record_json(r) for r in records], indent=2))
+    elif not records:
+        out.print(empty)
+    else:
+        out.print(_pattern_table(records))
+
+
 PatternIdArgument = Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")]
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help=" | ".join(FORMATS), callback=_check_format)
@@ -57,17 +81,72 @@ StyleOption = Annotated[str | None, typer.Option(help="A style label to store wi
 MidiOption = Annotated[Path | None, typer.Option(help="Also write the pattern to this .mid")]
 
 
+def _check_kit(value: str | None) -> str | None:
+    from audiomancer.patterns.kits import KITS
+
+    if value is not None and value.strip().lower() not in KITS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(KITS)}")
+    return value.strip().lower() if value is not None else None
+
+
+def _check_sound(value: str | None) -> str | None:
+    from audiomancer.patterns.kits import validate_sound
+
+    if value is not None:
+        try:
+            validate_sound(value)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+    return value
+
+
+KitOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Drums: the kit Tidal plays, dirt (default), 808 or synths (see the README)",
+        callback=_check_kit,
+    ),
+]
+SoundOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Melody/bass: the SuperDirt sound Tidal plays (default superpiano / supersaw)",
+        callback=_check_sound,
+    ),
+]
+
+
+def record_json(record: PatternMetadata) -> dict[str, object]:
+    """A record as JSON-ready data (``created_at`` in ISO 8601)."""
+    return dict(record, created_at=record.created_at.isoformat())
+
+
+def print_document(text: str) -> None:
+    """Write a machine-readable document to stdout as it is: no markup, wrapping or cropping."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def print_code(title: str, code: str) -> None:
+    """A titled block of code in the summary view, every line whole (copying it works)."""
+    out.print(f"\n[bold]{title}[/bold]")
+    print_document(code)
+
+
 def print_pattern(record: PatternMetadata, fmt: str = "summary") -> None:
-    """Print a stored pattern in one of FORMATS (summary: header, Tidal and Pbind)."""
+    """Print a stored pattern in one of FORMATS (summary: header, Tidal and Pbind).
+
+    ``json``, ``tidal`` and ``pbind`` put that document alone on stdout. The summary view may
+    style its header, but prints the code raw, never cropped or re-wrapped at any width.
+    """
     if fmt == "json":
-        data = dict(record, created_at=record.created_at.isoformat())
-        out.print(json.dumps(data, indent=2), markup=False)
+        print_document(json.dumps(record_json(record), indent=2))
         return
     if fmt == "tidal":
-        out.print(record["tidal_code"], markup=False)
+        print_document(record["tidal_code"])
         return
     if fmt == "pbind":
-        out.print(record["sc_code"], markup=False)
+        print_document(record["sc_code"])
         return
     header = (
         f"[bold]{record.id}[/bold]  {record.type}  {record['bars']} bars  "
@@ -76,35 +155,84 @@ def print_pattern(record: PatternMetadata, fmt: str = "summary") -> None:
     if record["key"]:
         header += f"  {record['key']} {record['scale'] or ''}"
     out.print(header)
-    out.print("\n[bold]Tidal[/bold]")
-    out.print(Syntax(record["tidal_code"], "haskell", theme="ansi_dark", word_wrap=True))
-    out.print("\n[bold]Pbind[/bold]")
-    out.print(Syntax(record["sc_code"], "supercollider", theme="ansi_dark", word_wrap=True))
+    print_code("Tidal", record["tidal_code"])
+    print_code("Pbind", record["sc_code"])
+
+
+def notice(fmt: str) -> Console:
+    """Where messages go: stdout in the summary view, stderr beside a machine-readable one."""
+    return out if fmt == "summary" else err
 
 
 def write_midi_if_asked(record: PatternMetadata, midi: Path | None) -> None:
     if midi is not None:
         path = write_midi(record.to_pattern(), midi)
-        out.print(f"wrote {path}")
+        err.print(f"wrote {path}", markup=False)
 
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="A Standard MIDI File (.mid)")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A Standard MIDI File (.mid), or Tidal code (.tidal, or - for stdin)",
+            allow_dash=True,
+        ),
+    ],
     pattern_type: TypeOption = None,
     bars: Annotated[
-        int | None, typer.Option(help="Keep only the first BARS bars (long files)")
+        int | None,
+        typer.Option(
+            help="MIDI: keep only the first BARS bars. Tidal: read BARS cycles (default: the "
+            "length our header comment states, else 1)"
+        ),
+    ] = None,
+    bpm: Annotated[
+        float | None,
+        typer.Option(help="Tidal: the tempo (default: the code's setcps, else 120)"),
     ] = None,
     style: StyleOption = None,
     key: KeyOption = None,
     scale: ScaleOption = None,
+    kit: KitOption = None,
+    sound: SoundOption = None,
+    timeout: Annotated[
+        float, typer.Option(help="Tidal: give up when Tidal takes longer (seconds)")
+    ] = 10.0,
     midi: MidiOption = None,
     fmt: FormatOption = "summary",
 ) -> None:
-    """Import a MIDI file as a pattern, store it and print its Tidal code and Pbind."""
+    """Import a MIDI file or Tidal code as a pattern, store it and print its Tidal and Pbind.
+
+    Tidal code is evaluated by real Tidal (ghci): this RUNS the file's Haskell, as pasting it
+    into your editor would. Only import Tidal code you trust.
+    """
     with friendly_errors():
-        pattern = read_midi(file, pattern_type=pattern_type, bars=bars)
-        pattern = dataclasses.replace(pattern, key=key, scale=scale, style=style)
+        if str(file) == "-" or file.suffix.lower() in (".tidal", ".hs"):
+            from audiomancer.tidal.importer import import_tidal, read_tidal_file
+
+            pattern = import_tidal(
+                read_tidal_file(file),
+                bars=bars,
+                bpm=bpm,
+                pattern_type=pattern_type,
+                kit=kit,
+                sound=sound,
+                timeout=timeout,
+            )
+        else:
+            pattern = read_midi(file, pattern_type=pattern_type, bars=bars)
+            if bpm is not None:
+                pattern = dataclasses.replace(pattern, bpm=bpm)
+            pattern = dataclasses.replace(pattern, kit=kit, sound=sound)
+        pattern = dataclasses.replace(
+            pattern,
+            key=key or pattern.key,
+            scale=scale or pattern.scale,
+            style=style,
+            kit=kit or pattern.kit,
+            sound=sound or pattern.sound,
+        )
         record = pattern_store().put(pattern, generation_method="imported")
         print_pattern(record, fmt)
         write_midi_if_asked(record, midi)
@@ -124,6 +252,8 @@ def build_command(
     key: KeyOption = None,
     scale: ScaleOption = None,
     style: StyleOption = None,
+    kit: KitOption = None,
+    sound: SoundOption = None,
     midi: MidiOption = None,
     fmt: FormatOption = "summary",
 ) -> None:
@@ -131,6 +261,7 @@ def build_command(
     with friendly_errors():
         _check_type(pattern_type)
         pattern = parse_steps(steps, pattern_type, bpm=bpm, key=key, scale=scale, style=style)
+        pattern = dataclasses.replace(pattern, kit=kit, sound=sound)
         record = pattern_store().put(pattern, generation_method="generated")
         print_pattern(record, fmt)
         write_midi_if_asked(record, midi)
@@ -140,14 +271,12 @@ def build_command(
 def list_command(
     pattern_type: TypeOption = None,
     limit: Annotated[int | None, typer.Option(help="Show at most this many")] = None,
+    fmt: ListFormatOption = "table",
 ) -> None:
     """List stored patterns, oldest first."""
     with friendly_errors():
         records = pattern_store().list(pattern_type=pattern_type, limit=limit)
-        if not records:
-            out.print("no patterns stored yet: try `audiomancer import FILE.mid`")
-            return
-        out.print(_pattern_table(records))
+        print_records(records, fmt, "no patterns stored yet: try `audiomancer import FILE.mid`")
 
 
 def _pattern_table(records: list[PatternMetadata]) -> Table:
@@ -221,7 +350,7 @@ def mutate_command(
     """Store a mutated copy of a pattern and print it with what changed."""
     with friendly_errors():
         record = _engine().mutate_pattern(pattern_id, amount=amount, seed=seed)
-        _print_changes(record)
+        _print_changes(record, notice(fmt))
         print_pattern(record, fmt)
 
 
@@ -235,15 +364,15 @@ def crossover_command(
     """Store a child of two patterns cut at a random bar line and print it."""
     with friendly_errors():
         record = _engine().crossover_patterns(first, second, seed=seed)
-        _print_changes(record)
+        _print_changes(record, notice(fmt))
         print_pattern(record, fmt)
 
 
-def _print_changes(record: PatternMetadata) -> None:
+def _print_changes(record: PatternMetadata, console: Console) -> None:
     parents = " × ".join(record.parent_ids)
-    out.print(f"[bold]{record.id}[/bold] ← {parents} ({record['generation_method']})")
+    console.print(f"[bold]{record.id}[/bold] ← {parents} ({record['generation_method']})")
     for line in record["mutation_log"]:
-        out.print(f"  • {line}", markup=False)
+        console.print(f"  • {line}", markup=False)
 
 
 @app.command("evolve")
@@ -253,29 +382,32 @@ def evolve_command(
     mutation_rate: Annotated[float, typer.Option(help="Mutation probability 0.0-1.0")] = 0.3,
     crossover_rate: Annotated[float, typer.Option(help="Crossover probability 0.0-1.0")] = 0.2,
     seed: SeedOption = None,
+    fmt: ListFormatOption = "table",
 ) -> None:
     """Evolve patterns by your ratings; list every pattern of every generation."""
     with friendly_errors():
         records = _engine().evolve_population(
             pattern_ids, generations, mutation_rate, crossover_rate, seed
         )
-        out.print(_pattern_table(records))
-        out.print(f"{len(records) - len(set(pattern_ids))} new patterns; rate them to steer "
-                  "the next run: `audiomancer rate ID SCORE`")  # fmt: skip
+        print_records(records, fmt, "")
+        (out if fmt == "table" else err).print(
+            f"{len(records) - len(set(pattern_ids))} new patterns; rate them to steer the next "
+            "run: `audiomancer rate ID SCORE`"
+        )
 
 
 @app.command("top")
 def top_command(
     pattern_type: TypeOption = None,
     limit: Annotated[int, typer.Option(help="Show at most this many")] = 10,
+    fmt: ListFormatOption = "table",
 ) -> None:
     """The highest-rated patterns, best first."""
     with friendly_errors():
         records = _engine().rank_by_rating(pattern_type, limit)  # type: ignore[arg-type]
-        if not records:
-            out.print("no rated patterns yet: rate some with `audiomancer rate ID SCORE`")
-            return
-        out.print(_pattern_table(records))
+        print_records(
+            records, fmt, "no rated patterns yet: rate some with `audiomancer rate ID SCORE`"
+        )
 
 
 @app.command("lineage")

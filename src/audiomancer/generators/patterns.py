@@ -143,8 +143,11 @@ class PatternGenerator:
         *,
         seed: int | None = None,
         temperature: float = 1.0,
+        kit: str | None = None,
     ) -> PatternMetadata:
         """Generate and store a drum pattern of a style: basic, techno, house or dnb.
+
+        ``kit`` names the drum kit its Tidal code plays (``patterns/kits.py``; default dirt).
 
         basic: four-on-the-floor kick, snare on 2 and 4; techno: 16th-hat variations; house:
         shuffle and open hats; dnb: fast syncopated breaks. ValueError naming a bad argument;
@@ -177,9 +180,10 @@ class PatternGenerator:
             table.T[np.arange(len(states)) % STEPS_PER_BAR] + jitter, 1, 127
         ).tolist()
         notes = decode_drums(states, velocities)
-        pattern = Pattern(tuple(notes), "drums", bars, bpm, style=style_name)
+        pattern = Pattern(tuple(notes), "drums", bars, bpm, style=style_name, kit=kit)
         check()
-        return self._store(pattern, loaded, seed, temperature, ("drums", style_name))
+        voice = () if kit is None else (kit,)
+        return self._store(pattern, loaded, seed, temperature, ("drums", style_name, *voice))
 
     def generate_melody(
         self,
@@ -191,13 +195,16 @@ class PatternGenerator:
         *,
         seed: int | None = None,
         temperature: float = 1.0,
+        sound: str | None = None,
     ) -> PatternMetadata:
         """Generate and store a melody in a key and scale (every note in the scale, G3-C6).
+
+        ``sound`` is the SuperDirt sound its Tidal code plays (default superpiano).
 
         Scales: major, minor (natural), pentatonic (minor pentatonic), chromatic.
         ValueError naming a bad argument; InferenceTimeoutError past ``timeout`` seconds.
         """
-        return self._line("melody", key, scale, bars, bpm, timeout, seed, temperature)
+        return self._line("melody", key, scale, bars, bpm, timeout, seed, temperature, sound)
 
     def generate_bass(
         self,
@@ -209,9 +216,12 @@ class PatternGenerator:
         *,
         seed: int | None = None,
         temperature: float = 1.0,
+        sound: str | None = None,
     ) -> PatternMetadata:
-        """Generate and store a bass line: like a melody, in the low register (E1-E3)."""
-        return self._line("bass", key, scale, bars, bpm, timeout, seed, temperature)
+        """Generate and store a bass line: like a melody, in the low register (E1-E3).
+
+        ``sound`` is the SuperDirt sound its Tidal code plays (default supersaw)."""
+        return self._line("bass", key, scale, bars, bpm, timeout, seed, temperature, sound)
 
     def _line(
         self,
@@ -223,6 +233,7 @@ class PatternGenerator:
         timeout: float,
         seed: int | None,
         temperature: float,
+        sound: str | None = None,
     ) -> PatternMetadata:
         started = time.monotonic()
         key, scale = normalize_key(key), validate_scale(scale)
@@ -253,9 +264,10 @@ class PatternGenerator:
             for step in range(len(events))
         ]
         notes = decode_melody(events, velocities)
-        pattern = Pattern(tuple(notes), kind, bars, bpm, key=key, scale=scale)
+        pattern = Pattern(tuple(notes), kind, bars, bpm, key=key, scale=scale, sound=sound)
         check()
-        return self._store(pattern, loaded, seed, temperature, (kind, key, scale))
+        voice = () if sound is None else (sound,)
+        return self._store(pattern, loaded, seed, temperature, (kind, key, scale, *voice))
 
     def _store(
         self,

@@ -8,9 +8,11 @@ access for each of its keys.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
+from audiomancer.patterns.kits import DEFAULT_KIT, default_sound
 from audiomancer.patterns.midi import from_midi_data
 from audiomancer.patterns.model import Pattern
 
@@ -25,6 +27,8 @@ PATTERN_KEYS: Final[tuple[str, ...]] = (
     "style",
     "key",
     "scale",
+    "kit",
+    "sound",
     "bpm",
     "bars",
     "time_signature",
@@ -36,7 +40,9 @@ PATTERN_KEYS: Final[tuple[str, ...]] = (
     "user_notes",
     "created_at",
 )
-"""Every key of a record: the spec's, plus ``time_signature`` and ``mutation_log``."""
+"""Every key of a record: the spec's, plus ``time_signature``, ``mutation_log``, ``kit`` (the
+drum kit that plays it in Tidal, None for melodic types) and ``sound`` (the SuperDirt sound of a
+melody or bass line, None for drums)."""
 
 GENERATION_METHODS: Final = ("generated", "imported", "mutated", "crossover")
 
@@ -96,6 +102,14 @@ class PatternMetadata(dict[str, Any]):
 
     def to_pattern(self) -> Pattern:
         """The pattern itself, rebuilt from ``midi_data`` with key, scale and style."""
-        return from_midi_data(
+        pattern = from_midi_data(
             self["midi_data"], key=self["key"], scale=self["scale"], style=self["style"]
         )
+        kit, sound = self.get("kit"), self.get("sound")
+        if kit == DEFAULT_KIT:
+            kit = None  # None is the default kit, as a Pattern spells it
+        if sound == default_sound(pattern.type):
+            sound = None
+        if kit is None and sound is None:
+            return pattern
+        return replace(pattern, kit=kit, sound=sound)

@@ -8,6 +8,7 @@ pattern: ``0 <= start`` and ``start + duration <= length``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -103,7 +104,8 @@ class DrumClass:
     gm_pitches: tuple[int, ...]
     """Every MIDI pitch that maps to this class."""
     tidal_sound: str
-    """The Dirt-Samples bank that plays this class in Tidal."""
+    """A short name of the class (step notation accepts it); the sounds that play it in Tidal
+    are the kits' (``patterns/kits.py``)."""
 
 
 # Magenta's drum classes (DrumsRNN's default drum type pitches); together they cover every
@@ -240,6 +242,10 @@ class Pattern:
     key: str | None = None
     scale: str | None = None
     style: str | None = None
+    kit: str | None = None
+    """Drums: the kit that plays it in Tidal (``patterns/kits.py``; None = the default kit)."""
+    sound: str | None = None
+    """Melody/bass: the SuperDirt sound that plays it (None = superpiano / supersaw)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", validate_pattern_type(self.type))
@@ -250,6 +256,14 @@ class Pattern:
             object.__setattr__(self, "key", normalize_key(self.key))
         if self.scale is not None:
             object.__setattr__(self, "scale", validate_scale(self.scale))
+        for name in ("kit", "sound"):
+            value = getattr(self, name)
+            if value is not None and not (
+                isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_]*", value)
+            ):
+                raise ValueError(
+                    f"invalid {name} {value!r}: expected a name of letters, digits and _"
+                )
         notes = tuple(sorted(self.notes))
         for note in notes:
             if not isinstance(note, Note):

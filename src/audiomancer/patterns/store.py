@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from audiomancer.errors import PatternNotFoundError, StoreCorruptError
 from audiomancer.paths import pattern_db_path
+from audiomancer.patterns.kits import DEFAULT_KIT
 from audiomancer.patterns.metadata import (
     GENERATION_METHODS,
     PATTERN_ID_PREFIX,
@@ -29,9 +30,9 @@ from audiomancer.patterns.metadata import (
 from audiomancer.patterns.midi import to_midi_data
 from audiomancer.patterns.model import Pattern, allowed, validate_pattern_type
 from audiomancer.patterns.pbind import pbind_code
-from audiomancer.patterns.tidal import tidal_code
+from audiomancer.patterns.tidal import pattern_sound, tidal_code
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 BUSY_TIMEOUT_MS: Final = 30_000
 
 _SCHEMA: Final = """
@@ -44,6 +45,8 @@ CREATE TABLE IF NOT EXISTS patterns (
     style TEXT,
     key TEXT,
     scale TEXT,
+    kit TEXT,
+    sound TEXT,
     bpm REAL NOT NULL,
     bars INTEGER NOT NULL,
     time_signature TEXT NOT NULL,
@@ -107,6 +110,9 @@ class PatternStore:
             raise sqlite3.DatabaseError(f"schema version {version} is newer than this audiomancer")
         with connection:
             connection.executescript(_SCHEMA)
+            if version == 1:  # version 2 records the kit (drums) and sound (melody, bass)
+                connection.execute("ALTER TABLE patterns ADD COLUMN kit TEXT")
+                connection.execute("ALTER TABLE patterns ADD COLUMN sound TEXT")
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -169,6 +175,8 @@ class PatternStore:
             style=pattern.style,
             key=pattern.key,
             scale=pattern.scale,
+            kit=(pattern.kit or DEFAULT_KIT) if pattern.type == "drums" else None,
+            sound=pattern_sound(pattern),
             bpm=pattern.bpm,
             bars=pattern.bars,
             time_signature=list(pattern.time_signature),

@@ -11,14 +11,16 @@ The mapping (DESIGN §3), every part of it checked against real Tidal in ``tests
   ``nudge``, in seconds at the pattern's tempo (Tidal adds nudge to the event's time when it
   sends it). With ``setcps`` as :func:`tidal_code` writes it, ``nudge * cps`` is the offset in
   cycles, so ``step / steps_per_bar + nudge * cps`` is exactly ``start / bar_length``.
-- **Lanes.** Drums: one lane per drum voice (``s`` = :attr:`DrumClass.tidal_sound`), in the
-  order of the drum classes, in a ``stack``. Melodic patterns: notes are split greedily into
+- **Lanes.** Drums: one lane per drum voice (``s`` = the kit's sound for the class, see
+  :mod:`audiomancer.patterns.kits`, with the voice's constant controls such as ``# n 10``), in
+  the order of the drum classes, in a ``stack``. Melodic patterns: notes are split greedily into
   lanes so that no lane holds two notes on one step or two notes sounding at once (a lane reads
   as one monophonic voice). A voice whose hits crowd one step (micro-timing) gets a second lane.
 - **Pitch.** ``note`` with Tidal's note names: Tidal's note 0 is ``c5``, MIDI 60, so MIDI pitch
   ``p`` is written ``<name><p // 12>`` (MIDI 60 = ``c5``, 69 = ``a5``, 36 = ``c3``) and plays
   note ``p - 60``. Sharps are spelled with ``s`` (``cs5``), as Tidal spells them.
-- **Sound.** Melody: ``superpiano``; bass: ``supersaw`` (a detuned, low-pass filtered saw that
+- **Sound.** Melody: ``superpiano``; bass: ``supersaw`` (unless the pattern names another
+  ``sound``) (a detuned, low-pass filtered saw that
   works as a bass); both are SuperDirt's stock synths (``library/default-synths-extra.scd``,
   loaded when sc3-plugins are installed, as in every usual Tidal setup) and both honour
   ``sustain``, which SuperDirt derives from ``legato``.
@@ -35,6 +37,10 @@ The mapping (DESIGN §3), every part of it checked against real Tidal in ``tests
   control string of a lane has its values on exactly the same steps as the structure string and
   rests everywhere else; a control with one value for the whole lane is written as a constant
   (``# gain 0.8``). Elongation ``_`` is avoided: Tidal 1.7's parser misreads numbers after it.
+- **Blocks.** Editors send the paragraph under the cursor (lines between blank lines) to Tidal
+  as one ``:{ ... :}`` block, so :func:`tidal_code` writes the tempo and the pattern as two
+  paragraphs, each of which evaluates on its own. The header comment states type, length in
+  bars, metre, tempo and kit or sound, and importing the code reads them back.
 """
 
 from __future__ import annotations
@@ -44,6 +50,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
+from audiomancer.patterns.kits import (
+    BASS_SOUND,
+    DEFAULT_KIT,
+    MELODY_SOUND,
+    default_sound,
+    get_kit,
+    validate_sound,
+)
 from audiomancer.patterns.model import (
     DRUM_CLASS_BY_PITCH,
     DRUM_CLASSES,
@@ -53,10 +67,18 @@ from audiomancer.patterns.model import (
     step_of,
 )
 
-MELODY_SOUND: Final = "superpiano"
-"""SuperDirt synth that plays melody patterns."""
-BASS_SOUND: Final = "supersaw"
-"""SuperDirt synth that plays bass patterns."""
+__all__ = [
+    "BASS_SOUND",
+    "MELODY_SOUND",
+    "cycles_per_second",
+    "gain_to_velocity",
+    "note_name",
+    "pattern_sound",
+    "tidal_code",
+    "tidal_expression",
+    "velocity_to_gain",
+]
+
 TIDAL_NOTE_ZERO: Final = 60
 """MIDI pitch of Tidal's note 0 (``c5``)."""
 GAIN_PLACES: Final = 3
@@ -100,12 +122,12 @@ def note_name(pitch: int) -> str:
 
 
 def pattern_sound(pattern: Pattern) -> str | None:
-    """The SuperDirt synth a melodic pattern plays on; None for drums (each voice has its own)."""
-    if pattern.type == "melody":
-        return MELODY_SOUND
-    if pattern.type == "bass":
-        return BASS_SOUND
-    return None
+    """The SuperDirt sound a melodic pattern plays on; None for drums (each voice has its own)."""
+    if pattern.type == "drums":
+        return None
+    if pattern.sound is not None:
+        return validate_sound(pattern.sound)
+    return default_sound(pattern.type)
 
 
 def cycles_per_second(pattern: Pattern) -> float:
@@ -134,10 +156,12 @@ def tidal_expression(pattern: Pattern) -> str:
 
 
 def tidal_code(pattern: Pattern, orbit: int = 1) -> str:
-    """What a live coder pastes into Tidal: a comment, the tempo, and ``d<orbit> $ ...``.
+    """What a live coder pastes into Tidal: two paragraphs, the tempo and ``d<orbit> $ ...``.
 
-    ``orbit`` is the Tidal pattern slot, 1 to 16 (``d1`` ... ``d16``). The tempo line is
-    ``setcps (bpm/60/beats_per_bar)``: one bar per cycle, beats counted in quarter notes.
+    The first paragraph is a comment (type, bars, metre, tempo, key, kit or sound) and the tempo
+    ``setcps (bpm/60/beats_per_bar)``: one bar per cycle, beats counted in quarter notes. After
+    a blank line comes the pattern, so that an editor sending the paragraph under the cursor
+    sends each one whole. ``orbit`` is the Tidal pattern slot, 1 to 16 (``d1`` ... ``d16``).
     """
     if isinstance(orbit, bool) or not isinstance(orbit, int) or not 1 <= orbit <= MAX_ORBIT:
         raise ValueError(f"invalid orbit {orbit!r}: expected an integer from 1 to {MAX_ORBIT}")
@@ -146,12 +170,16 @@ def tidal_code(pattern: Pattern, orbit: int = 1) -> str:
     details = ""
     if pattern.key is not None and pattern.scale is not None:
         details = f", {pattern.key} {pattern.scale}"
+    if pattern.type == "drums":
+        details += f", kit {get_kit(pattern.kit or DEFAULT_KIT).name}"
+    else:
+        details += f", sound {pattern_sound(pattern)}"
     comment = (
         f"-- audiomancer {pattern.type}: {bars} of {numerator}/{denominator} at "
         f"{_exact(pattern.bpm)} bpm{details} (one bar per cycle)"
     )
     tempo = f"setcps ({_exact(pattern.bpm)}/60/{_exact(pattern.beats_per_bar)})"
-    return f"{comment}\n{tempo}\nd{orbit} $ {tidal_expression(pattern)}\n"
+    return f"{comment}\n{tempo}\n\nd{orbit} $ {tidal_expression(pattern)}\n"
 
 
 # --- lanes --------------------------------------------------------------------------------
@@ -163,6 +191,8 @@ class _Event:
 
     step: int
     token: str
+    extra: str
+    """Constant controls of the lane's voice (`` # n 10``), empty for most voices."""
     gain: float
     legato: float | None
     nudge: float
@@ -204,23 +234,27 @@ def _lanes(pattern: Pattern) -> list[list[_Event]]:
     total = pattern.total_steps
     seconds_per_tick = pattern.seconds_per_tick()
 
-    def event(note: Note, token: str, melodic: bool) -> _Event:
+    def event(note: Note, token: str, melodic: bool, extra: str = "") -> _Event:
         step = _step(note, total)
         offset = note.start - step * TICKS_PER_STEP
         return _Event(
             step=step,
             token=token,
+            extra=extra,
             gain=velocity_to_gain(note.velocity),
             legato=note.duration / TICKS_PER_STEP if melodic else None,
             nudge=offset * seconds_per_tick,
         )
 
     if pattern.type == "drums":
+        kit = get_kit(pattern.kit or DEFAULT_KIT)
         lanes: list[list[_Event]] = []
         for drum in DRUM_CLASSES:
+            voice = kit.voice(drum)
             hits = [n for n in pattern.notes if DRUM_CLASS_BY_PITCH[n.pitch] is drum]
             for lane in _allocate(hits, total, melodic=False):
-                lanes.append([event(n, drum.tidal_sound, melodic=False) for n in lane])
+                extra = voice.tidal_controls()
+                lanes.append([event(n, voice.sound, False, extra) for n in lane])
         return lanes
     return [
         [event(n, note_name(n.pitch), melodic=True) for n in lane]
@@ -249,7 +283,7 @@ def _control(pattern: Pattern, name: str, values: dict[int, str]) -> str:
 
 def _render_lane(pattern: Pattern, lane: list[_Event]) -> str:
     structure = "s" if pattern.type == "drums" else "note"
-    parts = [f"{structure} {_sequence(pattern, {e.step: e.token for e in lane})}"]
+    parts = [f"{structure} {_sequence(pattern, {e.step: e.token for e in lane})}{lane[0].extra}"]
     parts.append(_control(pattern, "gain", {e.step: _decimal(e.gain, GAIN_PLACES) for e in lane}))
     legatos = {
         e.step: _shortest(e.legato, _LEGATO_TOLERANCE_TICKS / TICKS_PER_STEP)

@@ -1,0 +1,536 @@
+"""The persistent ghci + Tidal service: evaluate Tidal code as an editor sends it, read its events.
+
+One ``ghci`` process per Python process (:func:`get_ghci`), started on first use (Tidal loads
+in well under a second) and reused. Every request has a timeout; when ghci hangs (a pattern that
+never finishes evaluating) or dies, its whole process group is killed, the caller gets an
+:class:`~audiomancer.errors.EngineError` saying so, and the next request starts a fresh ghci.
+
+How code is evaluated (DESIGN §3): live coders' editors (Pulsar, VS Code, vim-tidal) send the
+paragraph under the cursor, the lines between blank lines, to ghci as one ``:{ ... :}`` block.
+:meth:`Ghci.play` does exactly that with every paragraph of the code, in order, and stops at the
+first paragraph ghci rejects. Before a piece of code runs, ghci's interactive bindings are
+cleared (``:load``), so nothing one piece of code defines is seen by the next.
+
+Instead of BootTidal's stream (which would need SuperDirt listening), the session defines the
+same names with the same types that capture what the code asks for: ``d1`` ... ``d16`` and ``p``
+remember their pattern (``d1`` adds ``orbit 0`` as BootTidal does), ``setcps``/``once``/``asap``
+remember the tempo, ``hush``, ``mute``, ``all`` and the transitions (``xfade``, ``jumpIn``, ...)
+act on what is remembered. A query then reads the events of every remembered pattern over
+``[0, cycles)`` with Tidal's own ``queryArc``.
+
+Security: this runs the user's Haskell. ghci runs in a throwaway working folder with a private
+``HOME``, a memory cap (``+RTS -M``) and a timeout, but it is not a sandbox: Haskell code can do
+anything the user can. Treat Tidal files from elsewhere like any program (DESIGN §9).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import os
+import queue
+import re
+import secrets
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import IO, Final
+
+from audiomancer import engines
+from audiomancer.errors import EngineError, EngineNotFoundError, TidalCodeError
+from audiomancer.paths import scratch_dir
+
+STARTUP_TIMEOUT: Final = 60.0
+"""Seconds ghci may take to start and load Tidal (apart from each request's timeout)."""
+MEMORY_LIMIT: Final = "2g"
+"""ghci's heap limit (``+RTS -M``): a runaway pattern fails instead of filling the memory."""
+DEFAULT_CPS: Final = 0.5625
+"""Tidal's tempo when the code sets none (cycles per second)."""
+MAX_ORBIT: Final = 16
+EVENT_TAG: Final = "AMEV"
+CPS_TAG: Final = "AMCPS"
+
+Value = str | float | int | bool | Fraction
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A block of code as an editor sends it: its text and the line (from 1) it starts on."""
+
+    text: str
+    first_line: int
+
+
+def paragraphs(code: str) -> list[Paragraph]:
+    """Split code the way Tidal editors do: blocks of lines between blank lines."""
+    blocks: list[Paragraph] = []
+    current: list[str] = []
+    start = 0
+    for number, line in enumerate(code.splitlines(), 1):
+        if line.strip():
+            if not current:
+                start = number
+            current.append(line)
+        elif current:
+            blocks.append(Paragraph("\n".join(current), start))
+            current = []
+    if current:
+        blocks.append(Paragraph("\n".join(current), start))
+    return blocks
+
+
+@dataclass(frozen=True)
+class TidalEvent:
+    """One event of a query: its whole (None for an analog event), its part and its controls."""
+
+    whole: tuple[Fraction, Fraction] | None
+    part: tuple[Fraction, Fraction]
+    controls: dict[str, Value] = field(default_factory=dict)
+
+    @property
+    def onset(self) -> Fraction:
+        """Cycle at which the event starts (its whole's start)."""
+        if self.whole is None:
+            raise ValueError(f"analog event has no onset: {self}")
+        return self.whole[0]
+
+    @property
+    def has_onset(self) -> bool:
+        """True when the event starts inside the query (whole start equals part start)."""
+        return self.whole is not None and self.whole[0] == self.part[0]
+
+
+@dataclass(frozen=True)
+class Played:
+    """What a piece of Tidal code plays: the tempo it sets (None if none) and its events."""
+
+    cps: float | None
+    events: list[TidalEvent]
+
+    @property
+    def onsets(self) -> list[TidalEvent]:
+        """The events that start inside the queried cycles."""
+        return [event for event in self.events if event.has_onset]
+
+
+# --- the Haskell side ---------------------------------------------------------------------
+
+
+def _stand_ins() -> str:
+    orbits = "\n".join(
+        f"d{n} :: ControlPattern -> IO ()\nd{n} = p {n} . (|< orbit {n - 1})"
+        for n in range(1, MAX_ORBIT + 1)
+    )
+    transitions = "\n".join(
+        f"{name} :: AmID.ID -> {'Time -> ' * extra}ControlPattern -> IO ()\n"
+        f"{name} i {'_ ' * extra}= p i"
+        for name, extra in (
+            ("xfade", 0),
+            ("xfadeIn", 1),
+            ("jump", 0),
+            ("jumpIn", 1),
+            ("jumpIn'", 1),
+            ("clutch", 0),
+            ("clutchIn", 1),
+            ("anticipate", 0),
+            ("anticipateIn", 1),
+            ("interpolate", 0),
+            ("interpolateIn", 1),
+            ("histpan", 1),
+            ("wait", 1),
+        )
+    )
+    return f"""
+p :: AmID.ID -> ControlPattern -> IO ()
+p i pat = modifyIORef' amSlots (AmMap.insert (AmID.fromID i) pat)
+
+hush :: IO ()
+hush = writeIORef amSlots AmMap.empty
+
+only :: IO () -> IO ()
+only = (hush >>)
+
+once :: ControlPattern -> IO ()
+once pat = case [v | e <- queryArc pat (Arc 0 1), Just (VF v) <- [AmMap.lookup "cps" (value e)]] of
+  (v : _) -> v `seq` writeIORef amTempo (Just v)
+  [] -> return ()
+
+asap :: ControlPattern -> IO ()
+asap = once
+
+first :: ControlPattern -> IO ()
+first = once
+
+setcps :: Pattern Double -> IO ()
+setcps = once . cps
+
+getcps :: IO Double
+getcps = maybe {DEFAULT_CPS} id <$> readIORef amTempo
+
+mute, unmute, solo, unsolo :: AmID.ID -> IO ()
+mute i = modifyIORef' amMuted (AmSet.insert (AmID.fromID i))
+unmute i = modifyIORef' amMuted (AmSet.delete (AmID.fromID i))
+solo _ = return ()
+unsolo _ = return ()
+
+unmuteAll, unsoloAll, resetCycles :: IO ()
+unmuteAll = writeIORef amMuted AmSet.empty
+unsoloAll = return ()
+resetCycles = return ()
+
+setCycle :: Time -> IO ()
+setCycle _ = return ()
+
+all :: (ControlPattern -> ControlPattern) -> IO ()
+all = writeIORef amAll
+
+mortal :: AmID.ID -> Time -> Time -> ControlPattern -> IO ()
+mortal i _ _ = p i
+
+{transitions}
+
+{orbits}
+
+amRat :: Rational -> String
+amRat x = show (numerator x) ++ " " ++ show (denominator x)
+
+amValue :: Value -> String
+amValue v = case v of
+  VS x -> 's' : show x
+  VF x -> 'f' : show x
+  VN x -> 'n' : show (unNote x)
+  VI x -> 'i' : show x
+  VR x -> 'r' : amRat x
+  VB x -> 'b' : show x
+  _ -> '?' : show (show v)
+
+amEvent :: Event ValueMap -> String
+amEvent e = "{EVENT_TAG} " ++ whole' ++ " " ++ amRat (start (part e)) ++ " "
+    ++ amRat (stop (part e))
+    ++ concatMap (\\(k, v) -> "\\t" ++ k ++ "=" ++ amValue v) (AmMap.toList (value e))
+  where whole' = case whole e of
+          Just (Arc s t) -> amRat s ++ " " ++ amRat t
+          Nothing -> "- - - -"
+
+amDump :: Rational -> IO ()
+amDump cycles = do
+  slots <- readIORef amSlots
+  muted <- readIORef amMuted
+  f <- readIORef amAll
+  let pats = [f pat | (k, pat) <- AmMap.toList slots, not (AmSet.member k muted)]
+  mapM_ (putStrLn . amEvent) (queryArc (stack pats) (Arc 0 cycles))
+  tempo <- readIORef amTempo
+  putStrLn ("{CPS_TAG} " ++ maybe "-" show tempo)
+"""
+
+
+_HEADER: Final = """\
+:set -XOverloadedStrings
+:set prompt ""
+:set prompt-cont ""
+import System.IO
+import Data.IORef
+import qualified Data.Map.Strict as AmMap
+import qualified Data.Set as AmSet
+import qualified Sound.Tidal.ID as AmID
+import Sound.Tidal.Context
+hSetBuffering stdout LineBuffering
+amSlots <- newIORef (AmMap.empty :: AmMap.Map String ControlPattern)
+amMuted <- newIORef (AmSet.empty :: AmSet.Set String)
+amAll <- newIORef (id :: ControlPattern -> ControlPattern)
+amTempo <- newIORef (Nothing :: Maybe Double)"""
+
+
+def _prelude() -> str:
+    """Clear the interactive context, then define the stand-ins (a fresh slate per request)."""
+    return ":load\n" + _HEADER + "\n:{\n" + _stand_ins().strip("\n") + "\n:}"
+
+
+# --- reading ghci's answers ---------------------------------------------------------------
+
+_ERROR_LOCATION: Final = re.compile(
+    r"^<interactive>:(?:(\d+):\d+(?:-\d+)?|\((\d+),\d+\)-\(\d+,\d+\)): error:?\s*(.*)$"
+)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    line: int | None
+    message: str
+
+
+def _first_problem(lines: list[str]) -> _Problem | None:
+    """ghci's first error (compile error or exception) in its output; None when there is none."""
+    for index, line in enumerate(lines):
+        match = _ERROR_LOCATION.match(line)
+        if match:
+            message = match.group(3).strip()
+            rest = [text.strip() for text in lines[index + 1 :] if text.strip()]
+            if not message and rest:
+                message = rest[0]
+            message = message.removeprefix("• ").strip()
+            number = match.group(1) or match.group(2)
+            return _Problem(int(number), message)
+        if "*** Exception:" in line:
+            detail = [line.split("*** Exception:", 1)[1].strip()]
+            detail += [text.strip() for text in lines[index + 1 : index + 4] if text.strip()]
+            return _Problem(None, " ".join(part for part in detail if part))
+    return None
+
+
+def _parse_value(text: str) -> Value:
+    kind, raw = text[:1], text[1:]
+    if kind in ("s", "?"):
+        if len(raw) < 2 or raw[0] != '"' or raw[-1] != '"':
+            raise EngineError(f"ghci printed an unreadable string value {raw!r}")
+        return re.sub(r"\\(.)", r"\1", raw[1:-1])
+    if kind in ("f", "n"):
+        return float(raw)
+    if kind == "i":
+        return int(raw)
+    if kind == "r":
+        numerator, denominator = raw.split()
+        return Fraction(int(numerator), int(denominator))
+    if kind == "b":
+        return raw == "True"
+    raise EngineError(f"ghci printed a value of unknown type: {text!r}")
+
+
+def parse_event_line(line: str) -> TidalEvent:
+    """Parse one event line printed by the session's ``amDump``."""
+    head, *pairs = line.split("\t")
+    fields = head.split()
+    if len(fields) != 9 or fields[0] != EVENT_TAG:
+        raise EngineError(f"ghci printed an unreadable event line {line!r}")
+    n = fields[1:]
+    whole = None
+    if n[0] != "-":
+        whole = (Fraction(int(n[0]), int(n[1])), Fraction(int(n[2]), int(n[3])))
+    part = (Fraction(int(n[4]), int(n[5])), Fraction(int(n[6]), int(n[7])))
+    controls: dict[str, Value] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        controls[key] = _parse_value(value)
+    return TidalEvent(whole=whole, part=part, controls=controls)
+
+
+# --- the process --------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask Linux to kill ghci when the Python process that started it dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+class _Process:
+    """One running ghci: the Popen, a reader thread feeding a queue, a count of lines sent."""
+
+    def __init__(self, executable: Path, workdir: Path) -> None:
+        env = dict(os.environ)
+        env.update(HOME=str(workdir), GHC_ENVIRONMENT="-")
+        self.popen = subprocess.Popen(
+            [str(executable), "-v0", "-ignore-dot-ghci", "+RTS", f"-M{MEMORY_LIMIT}", "-RTS"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+            cwd=workdir,
+            env=env,
+            start_new_session=True,  # its own process group: killed whole, never by Ctrl-C
+            preexec_fn=_die_with_parent,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.sent = 0
+        assert self.popen.stdout is not None
+        self.reader = threading.Thread(
+            target=self._read, args=(self.popen.stdout,), daemon=True, name="ghci-reader"
+        )
+        self.reader.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for raw in stream:
+            self.lines.put(raw.rstrip("\n"))
+        self.lines.put(None)
+
+    def send(self, text: str) -> int:
+        """Write lines to ghci; return the ghci line number of the first one."""
+        assert self.popen.stdin is not None
+        first = self.sent + 1
+        lines = text.split("\n")
+        self.popen.stdin.write("\n".join(lines) + "\n")
+        self.popen.stdin.flush()
+        self.sent += len(lines)
+        return first
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        """Kill ghci's whole process group (the group id is its own pid)."""
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=5)
+        with contextlib.suppress(OSError):
+            if self.popen.stdin is not None:
+                self.popen.stdin.close()
+        self.reader.join(timeout=2)
+
+
+class Ghci:
+    """A persistent ghci with Tidal; thread-safe, restarted after a hang or crash."""
+
+    def __init__(self, executable: str | Path | None = None) -> None:
+        self._executable = Path(executable) if executable is not None else None
+        self._process: _Process | None = None
+        self._lock = threading.Lock()
+        self._tag = "AMEND" + secrets.token_hex(6)
+        self._counter = 0
+        self._workdir: Path | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the running ghci, None when none runs."""
+        process = self._process
+        return process.popen.pid if process is not None and process.alive() else None
+
+    def close(self) -> None:
+        """Stop this service's ghci (it restarts on the next request)."""
+        with self._lock:
+            self._discard()
+
+    def _discard(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+
+    def _ensure_started(self) -> _Process:
+        if self._process is not None and self._process.alive():
+            return self._process
+        self._discard()
+        executable = self._executable or engines.find("tidal")
+        if self._workdir is None:
+            root = scratch_dir()
+            root.mkdir(parents=True, exist_ok=True)
+            self._workdir = Path(tempfile.mkdtemp(prefix="ghci-", dir=root))
+        try:
+            process = _Process(executable, self._workdir)
+        except OSError as error:
+            raise EngineError(f"could not start ghci ({executable}): {error}") from None
+        self._process = process
+        output = self._exchange(process, _prelude(), STARTUP_TIMEOUT)
+        problem = _first_problem(output)
+        if problem is not None:
+            self._discard()
+            hint = engines.ENGINES["tidal"].install_hint
+            raise EngineNotFoundError(
+                f"ghci ({executable}) could not load Tidal ({problem.message}); install it "
+                f"with: {hint}"
+            )
+        return process
+
+    def _exchange(self, process: _Process, text: str, timeout: float) -> list[str]:
+        """Send ``text`` then an end marker; return what ghci printed before the marker."""
+        self._counter += 1
+        marker = f"{self._tag} {self._counter}"
+        try:
+            process.send(text)
+            process.send(f'putStrLn "{marker}"')
+        except OSError as error:
+            self._discard()
+            raise EngineError(f"ghci died ({error}); it restarts on the next request") from None
+        deadline = time.monotonic() + timeout
+        output: list[str] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                line = process.lines.get(timeout=max(remaining, 0.001))
+            except queue.Empty:
+                self._discard()
+                raise EngineError(
+                    f"Tidal gave no answer within {timeout:g} s (timeout): the code may never "
+                    "finish evaluating; ghci was stopped and restarts on the next request"
+                ) from None
+            if line is None:
+                tail = "\n".join(output[-10:])
+                self._discard()
+                raise EngineError(
+                    f"ghci exited unexpectedly (it restarts on the next request); its last "
+                    f"output:\n{tail}"
+                )
+            if line == marker:
+                return output
+            output.append(line)
+
+    def play(self, code: str, cycles: int | Fraction = 1, timeout: float = 10.0) -> Played:
+        """Evaluate code paragraph by paragraph as an editor sends it; query ``[0, cycles)``.
+
+        Raises TidalCodeError quoting ghci's first message and the offending line when a
+        paragraph is rejected or the patterns fail while they are queried, and EngineError
+        when ghci does not answer within ``timeout`` seconds (each paragraph and the query
+        have that long) or dies.
+        """
+        if not timeout > 0:
+            raise ValueError(f"invalid timeout {timeout!r}: expected a positive number of seconds")
+        span = Fraction(cycles)
+        if span <= 0:
+            raise ValueError(f"invalid cycles {cycles!r}: expected a positive number")
+        source_lines = code.splitlines()
+        with self._lock:
+            process = self._ensure_started()
+            problem = _first_problem(self._exchange(process, _prelude(), timeout))
+            if problem is not None:
+                self._discard()
+                raise EngineError(f"ghci could not reset its session: {problem.message}")
+            for block in paragraphs(code):
+                first_sent = process.sent + 2  # after the ":{" line
+                output = self._exchange(process, f":{{\n{block.text}\n:}}", timeout)
+                problem = _first_problem(output)
+                if problem is not None:
+                    line = block.first_line
+                    if problem.line is not None:
+                        offset = problem.line - first_sent
+                        if 0 <= offset < block.text.count("\n") + 1:
+                            line = block.first_line + offset
+                    quoted = source_lines[line - 1].strip() if line <= len(source_lines) else ""
+                    raise TidalCodeError(
+                        f"Tidal rejected line {line}: {problem.message} (in: {quoted!r})"
+                    )
+            query = f"amDump ({span.numerator} % {span.denominator})"
+            output = self._exchange(process, query, timeout)
+        problem = _first_problem(output)
+        if problem is not None:
+            raise TidalCodeError(f"Tidal could not play the pattern: {problem.message}")
+        events = [parse_event_line(line) for line in output if line.startswith(EVENT_TAG + " ")]
+        tempo = [line for line in output if line.startswith(CPS_TAG + " ")]
+        if len(tempo) != 1:
+            raise EngineError("ghci's answer lacks the tempo line:\n" + "\n".join(output[-10:]))
+        value = tempo[0].split(" ", 1)[1]
+        return Played(cps=None if value == "-" else float(value), events=events)
+
+
+_instance: Ghci | None = None
+_instance_lock = threading.Lock()
+
+
+def get_ghci() -> Ghci:
+    """The process's one Ghci service (started on first request, stopped at exit)."""
+    global _instance
+    with _instance_lock:
+        if _instance is None:
+            _instance = Ghci()
+            atexit.register(_instance.close)
+        return _instance

@@ -1,0 +1,290 @@
+"""Tidal in: a live coder's Tidal code, evaluated by real Tidal, becomes a pattern.
+
+The code (``d1 $ ...`` with any Tidal functions, ``setcps``, ``let`` definitions, several
+``dN``) is run paragraph by paragraph in the persistent ghci (:mod:`audiomancer.tidal.ghci`),
+as an editor would send it; the events that start in the first ``bars`` cycles (one cycle is
+one bar) become the notes:
+
+- **Sound.** ``s``/``sound`` names map to drum classes through every kit
+  (:func:`audiomancer.patterns.kits.drum_class_of`; the kit a file names in our header comes
+  first). When every sound maps, the pattern is drums; otherwise it is melodic and plays the
+  sound most of its events use.
+- **Pitch.** ``note``, else ``n``, with Tidal's note 0 as MIDI 60 (``c5``); ``octave`` moves it
+  by octaves from Tidal's default 5.
+- **Velocity** from ``gain`` (the inverse of our export curve, ``velocity = 127 * gain**2``);
+  no gain is full velocity.
+- **Length.** ``legato`` times the event's length, else ``sustain`` in seconds, else the
+  event's length (drums: the event's length, as Tidal plays samples whole anyway).
+- **Micro-timing.** ``nudge`` (seconds) moves a note off its onset.
+- **Tempo.** ``bpm`` if given, else the last ``setcps`` of the code, else 120.
+- **Type.** ``pattern_type`` if given, else the header's, else drums when every sound is a drum,
+  else bass when the pitches average below E3 (52), else melody.
+
+Code we exported starts with a header comment (``-- audiomancer drums: 4 bars of 4/4 at 125
+bpm, kit dirt ...``); its length, metre, key, scale and kit are read from it, so our own code
+imports at its own length and round-trips to the same notes.
+
+This runs the user's Haskell (see :mod:`audiomancer.tidal.ghci`).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Final
+
+from audiomancer.errors import PatternFileError, TidalCodeError
+from audiomancer.patterns.kits import KITS, drum_class_of, get_kit, validate_sound
+from audiomancer.patterns.model import (
+    TICKS_PER_BEAT,
+    Note,
+    Pattern,
+    PatternType,
+    bar_ticks,
+    merge_overlaps,
+    validate_bars,
+    validate_bpm,
+    validate_pattern_type,
+)
+from audiomancer.patterns.tidal import gain_to_velocity
+from audiomancer.tidal.ghci import Ghci, TidalEvent, get_ghci
+
+DEFAULT_BPM: Final = 120.0
+BASS_BELOW: Final = 52
+"""Mean MIDI pitch under which an untyped melodic import is a bass line (E3)."""
+TIDAL_NOTE_ZERO: Final = 60
+DEFAULT_OCTAVE: Final = 5
+
+_HEADER: Final = re.compile(
+    r"^--\s*audiomancer (?P<type>drums|melody|bass): (?P<bars>\d+) bars? of "
+    r"(?P<num>\d+)/(?P<den>\d+) at (?P<bpm>[0-9.]+) bpm"
+    r"(?:, (?P<key>[A-G][#b]?) (?P<scale>[a-z]+))?"
+    r"(?:, kit (?P<kit>\w+))?(?:, sound (?P<sound>\w+))?",
+    re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the header comment of code we exported says about its pattern."""
+
+    type: PatternType
+    bars: int
+    time_signature: tuple[int, int]
+    key: str | None
+    scale: str | None
+    kit: str | None
+    sound: str | None
+
+
+def parse_header(code: str) -> Header | None:
+    """Our header comment's facts, or None when the code has no such comment."""
+    match = _HEADER.search(code)
+    if match is None:
+        return None
+    kind = validate_pattern_type(match["type"])
+    return Header(
+        type=kind,
+        bars=int(match["bars"]),
+        time_signature=(int(match["num"]), int(match["den"])),
+        key=match["key"],
+        scale=match["scale"],
+        kit=match["kit"] if match["kit"] in KITS else None,
+        sound=match["sound"],
+    )
+
+
+def read_tidal_file(path: str | Path) -> str:
+    """The text of a ``.tidal`` file (``-`` reads stdin); PatternFileError unless UTF-8 text."""
+    name = "standard input" if str(path) == "-" else str(path)
+    try:
+        data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
+    except OSError as error:
+        raise PatternFileError(f"cannot read Tidal file {name}: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PatternFileError(
+            f"Tidal file {name} is not UTF-8 text (byte {data[error.start]:#04x} at offset "
+            f"{error.start}); save it as UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise PatternFileError(f"Tidal file {name} is not text (it holds NUL bytes)")
+    if not text.strip():
+        raise PatternFileError(f"Tidal file {name} is empty")
+    return text.removeprefix("\ufeff")
+
+
+def _number(event: TidalEvent, name: str) -> float | None:
+    value = event.controls.get(name)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float | Fraction):
+        return float(value)
+    return None
+
+
+def _sound(event: TidalEvent) -> str | None:
+    value = event.controls.get("s")
+    return value if isinstance(value, str) else None
+
+
+def _pitch(event: TidalEvent) -> int:
+    note = _number(event, "note")
+    if note is None:
+        note = _number(event, "n") or 0.0
+    octave = _number(event, "octave")
+    value = note + TIDAL_NOTE_ZERO + 12 * ((octave if octave is not None else DEFAULT_OCTAVE) - 5)
+    pitch = round(value)
+    if not 0 <= pitch <= 127:
+        raise TidalCodeError(
+            f"note {note:g} at cycle {float(event.onset):g} is MIDI pitch {pitch}, outside 0-127"
+        )
+    return pitch
+
+
+def import_tidal(
+    code: str,
+    *,
+    bars: int | None = None,
+    bpm: float | None = None,
+    pattern_type: str | None = None,
+    kit: str | None = None,
+    sound: str | None = None,
+    timeout: float = 10.0,
+    ghci: Ghci | None = None,
+) -> Pattern:
+    """The pattern a piece of Tidal code plays over its first ``bars`` cycles.
+
+    ``bars`` defaults to the length our header comment states, else 1. TidalCodeError when ghci
+    rejects the code (quoting its message and the line), when no event starts in the window, or
+    when sounds cannot be mapped; EngineError when Tidal does not answer within ``timeout``
+    seconds; EngineNotFoundError naming ``ghc libghc-tidal-dev`` when Tidal is missing.
+    """
+    header = parse_header(code)
+    cycles = validate_bars(bars if bars is not None else header.bars if header else 1)
+    if pattern_type is not None:
+        pattern_type = validate_pattern_type(pattern_type)
+    if kit is not None:
+        kit = get_kit(kit).name
+    if sound is not None:
+        sound = validate_sound(sound)
+    time_signature = header.time_signature if header else (4, 4)
+    bar_length = bar_ticks(time_signature)
+    beats_per_bar = Fraction(bar_length, TICKS_PER_BEAT)
+
+    played = (ghci or get_ghci()).play(code, cycles, timeout)
+    events = [e for e in played.onsets if 0 <= e.onset < cycles]
+    if not events:
+        raise TidalCodeError(
+            f"the code plays no events in its first {cycles} cycle{'s' if cycles != 1 else ''}"
+            " (is there a `d1 $ ...`? try --bars for a longer window)"
+        )
+    silent = [e for e in events if _sound(e) is None]
+    if silent:
+        raise TidalCodeError(
+            f"{len(silent)} event(s) have no sound (s): first at cycle "
+            f'{float(silent[0].onset):g} with {silent[0].controls}; add `# s "..."`'
+        )
+
+    if bpm is not None:
+        tempo = validate_bpm(bpm)
+    elif played.cps is not None:
+        tempo = played.cps * 60 * float(beats_per_bar)
+        if not 20 <= tempo <= 400:
+            raise TidalCodeError(
+                f"setcps {played.cps:g} is {tempo:g} bpm at one bar per cycle, outside 20-400; "
+                "give --bpm"
+            )
+        tempo = validate_bpm(round(tempo, 9))
+    else:
+        tempo = DEFAULT_BPM
+    seconds_per_tick = 60.0 / (tempo * TICKS_PER_BEAT)
+
+    preferred = kit or (header.kit if header else None)
+    numbers = [
+        {k: float(v) for k, v in e.controls.items() if isinstance(v, int | float | Fraction)}
+        for e in events
+    ]
+    drums = [
+        drum_class_of(_sound(e) or "", n, preferred) for e, n in zip(events, numbers, strict=True)
+    ]
+    kind: PatternType
+    if pattern_type is not None:
+        kind = validate_pattern_type(pattern_type)
+    elif header is not None:
+        kind = header.type
+    elif all(d is not None for d in drums):
+        kind = "drums"
+    else:
+        pitches = [_pitch(e) for e in events]
+        kind = "bass" if sum(pitches) / len(pitches) < BASS_BELOW else "melody"
+
+    length = cycles * bar_length
+    notes: list[Note] = []
+    for event, drum in zip(events, drums, strict=True):
+        assert event.whole is not None
+        span = float(event.whole[1] - event.whole[0]) * bar_length
+        nudge = _number(event, "nudge") or 0.0
+        start = round(float(event.onset) * bar_length + nudge / seconds_per_tick)
+        start = min(max(start, 0), length - 1)
+        if kind == "drums":
+            if drum is None:
+                continue
+            pitch, duration = drum.pitch, span
+        else:
+            pitch = _pitch(event)
+            legato, sustain = _number(event, "legato"), _number(event, "sustain")
+            if legato is not None:
+                duration = legato * span
+            elif sustain is not None:
+                duration = sustain / seconds_per_tick
+            else:
+                duration = span
+        gain = _number(event, "gain")
+        velocity = gain_to_velocity(gain) if gain is not None else 127
+        duration = min(max(1, round(duration)), length - start)
+        notes.append(Note(start, pitch, velocity, duration))
+    if kind == "drums":
+        unmapped = sorted(
+            {_sound(e) or "" for e, d in zip(events, drums, strict=True) if d is None}
+        )
+        if unmapped:
+            raise TidalCodeError(
+                f"sound{'s' if len(unmapped) > 1 else ''} {', '.join(unmapped)} "
+                f"{'are' if len(unmapped) > 1 else 'is'} no drum of any kit "
+                f"({', '.join(KITS)}); see the README's kit table, or import with --type "
+                "melody"
+            )
+
+    recorded_kit = recorded_sound = None
+    if kind == "drums":
+        recorded_kit = preferred or _kit_of(events, numbers)
+    else:
+        recorded_sound = sound or Counter(_sound(e) for e in events).most_common(1)[0][0]
+    key = header.key if header and kind != "drums" else None
+    scale = header.scale if header and kind != "drums" else None
+    return Pattern(
+        tuple(merge_overlaps(notes)),
+        kind,
+        bars=cycles,
+        bpm=tempo,
+        time_signature=time_signature,
+        key=key,
+        scale=scale,
+        kit=recorded_kit,
+        sound=recorded_sound,
+    )
+
+
+def _kit_of(events: list[TidalEvent], numbers: list[dict[str, float]]) -> str | None:
+    """The first kit that plays every event's sound itself, else None (the default)."""
+    for name, candidate in KITS.items():
+        sounds = {v.sound for v in candidate.voices.values()}
+        if all(_sound(e) in sounds for e in events):
+            return name
+    return None
