@@ -345,9 +345,7 @@ def test_melodic_sound_override(tidal: Ghci) -> None:
 # --- what the commands print --------------------------------------------------------------
 
 
-def test_printed_code_of_every_kind_of_pattern_plays_its_notes(
-    tidal: Ghci, tmp_path: Path
-) -> None:
+def test_printed_code_of_every_kind_of_pattern_plays_its_notes(tidal: Ghci, tmp_path: Path) -> None:
     """Generated, imported (MIDI and Tidal), mutated, crossed and evolved patterns: the code
     `show -f tidal` prints, and the record's tidal_code, evaluated exactly as printed."""
     from typer.testing import CliRunner
