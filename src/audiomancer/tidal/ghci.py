@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import os
 import queue
 import re
 import secrets
-import signal
 import subprocess
 import tempfile
 import threading
@@ -42,7 +40,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import IO, Final
 
-from audiomancer import engines
+from audiomancer import engines, processes
 from audiomancer.errors import EngineError, EngineNotFoundError, TidalCodeError
 from audiomancer.paths import scratch_dir
 
@@ -323,21 +321,14 @@ def parse_event_line(line: str) -> TidalEvent:
 # --- the process --------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Ask Linux to kill ghci when the Python process that started it dies."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
 class _Process:
     """One running ghci: the Popen, a reader thread feeding a queue, a count of lines sent."""
 
     def __init__(self, executable: Path, workdir: Path) -> None:
         env = dict(os.environ)
         env.update(HOME=str(workdir), GHC_ENVIRONMENT="-")
-        self.popen = subprocess.Popen(
+        # its own process group, killed whole, dying with this process (processes.start)
+        self.popen = processes.start(
             [str(executable), "-v0", "-ignore-dot-ghci", "+RTS", f"-M{MEMORY_LIMIT}", "-RTS"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -348,8 +339,6 @@ class _Process:
             bufsize=1,
             cwd=workdir,
             env=env,
-            start_new_session=True,  # its own process group: killed whole, never by Ctrl-C
-            preexec_fn=_die_with_parent,
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.sent = 0
@@ -375,15 +364,11 @@ class _Process:
         return first
 
     def alive(self) -> bool:
-        return self.popen.poll() is None
+        return self.popen.returncode is None and not processes.wait_exit(self.popen, 0)
 
     def kill(self) -> None:
-        """Kill ghci's whole process group (the group id is its own pid)."""
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.popen.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=5)
+        """Kill ghci's whole process group (anything the code started goes with it)."""
+        processes.end(self.popen)
         with contextlib.suppress(OSError):
             if self.popen.stdin is not None:
                 self.popen.stdin.close()

@@ -1,0 +1,212 @@
+"""Tidal in: a live coder's code, evaluated by real Tidal in ghci, becomes a pattern."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from typer.testing import CliRunner
+
+from audiomancer.cli import app
+from audiomancer.errors import EngineError, PatternFileError, TidalCodeError
+from audiomancer.patterns.kits import KITS
+from audiomancer.patterns.model import (
+    DRUM_CLASS_BY_NAME,
+    DRUM_CLASSES,
+    TICKS_PER_STEP,
+    Note,
+    Pattern,
+)
+from audiomancer.patterns.store import PatternStore
+from audiomancer.patterns.tidal import tidal_code
+from audiomancer.tidal.ghci import Ghci, get_ghci
+from audiomancer.tidal.importer import import_tidal, read_tidal_file
+from conftest import need_engine
+from strategies import patterns
+
+pytestmark = pytest.mark.engines
+STEP = TICKS_PER_STEP
+KICK, SNARE, HAT = (DRUM_CLASS_BY_NAME[n].pitch for n in ("kick", "snare", "closed_hat"))
+
+
+@pytest.fixture(scope="module")
+def tidal() -> Iterator[Ghci]:
+    need_engine("tidal")
+    yield get_ghci()
+
+
+def hits(pattern: Pattern) -> list[tuple[int, int, int]]:
+    return [(n.start, n.pitch, n.velocity) for n in pattern.notes]
+
+
+# --- hand-written Tidal -------------------------------------------------------------------
+
+
+def test_a_stack_of_drum_lanes(tidal: Ghci) -> None:
+    code = """
+-- my beat
+setcps (130/60/4)
+
+d1 $ stack [ s "bd*4"
+           , s "~ sn" # gain 0.8
+           , s "[hh hh] [~ hh]" ]
+"""
+    pattern = import_tidal(code, ghci=tidal)
+    assert (pattern.type, pattern.bars, pattern.bpm, pattern.kit) == ("drums", 1, 130.0, "dirt")
+    v = round(127 * 0.8**2)
+    assert hits(pattern) == sorted(
+        [(k * 4 * STEP, KICK, 127) for k in range(4)]
+        + [(8 * STEP, SNARE, v)]
+        + [(0, HAT, 127), (4 * STEP, HAT, 127), (12 * STEP, HAT, 127)]
+    )
+
+
+def test_alternation_over_several_bars_and_sample_numbers(tidal: Ghci) -> None:
+    pattern = import_tidal('d1 $ s "<bd sn> 808cy:3 [~ cp]"', bars=2, bpm=100, ghci=tidal)
+    assert pattern.bars == 2 and pattern.bpm == 100.0
+    ride, third = DRUM_CLASS_BY_NAME["ride"].pitch, 1920 // 3
+    bar = [(0, KICK, 127), (third, ride, 127), (2 * third + third // 2, SNARE, 127)]
+    second = [(1920 + start, SNARE if pitch == KICK else pitch, v) for start, pitch, v in bar]
+    assert hits(pattern) == sorted(bar + second)
+
+
+def test_n_and_note_give_pitches_with_gain_and_legato(tidal: Ghci) -> None:
+    code = 'd1 $ n "0 [3 7] ~ 12" # s "superpiano" # gain "1 0.5" # legato 2'
+    pattern = import_tidal(code, ghci=tidal)
+    assert (pattern.type, pattern.sound) == ("melody", "superpiano")
+    notes = [(n.start, n.pitch, n.duration) for n in pattern.notes]
+    assert notes == [
+        (0, 60, 960),
+        (480, 63, 480),
+        (720, 67, 480),
+        (1440, 72, 480),
+    ]  # cut at the end
+    assert [n.velocity for n in pattern.notes] == [127, 127, 127, 32]
+    low = import_tidal('d2 $ note "c3 e3 g2" # s "supersaw" # sustain 0.25', ghci=tidal)
+    assert low.type == "bass" and [n.pitch for n in low.notes] == [36, 40, 43]
+    assert {n.duration for n in low.notes} == {240}  # 0.25 s at 120 bpm
+    forced = import_tidal('d1 $ note "c3 e3"  # s "arpy"', pattern_type="melody", ghci=tidal)
+    assert forced.type == "melody" and forced.sound == "arpy"
+
+
+def test_nudge_is_micro_timing_and_every_kit_maps(tidal: Ghci) -> None:
+    pattern = import_tidal('setcps 0.5\n\nd1 $ s "bd sn" # nudge "0 0.01"', ghci=tidal)
+    assert [n.start for n in pattern.notes] == [0, 960 + 10]  # 0.01 s = 10 ticks at 120 bpm
+    for kit in KITS.values():
+        lanes = ", ".join(f's "{v.sound}"' + v.tidal_controls() for v in kit.voices.values())
+        code = f"d1 $ fastcat [{lanes}]"
+        pattern = import_tidal(code, ghci=tidal, kit=kit.name)
+        assert [n.pitch for n in pattern.notes] == [c.pitch for c in DRUM_CLASSES], kit.name
+        assert pattern.kit == kit.name
+
+
+# --- round trips of our own code ----------------------------------------------------------
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pattern=patterns())
+def test_our_tidal_code_round_trips(tidal: Ghci, pattern: Pattern) -> None:
+    if not pattern.notes:
+        return
+    back = import_tidal(tidal_code(pattern), ghci=tidal)
+    assert (back.type, back.bars, back.time_signature) == (
+        pattern.type,
+        pattern.bars,
+        pattern.time_signature,
+    )
+    assert math.isclose(back.bpm, pattern.bpm, rel_tol=1e-12)
+    assert (back.key, back.scale) == (pattern.key, pattern.scale)
+    assert hits(back) == hits(pattern)
+    if pattern.type != "drums":
+        assert [n.duration for n in back.notes] == [n.duration for n in pattern.notes]
+
+
+def test_round_trip_keeps_the_kit_and_sound(tidal: Ghci) -> None:
+    notes = tuple(Note(i * STEP, c.pitch, 90) for i, c in enumerate(DRUM_CLASSES))
+    for kit in KITS:
+        pattern = Pattern(notes, "drums", kit=kit)
+        back = import_tidal(tidal_code(pattern), ghci=tidal)
+        assert hits(back) == hits(pattern) and back.kit == kit
+    line = Pattern((Note(0, 40, 100, 480),), "bass", sound="superreese")
+    assert import_tidal(tidal_code(line), ghci=tidal).sound == "superreese"
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+def test_rejected_code_quotes_ghci_and_the_line(tidal: Ghci) -> None:
+    with pytest.raises(
+        TidalCodeError, match=r"line 4: Variable not in scope: nosuch.*'# nosuch 2'"
+    ):
+        import_tidal('setcps 0.5\n\nd1 $ s "bd"\n  # nosuch 2', ghci=tidal)
+    with pytest.raises(TidalCodeError, match=r"Syntax error in sequence"):
+        import_tidal('d1 $ s "bd [sn"', ghci=tidal)
+
+
+def test_no_events_and_unmappable_sounds_are_named(tidal: Ghci) -> None:
+    with pytest.raises(TidalCodeError, match="no events in its first 1 cycle"):
+        import_tidal("d1 $ silence", ghci=tidal)
+    with pytest.raises(TidalCodeError, match="no events"):
+        import_tidal('let x = s "bd"', ghci=tidal)
+    with pytest.raises(TidalCodeError, match=r"sounds arpy, jvbass are no drum of any kit"):
+        import_tidal('d1 $ s "bd arpy jvbass"', pattern_type="drums", ghci=tidal)
+    with pytest.raises(TidalCodeError, match="no sound"):
+        import_tidal('d1 $ n "0 1"', ghci=tidal)
+
+
+def test_a_hang_times_out_and_the_next_import_works() -> None:
+    need_engine("tidal")
+    ghci = Ghci()
+    try:
+        with pytest.raises(EngineError, match=r"within 2 s \(timeout\)"):
+            import_tidal('d1 $ fastcat (repeat (s "bd"))', timeout=2, ghci=ghci)
+        assert hits(import_tidal('d1 $ s "bd"', ghci=ghci)) == [(0, KICK, 127)]
+    finally:
+        ghci.close()
+
+
+def test_each_import_starts_from_a_clean_session(tidal: Ghci) -> None:
+    import_tidal('let d1 = \\_ -> return ()\n\nd2 $ s "sn"', ghci=tidal)
+    assert hits(import_tidal('d1 $ s "bd"', ghci=tidal)) == [(0, KICK, 127)]
+
+
+def test_files_that_are_not_utf8_text(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.tidal"
+    bad.write_bytes('d1 $ s "bd" -- caf\xe9'.encode("latin-1"))
+    with pytest.raises(PatternFileError, match=r"not UTF-8 text \(byte 0xe9 at offset 18\)"):
+        read_tidal_file(bad)
+    empty = tmp_path / "empty.tidal"
+    empty.write_text("\n\n")
+    with pytest.raises(PatternFileError, match="empty"):
+        read_tidal_file(empty)
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+def test_import_command_from_a_file_and_stdin(tidal: Ghci, tmp_path: Path) -> None:
+    runner = CliRunner()
+    source = tmp_path / "beat.tidal"
+    source.write_text('setcps (125/60/4)\n\nd1 $ s "bd*2 hh"\n')
+    result = runner.invoke(app, ["import", str(source), "-f", "tidal"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("-- audiomancer drums: 1 bar of 4/4 at 125 bpm, kit dirt")
+    (record,) = PatternStore().list()
+    assert record["generation_method"] == "imported" and record.bpm == 125.0
+    result = runner.invoke(
+        app, ["import", "-", "--type", "melody", "--bars", "2"], input='d1 $ n "0 7" # s "arpy"'
+    )
+    assert result.exit_code == 0, result.stderr
+    assert PatternStore().list()[-1]["bars"] == 2
+    result = runner.invoke(app, ["import", "-"], input='d1 $ s "bd" # nosuch 1')
+    assert result.exit_code == 1 and "line 1: Variable not in scope: nosuch" in result.stderr
+    assert "Traceback" not in result.stderr
+    bad = tmp_path / "bad.tidal"
+    bad.write_bytes(b'd1 $ s "bd" \xff')
+    result = runner.invoke(app, ["import", str(bad)])
+    assert result.exit_code == 1 and "not UTF-8" in result.stderr
