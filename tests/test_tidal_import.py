@@ -85,7 +85,7 @@ def test_n_and_note_give_pitches_with_gain_and_legato(tidal: Ghci) -> None:
         (1440, 72, 480),
     ]  # cut at the end
     assert [n.velocity for n in pattern.notes] == [127, 127, 127, 32]
-    low = import_tidal('d2 $ note "c3 e3 g2" # s "supersaw" # sustain 0.25', ghci=tidal)
+    low = import_tidal('d2 $ note "c3 e3 g3" # s "supersaw" # sustain 0.25', ghci=tidal)
     assert low.type == "bass" and [n.pitch for n in low.notes] == [36, 40, 43]
     assert {n.duration for n in low.notes} == {240}  # 0.25 s at 120 bpm
     forced = import_tidal('d1 $ note "c3 e3"  # s "arpy"', pattern_type="melody", ghci=tidal)
