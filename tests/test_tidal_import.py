@@ -210,3 +210,22 @@ def test_import_command_from_a_file_and_stdin(tidal: Ghci, tmp_path: Path) -> No
     bad.write_bytes(b'd1 $ s "bd" \xff')
     result = runner.invoke(app, ["import", str(bad)])
     assert result.exit_code == 1 and "not UTF-8" in result.stderr
+
+
+def test_a_missing_tidal_names_the_packages(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    source = tmp_path / "beat.tidal"
+    source.write_text('d1 $ s "bd"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "audiomancer", "import", str(source)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AUDIOMANCER_GHCI": "no-such-ghci"},
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "sudo apt-get install ghc libghc-tidal-dev" in result.stderr
+    assert "Traceback" not in result.stderr
