@@ -218,6 +218,50 @@ def supercollider_benchmarks(quick: bool) -> list[Result]:
     return results
 
 
+def studio_benchmarks(quick: bool) -> list[Result]:
+    """The studio over real HTTP: listing the grid against reading the store directly, and a
+    cached Play against the first one (which renders with scsynth)."""
+    from studio_harness import running_studio
+
+    count = 60 if quick else 300
+    rounds = 3 if quick else 10
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        store = PatternStore(home / "patterns.sqlite3")
+        ids = [store.put(p).id for p in sample_patterns(count)]
+        with running_studio(home) as studio:
+            studio.request("GET", "/api/patterns")  # warm up
+            listed = _median_ms(lambda: studio.request("GET", "/api/patterns"), rounds)
+            direct = _median_ms(store.list, rounds)
+            picture = _median_ms(
+                lambda: studio.request("GET", f"/api/patterns/{ids[0]}/picture.svg"), rounds
+            )
+            first = [
+                _median_ms(lambda i=i: studio.request("GET", f"/api/patterns/{i}/audio"), 1)
+                for i in ids[:3]  # drums, melody, bass: each renders once
+            ]
+            cached = _median_ms(lambda: studio.request("GET", f"/api/patterns/{ids[0]}/audio"),
+                                rounds)  # fmt: skip
+    return [
+        Result(f"studio: list {count} patterns over HTTP", listed, "ms median",
+               f"{listed / direct:.1f}x PatternStore.list() alone ({direct:.1f} ms)"),
+        Result("studio: a pattern's SVG picture over HTTP", picture, "ms median"),
+        Result("studio: first Play of a 4-bar pattern (renders)", statistics.median(first),
+               "ms median", "drums, melody and bass; scsynth -N"),
+        Result("studio: Play again (cached WAV)", cached, "ms median",
+               f"{statistics.median(first) / cached:.0f}x faster than the first"),
+    ]  # fmt: skip
+
+
+def _median_ms(action: Callable[[], object], rounds: int) -> float:
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000
+
+
 def _fresh_sclang_check(code: str) -> None:
     """What validation costs without the persistent process: start sclang, compile, quit."""
     with tempfile.TemporaryDirectory() as folder:
@@ -275,6 +319,7 @@ def main() -> None:
     args = parser.parse_args()
     results = codec_benchmarks(args.quick) + evolution_benchmarks(args.quick)
     results += generation_benchmarks(args.quick) + supercollider_benchmarks(args.quick)
+    results += studio_benchmarks(args.quick)
     table = markdown(results)
     print(table)
     if args.write:
