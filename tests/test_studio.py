@@ -218,3 +218,23 @@ def test_the_cli_does_not_import_the_web_stack() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "['audiomancer.cli.studio']", result.stdout + result.stderr
+
+
+def test_audio_is_cached_by_pattern_synth_and_kit(studio: Studio, store: PatternStore) -> None:
+    melody = store.list(pattern_type="melody")[0]
+    folder = studio.home / "studio" / "audio"
+    url = f"/api/patterns/{melody.id}/audio?synth=sub_bass"
+    status, body, headers = studio.request("GET", url)
+    assert status == 200 and headers["content-type"] == "audio/wav" and body[:4] == b"RIFF"
+    (cached,) = folder.glob(f"{melody.id}__synth-sub_bass__*.wav")
+    stamp = cached.stat().st_mtime_ns
+    assert studio.request("GET", url)[1] == body and cached.stat().st_mtime_ns == stamp
+    assert studio.request("GET", f"/api/patterns/{melody.id}/audio?synth=pluck_lead")[0] == 200
+    assert len(list(folder.glob(f"{melody.id}__synth-*.wav"))) == 2
+    drums = store.list(pattern_type="drums")[0]
+    assert studio.request("GET", f"/api/patterns/{drums.id}/audio?kit=default")[0] == 200
+    assert len(list(folder.glob(f"{drums.id}__kit-default__*.wav"))) == 1
+    status, data = studio.json("GET", f"/api/patterns/{drums.id}/audio?kit=jazz")
+    assert status == 400 and "invalid kit 'jazz'" in data["error"]
+    status, data = studio.json("GET", f"/api/patterns/{melody.id}/audio?synth=nosuch")
+    assert status == 404 and "'nosuch'" in data["error"]

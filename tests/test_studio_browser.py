@@ -303,7 +303,8 @@ def test_lineage_shows_the_family_and_plays_an_ancestor(page: Page, store: Patte
     page.shot("lineage")
 
 
-def test_synth_view_auditions_rates_mutates_and_breeds(page: Page) -> None:
+def test_synth_view_auditions_rates_mutates_and_breeds(page: Page, store: PatternStore) -> None:
+    melody_id = _seed(store)[-1]
     view = page.open()
     view.get_by_role("button", name="Synths").click()
     grid = view.locator("#synth-grid")
@@ -317,9 +318,18 @@ def test_synth_view_auditions_rates_mutates_and_breeds(page: Page) -> None:
     page.wait_status("rated tb303: 5 of 5")
     tracker = LineageTracker(page.studio.home / "lineage.json")
     assert tracker.get_record("tb303").user_rating == 5
-    assert tb303.get_by_role("table").get_by_role("cell", name="cutoff").count() >= 0
-    tb303.get_by_role("button", name="Mutate").click()
+    tb303.get_by_text("Controls and mutation log").click()
+    controls = tb303.get_by_role("table").locator("tbody td:first-child").all_inner_texts()
+    assert {"freq", "amp", "cutoff"} <= set(controls)
+    mutate = tb303.get_by_role("button", name="Mutate")
+    mutate.click()
+    # the job runs in the background: the page says so and takes other work meanwhile
+    view.locator('#synth-grid button[aria-busy="true"]', has_text="Mutate").or_(
+        view.locator("#status", has_text="Mutate made")
+    ).first.wait_for()
+    grid.locator('article[data-id="juno_pad"]').get_by_role("button", name="Rate 2").click()
     page.wait_status("Mutate made")
+    assert tracker.get_record("juno_pad").user_rating == 2
     mutants = [r for r in tracker.records() if r.parent_ids == ["tb303"]]
     assert len(mutants) == 1 and mutants[0].generation_method == "mutation"
     mutant = grid.locator(f'article[data-id="{mutants[0].id}"]')
@@ -336,9 +346,15 @@ def test_synth_view_auditions_rates_mutates_and_breeds(page: Page) -> None:
     children = [r for r in tracker.records() if r.generation_method == "crossover"]
     assert len(children) == 1 and children[0].parent_ids == ["tb303", "juno_pad"]
     page.shot("synths")
-    # the bred synth can play melodies
-    choice = view.get_by_label("Melody and bass play with")
-    assert children[0].id in choice.locator("option").evaluate_all("os => os.map(o => o.value)")
+    # the bred synth plays the melodies and bass lines of the patterns view
+    view.get_by_role("button", name="Patterns").click()
+    view.get_by_label("Melody and bass play with").select_option(children[0].id)
+    melody = page.card(melody_id)
+    with view.expect_response(lambda r: "/audio" in r.url) as answer:
+        melody.get_by_role("button", name="Play", exact=True).click()
+    assert f"synth={children[0].id}" in answer.value.url and answer.value.status == 200
+    cached = page.studio.home / "studio" / "audio"
+    assert list(cached.glob(f"{melody_id}__synth-{children[0].id}__*.wav"))
 
 
 def test_synth_generate_from_a_description(page: Page) -> None:

@@ -23,7 +23,14 @@ def check_kit(kit: str) -> str:
 
 def kit_version(kit: str) -> str:
     """Something that changes when the kit's sound changes (part of the cache key)."""
-    return kit
+    import hashlib
+
+    from audiomancer.supercollider import library
+
+    check_kit(kit)
+    names = sorted({template for template, _ in _INTERIM_KIT.values()})
+    sources = [library.template_source(name) for name in names]
+    return hashlib.sha256(repr((_INTERIM_KIT, sources)).encode()).hexdigest()[:12]
 
 
 def render_line(pattern: Pattern, synth_code: str, path: Path) -> None:
