@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 from audiomancer.patterns.model import (
     DRUM_CLASS_BY_NAME,
+    DRUM_CLASS_BY_PITCH,
     DRUM_CLASSES,
     TICKS_PER_BEAT,
     TICKS_PER_STEP,
@@ -18,6 +19,7 @@ from audiomancer.patterns.model import (
     Pattern,
 )
 from audiomancer.patterns.pbind import (
+    DRUM_VOICES,
     amp_to_velocity,
     pbind_code,
     sc_number,
@@ -46,16 +48,26 @@ def play(pattern: Pattern, instrument: str | None = None) -> list[PbindEvent]:
     return lang.pbind_events(code, limit=10 * len(pattern.notes) + 100)
 
 
+def expected_instrument(pattern: Pattern, note_pitch: int, instrument: str) -> str:
+    if pattern.type == "drums" and instrument == "default":
+        return DRUM_VOICES[DRUM_CLASS_BY_PITCH[note_pitch].name][0]
+    return instrument
+
+
 def check_plays_exactly(pattern: Pattern, instrument: str = "default") -> None:
-    """Each note is exactly one sounding event, at its time, pitch, length and loudness."""
+    """Each note is exactly one sounding event, at its time, pitch, length and loudness, on its
+    instrument (drums: the drum SynthDef of its class, which the code itself defines)."""
     events = play(pattern, None if instrument == "default" else instrument)
+    if pattern.type == "drums" and instrument == "default" and pattern.notes:
+        defined = set(lang.compile_synthdefs(pbind_code(pattern)))
+        assert {e.instrument for e in events if not e.is_rest} <= defined
     sounding = [e for e in events if not e.is_rest]
     played = []
     for event in sounding:
         ticks = event.onset * TICKS_PER_BEAT
         assert abs(event.onset - round(ticks) / TICKS_PER_BEAT) < ONSET_TOLERANCE, event
         assert event.midinote is not None and event.midinote.is_integer(), event
-        assert event.instrument == instrument
+        assert event.instrument == expected_instrument(pattern, int(event.midinote), instrument)
         played.append(
             (round(ticks), int(event.midinote), event.sustain, amp_to_velocity(event.amp))
         )
@@ -181,6 +193,28 @@ def test_a_long_busy_pattern() -> None:
         Note(i * 4 * TICKS_PER_STEP, c.pitch, 100) for i in range(8) for c in DRUM_CLASSES[:2]
     )
     check_plays_exactly(Pattern(notes=notes, type="drums", bars=64))
+
+
+def test_printed_drum_code_plays_drum_synthdefs_it_defines() -> None:
+    """The stored sc_code, exactly as printed: every drum class's events play a drum SynthDef
+    that the code itself adds, never the default synth, and the code names its variable."""
+    from audiomancer.patterns.store import PatternStore
+
+    notes = tuple(Note(i * TICKS_PER_STEP, c.pitch, 90) for i, c in enumerate(DRUM_CLASSES))
+    code = PatternStore().put(Pattern(notes, "drums", bpm=125))["sc_code"]
+    defined = lang.compile_synthdefs(code)
+    events = [e for e in lang.pbind_events(code) if not e.is_rest]
+    assert len(events) == len(DRUM_CLASSES)
+    for event in events:
+        assert event.midinote is not None
+        drum = DRUM_CLASS_BY_PITCH[int(event.midinote)]
+        assert event.instrument == DRUM_VOICES[drum.name][0] != "default"
+        assert event.instrument in defined, (event.instrument, sorted(defined))
+    assert "~pattern = Ppar([" in code
+    assert "//   s.waitForBoot { ~pattern.play(TempoClock(125 / 60)) };" in code
+    # the play line is code that runs in sclang once the block has been evaluated
+    play_line = next(line for line in code.splitlines() if "waitForBoot" in line)
+    assert lang.validate(play_line.removeprefix("//").strip())
 
 
 # --- mappings ----------------------------------------------------------------------------

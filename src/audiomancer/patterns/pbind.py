@@ -18,14 +18,24 @@ lanes. The mappings:
   ``(100/127)`` so the velocity stays readable; :func:`amp_to_velocity` inverts it exactly.
 - **Tempo** is *not* an event key: an event carrying ``\\tempo`` sets the tempo of the clock that
   plays it, for everything else on that clock as well. The header comment gives the bpm and the
-  line that plays the pattern at it: ``x.play(TempoClock(bpm / 60))``.
-- **Instrument**: ``\\default`` unless one is given (escaped as a Symbol literal).
+  line that plays the pattern at it.
+- **Instrument**: drums play drum SynthDefs, one per drum class (:data:`DRUM_VOICES`: the shipped
+  ``kick``, ``snare`` and ``hihat`` templates, with controls for the open hat, the toms (the kick
+  tuned to the tom's General MIDI pitch) and the cymbals); their definitions are part of the
+  code. Melodic patterns play ``\\default`` (SuperCollider's built-in synth) unless an
+  instrument is given (escaped as a Symbol literal); a given instrument must be defined first.
+- **Evaluation.** The code is one parenthesised block (evaluate it with the cursor inside:
+  Ctrl/Cmd-Enter) that runs as it is in a fresh sclang: it adds the SynthDefs it plays and
+  stores the pattern in ``~pattern`` (its value is the pattern too). The header's play line,
+  ``s.waitForBoot { ~pattern.play(TempoClock(bpm / 60)) };``, boots the server if needed and
+  plays it.
 
 An empty pattern gives a Pbind of one rest as long as the pattern.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -41,6 +51,23 @@ from audiomancer.patterns.model import (
 
 MAX_VELOCITY: Final = 127
 INDENT: Final = "    "
+PATTERN_VARIABLE: Final = "~pattern"
+"""The environment variable the code stores its pattern in (the play line names it)."""
+
+DRUM_VOICES: Final[dict[str, tuple[str, tuple[tuple[str, float], ...]]]] = {
+    "kick": ("kick", ()),
+    "snare": ("snare", (("freq", 180),)),
+    "closed_hat": ("hihat", (("freq", 440),)),
+    "open_hat": ("hihat", (("freq", 440), ("decay", 0.35))),
+    "low_tom": ("kick", (("decay", 0.3), ("punch", 2))),
+    "mid_tom": ("kick", (("decay", 0.3), ("punch", 2))),
+    "high_tom": ("kick", (("decay", 0.25), ("punch", 2))),
+    "crash": ("hihat", (("freq", 440), ("decay", 1.2), ("cutoff", 5000))),
+    "ride": ("hihat", (("freq", 440), ("decay", 0.45), ("cutoff", 6000))),
+}
+"""Drum class -> (SynthDef template, constant controls). Every lane keeps ``\\midinote`` at the
+class's General MIDI pitch (the toms' tuning, and what tells the classes apart); an explicit
+``\\freq`` keeps the snare, hats and cymbals at their own tuning."""
 
 
 def velocity_to_amp(velocity: int) -> float:
@@ -136,10 +163,16 @@ def _lane_code(pattern: Pattern, lane: _Lane, instrument: str, indent: str) -> l
     columns = ["dur", "sustain", "amp"]  # one row per event
     if lane.pitch is None:
         columns.insert(1, "midinote")
+    controls: tuple[tuple[str, float], ...] = ()
+    if lane.pitch is not None and instrument == "":
+        template, controls = DRUM_VOICES[DRUM_CLASS_BY_PITCH[lane.pitch].name]
+        instrument = sc_symbol(template)
     lines = [f"{indent}Pbind("]
     lines.append(f"{inner}\\instrument, {instrument},")
     if lane.pitch is not None:
         lines.append(f"{inner}\\midinote, {lane.pitch},")
+    for name, value in controls:
+        lines.append(f"{inner}\\{name}, {value:g},")
     keys = ", ".join("\\" + column for column in columns)
     lines.append(f"{inner}[{keys}], Pseq([")
     first = lane.notes[0].start
@@ -166,7 +199,7 @@ def _lane_code(pattern: Pattern, lane: _Lane, instrument: str, indent: str) -> l
     return lines
 
 
-def _header(pattern: Pattern, lanes: int) -> list[str]:
+def _header(pattern: Pattern, lanes: int, carried: list[str], instrument: str) -> list[str]:
     numerator, denominator = pattern.time_signature
     bars = f"{pattern.bars} bar{'s' if pattern.bars != 1 else ''}"
     about = f"{pattern.type}, {bars} of {numerator}/{denominator} at {pattern.bpm:g} bpm"
@@ -179,35 +212,74 @@ def _header(pattern: Pattern, lanes: int) -> list[str]:
         f"// audiomancer pattern: {_comment(about)}",
         f"// {len(pattern.notes)} notes, {sc_number(beats(pattern.length))} beats; {shape}.",
         "// Times in beats (quarter notes): dur = time to the lane's next note, sustain = length;",
-        "// amp = velocity / 127. Tempo is left to the clock; to play at this tempo:",
-        f"//   x.play(TempoClock({pattern.bpm:g} / 60));",
+        "// amp = velocity / 127. Tempo is left to the clock.",
+        *_sounds(carried, instrument),
+        "// Evaluate the block (cursor inside the parentheses, Ctrl/Cmd-Enter); it stores the",
+        f"// pattern in {PATTERN_VARIABLE}. Then, to play it at {pattern.bpm:g} bpm:",
+        f"//   s.waitForBoot {{ {PATTERN_VARIABLE}.play(TempoClock({pattern.bpm:g} / 60)) }};",
     ]
+
+
+def _sounds(carried: list[str], instrument: str) -> list[str]:
+    if carried:
+        return [
+            f"// Drums play audiomancer's drum SynthDefs ({', '.join(carried)}), defined in this",
+            "// block, so it runs as it is in a fresh sclang.",
+        ]
+    if instrument == "\\default":
+        return ["// Plays \\default, SuperCollider's built-in synth."]
+    return [f"// Plays the SynthDef {instrument}: define (.add) it before evaluating this."]
 
 
 def pbind_code(pattern: Pattern, instrument: str | None = None) -> str:
     """SuperCollider code that evaluates to a Pbind (or Ppar of Pbinds) playing the pattern.
 
-    ``instrument`` names the SynthDef (``\\default`` if None). See the module documentation for
-    the mappings of time, lanes, velocity and tempo.
+    ``instrument`` names the SynthDef of every lane; None means the drum SynthDefs for drums
+    (carried in the code) and ``\\default`` for melody and bass. See the module documentation
+    for the mappings of time, lanes, velocity, tempo and how the code is evaluated.
     """
-    symbol = sc_symbol(instrument) if instrument is not None else "\\default"
     lanes = _lanes(pattern)
-    lines = _header(pattern, len(lanes))
+    drums = pattern.type == "drums" and instrument is None
+    symbol = sc_symbol(instrument) if instrument is not None else "" if drums else "\\default"
+    carried: list[str] = []
+    if drums:
+        for lane in lanes:
+            assert lane.pitch is not None
+            template = DRUM_VOICES[DRUM_CLASS_BY_PITCH[lane.pitch].name][0]
+            if template not in carried:
+                carried.append(template)
+    lines = _header(pattern, len(lanes), carried, symbol)
+    lines.append("(")
+    lines += [_synthdef(name) for name in carried]
     if not lanes:
         lines.append("// no notes: one rest as long as the pattern")
         whole = sc_number(beats(pattern.length))
-        lines.append(f"Pbind(\\instrument, {symbol}, \\dur, Pseq([Rest({whole})]))")
+        rest_instrument = symbol or "\\default"
+        rest = f"\\instrument, {rest_instrument}, \\dur, Pseq([Rest({whole})])"
+        lines.append(f"{PATTERN_VARIABLE} = Pbind({rest});")
     elif len(lanes) == 1:
         if lanes[0].label:
             lines.append(f"// {lanes[0].label}")
-        lines += _lane_code(pattern, lanes[0], symbol, "")
+        body = _lane_code(pattern, lanes[0], symbol, "")
+        body[0] = f"{PATTERN_VARIABLE} = {body[0]}"
+        body[-1] += ";"
+        lines += body
     else:
-        lines.append("Ppar([")
+        lines.append(f"{PATTERN_VARIABLE} = Ppar([")
         for index, lane in enumerate(lanes):
             lines.append(f"{INDENT}// {lane.label}")
             body = _lane_code(pattern, lane, symbol, INDENT)
             if index + 1 < len(lanes):
                 body[-1] += ","
             lines += body
-        lines.append("])")
+        lines.append("]);")
+    lines.append(")")
     return "\n".join(lines) + "\n"
+
+
+@functools.lru_cache(maxsize=32)
+def _synthdef(template: str) -> str:
+    """A drum SynthDef's code as shipped (``SynthDef(...).add;``)."""
+    from audiomancer.supercollider.library import template_source
+
+    return template_source(template).rstrip("\n")
