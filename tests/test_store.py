@@ -108,7 +108,7 @@ def test_a_corrupt_database_is_reported_and_left_untouched(tmp_path: Path) -> No
     path = tmp_path / "patterns.sqlite3"
     garbage = b"this is not sqlite" * 100
     path.write_bytes(garbage)
-    with pytest.raises(StoreCorruptError, match="not a readable database"):
+    with pytest.raises(StoreCorruptError, match="is not an SQLite database"):
         PatternStore(path).list()
     assert path.read_bytes() == garbage
 

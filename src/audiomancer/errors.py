@@ -58,9 +58,21 @@ class PatternFileError(AudiomancerError, ValueError):
     """A pattern file (MIDI or JSON) is empty, corrupt or holds no notes."""
 
 
-class StoreCorruptError(AudiomancerError):
+class StoreError(AudiomancerError):
+    """A store (the pattern database or the synth lineage file) cannot be used."""
+
+
+class StoreCorruptError(StoreError):
     """A database or lineage file exists but cannot be read; it is left untouched."""
 
 
 class TidalCodeError(AudiomancerError, ValueError):
     """Tidal code that ghci rejects, that plays no events, or whose sounds cannot be mapped."""
+
+
+class StoreBusyError(StoreError):
+    """Another process holds a store's write lock for longer than we wait; try again later."""
+
+
+class StoreAccessError(StoreError):
+    """A store's file or folder cannot be created, read or written (permissions, not a folder)."""

@@ -8,7 +8,9 @@ reported with StoreCorruptError and never overwritten.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -17,8 +19,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
-from audiomancer.errors import PatternNotFoundError, StoreCorruptError
+from audiomancer.errors import (
+    PatternNotFoundError,
+    StoreAccessError,
+    StoreBusyError,
+    StoreCorruptError,
+    StoreError,
+)
 from audiomancer.paths import pattern_db_path
 from audiomancer.patterns.kits import DEFAULT_KIT
 from audiomancer.patterns.metadata import (
@@ -64,6 +73,25 @@ CREATE INDEX IF NOT EXISTS patterns_by_rating ON patterns (user_rating);
 """
 
 _JSON_COLUMNS: Final = ("parent_ids", "mutation_log", "time_signature")
+_COLUMNS: Final = (
+    "id", "type", "midi_data", "tidal_code", "sc_code", "style", "key", "scale", "kit", "sound",
+    "bpm", "bars",
+    "time_signature", "parent_ids", "generation_method", "mutation_amount", "mutation_log",
+    "user_rating", "user_notes", "created_at", "seq",
+)  # fmt: skip
+"""The patterns table's columns, in schema order."""
+_ADDED_IN_2: Final = ("kit", "sound")
+_UNTOUCHED: Final = "it was left untouched: move it away to start a new store"
+
+
+def _statements(script: str) -> list[str]:
+    return [statement.strip() for statement in script.split(";") if statement.strip()]
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
 
 
 def validate_rating(score: object) -> int:
@@ -74,72 +102,246 @@ def validate_rating(score: object) -> int:
 
 
 class PatternStore:
-    """Patterns stored by id, with lineage and ratings. Safe across threads and processes."""
+    """Patterns stored by id, with lineage and ratings. Safe across threads and processes.
 
-    def __init__(self, path: Path | None = None) -> None:
+    Reading never writes and never waits for a writer (WAL readers see the last committed state);
+    a store that does not exist yet reads as empty and is created, atomically, by the first write.
+    Only a write to a store of an older schema migrates it. A file that is not an audiomancer
+    store (empty, not SQLite, another application's database, damaged pages or records, missing
+    columns) gives StoreCorruptError naming the file and is never changed; a writer holding the
+    lock past ``busy_timeout`` seconds gives StoreBusyError; a folder or file that cannot be
+    created, read or written gives StoreAccessError.
+    """
+
+    def __init__(self, path: Path | None = None, *, busy_timeout: float | None = None) -> None:
         self.path = Path(path) if path is not None else pattern_db_path()
+        self.busy_timeout = BUSY_TIMEOUT_MS / 1000 if busy_timeout is None else busy_timeout
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
+        self._current = False  # the schema is known to be SCHEMA_VERSION's
 
     # --- connection ---------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, write: bool) -> sqlite3.Connection | None:
+        """The open connection; None when reading a store that does not exist yet."""
         if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-            )
-            connection.row_factory = sqlite3.Row
+            if not self.path.exists() and not self.path.is_symlink():
+                if not write:
+                    return None
+                self._create()
+            self._check_header()
+            self._connection = self._open()
             try:
-                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                connection.execute("PRAGMA journal_mode = WAL")
-                self._create_schema(connection)
-            except sqlite3.DatabaseError as error:
-                connection.close()
-                raise StoreCorruptError(
-                    f"pattern store {self.path} is not a readable database ({error}); "
-                    "it was left untouched: move it away to start a new store"
-                ) from None
-            self._connection = connection
+                self._current = self._check_schema(self._connection)
+            except BaseException:
+                self._close_connection()
+                raise
+        if write and not self._current:
+            self._migrate(self._connection)
         return self._connection
 
-    @staticmethod
-    def _create_schema(connection: sqlite3.Connection) -> None:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
+    def _close_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        self._current = False
+
+    def _create(self) -> None:
+        """Create a new, empty store: built beside it, then linked into place (never half-made)."""
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreAccessError(
+                f"cannot create the folder {folder} for the pattern store: "
+                f"{error.strerror or error}"
+            ) from None
+        temporary = folder / f".{self.path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            connection = sqlite3.connect(temporary, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode = WAL")
+                for statement in _statements(_SCHEMA):
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            finally:
+                connection.close()
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                os.link(temporary, self.path)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreAccessError(
+                f"cannot create the pattern store {self.path}: {_reason(error)}; check that "
+                f"the folder {folder} is writable"
+            ) from None
+        finally:
+            for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
+    def _check_header(self) -> None:
+        try:
+            with open(self.path, "rb") as handle:
+                header = handle.read(100)
+        except IsADirectoryError:
+            raise StoreCorruptError(
+                f"pattern store {self.path} is a folder, not a database file; move it away "
+                "to start a new store"
+            ) from None
+        except OSError as error:
+            raise StoreAccessError(
+                f"cannot read the pattern store {self.path}: {error.strerror or error}"
+            ) from None
+        if not header:
+            problem = "is empty (0 bytes)"
+        elif not header.startswith(b"SQLite format 3\0"):
+            problem = "is not an SQLite database"
+        elif len(header) < 100:
+            problem = f"is truncated ({len(header)} bytes)"
+        else:
+            return
+        raise StoreCorruptError(f"pattern store {self.path} {problem}; {_UNTOUCHED}")
+
+    def _open(self) -> sqlite3.Connection:
+        writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        uri = f"file:{quote(str(self.path.resolve()))}?mode={'rw' if writable else 'ro'}"
+        try:
+            connection = sqlite3.connect(
+                uri,
+                uri=True,
+                timeout=self.busy_timeout,
+                check_same_thread=False,
+                isolation_level=None,
+            )
+            connection.row_factory = sqlite3.Row
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+        return connection
+
+    def _check_schema(self, connection: sqlite3.Connection) -> bool:
+        """Refuse files that are not our store; True when no migration is due."""
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            tables = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                )
+            ]
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(patterns)")}
+        except sqlite3.Error as error:
+            raise self._error(error) from None
         if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(f"schema version {version} is newer than this audiomancer")
-        with connection:
-            connection.executescript(_SCHEMA)
-            if version == 1:  # version 2 records the kit (drums) and sound (melody, bass)
-                connection.execute("ALTER TABLE patterns ADD COLUMN kit TEXT")
-                connection.execute("ALTER TABLE patterns ADD COLUMN sound TEXT")
-            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            raise StoreCorruptError(
+                f"pattern store {self.path} has schema version {version}, newer than this "
+                f"audiomancer's ({SCHEMA_VERSION}); upgrade audiomancer to use it. {_UNTOUCHED}"
+            )
+        if "patterns" not in tables:
+            if tables or version != 0:
+                raise StoreCorruptError(
+                    f"{self.path} is another application's SQLite database, not an audiomancer "
+                    f"pattern store (tables: {', '.join(tables) or 'none'}); {_UNTOUCHED}"
+                )
+            return False  # an empty SQLite file: the first write makes it a store
+        expected = _COLUMNS if version >= 2 else tuple(c for c in _COLUMNS if c not in _ADDED_IN_2)
+        missing = [column for column in expected if column not in columns]
+        if missing:
+            raise StoreCorruptError(
+                f"pattern store {self.path} is damaged: its patterns table lacks the column"
+                f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}; {_UNTOUCHED}"
+            )
+        return bool(version == SCHEMA_VERSION)
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        """Bring an older (or empty) store to SCHEMA_VERSION; only ever done by a writer."""
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+        try:
+            if connection.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                for statement in _statements(_SCHEMA):
+                    connection.execute(statement)
+                present = {row[1] for row in connection.execute("PRAGMA table_info(patterns)")}
+                for column in _ADDED_IN_2:  # version 2 records the kit (drums) and sound
+                    if column not in present:
+                        connection.execute(f"ALTER TABLE patterns ADD COLUMN {column} TEXT")
+                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.execute("COMMIT")
+        except BaseException as error:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise self._error(error) from None
+            raise
+        self._current = True
+
+    def _error(self, error: sqlite3.Error) -> StoreError:
+        """Our error for an SQLite one: busy, no access, or damaged."""
+        text = _reason(error)
+        if isinstance(error, sqlite3.OperationalError):
+            if "locked" in text or "busy" in text:
+                return StoreBusyError(
+                    f"pattern store {self.path} is busy: another process has held its write "
+                    f"lock for over {self.busy_timeout:g} s ({text}); try again when it has "
+                    "finished"
+                )
+            if "readonly" in text or "read-only" in text or "unable to open" in text:
+                return StoreAccessError(
+                    f"cannot write the pattern store {self.path} ({text}): check the "
+                    f"permissions of the file and of its folder {self.path.parent}"
+                )
+            if "disk I/O" in text or "full" in text:
+                return StoreAccessError(f"cannot use the pattern store {self.path} ({text})")
+        return StoreCorruptError(f"pattern store {self.path} is damaged ({text}); {_UNTOUCHED}")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            connection = self._connect()
+            connection = self._connect(write=True)
+            assert connection is not None
             try:
                 connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:  # nothing to roll back: report the real problem
+                raise self._error(error) from None
+            try:
                 yield connection
                 connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
+            except BaseException as error:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise self._error(error) from None
                 raise
 
     def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
+            connection = self._connect(write=False)
+            if connection is None:
+                return []
             try:
-                return self._connect().execute(sql, parameters).fetchall()
-            except sqlite3.DatabaseError as error:
-                raise StoreCorruptError(f"pattern store {self.path}: {error}") from None
+                return connection.execute(sql, parameters).fetchall()
+            except sqlite3.Error as error:
+                raise self._error(error) from None
+
+    def _record(self, row: sqlite3.Row) -> PatternMetadata:
+        try:
+            return _decode(row)
+        except _BadField as problem:
+            try:
+                name = repr(row["id"])
+            except (IndexError, KeyError):
+                name = "?"
+            raise StoreCorruptError(
+                f"pattern store {self.path}: record {name} is damaged ({problem}); the rest of "
+                "the store is readable by id. Delete or repair that record"
+            ) from None
 
     def close(self) -> None:
         """Close the database connection (reopened on next use)."""
         with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            self._close_connection()
 
     # --- writing ------------------------------------------------------------------------
 
@@ -194,7 +396,7 @@ class PatternStore:
                     "SELECT * FROM patterns WHERE id = ?", (pattern_id,)
                 ).fetchone()
                 if existing is not None:
-                    return _record(existing)
+                    return self._record(existing)
             else:
                 record["id"] = _fresh_id(connection)
             _insert(connection, record)
@@ -227,7 +429,7 @@ class PatternStore:
         rows = self._query("SELECT * FROM patterns WHERE id = ?", (pattern_id,))
         if not rows:
             raise _not_found(pattern_id)
-        return _record(rows[0])
+        return self._record(rows[0])
 
     def get_pattern(self, pattern_id: str) -> Pattern:
         """The pattern itself (notes and settings) of a stored record."""
@@ -263,13 +465,14 @@ class PatternStore:
             if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
                 raise ValueError(f"invalid limit {limit!r}: expected a whole number >= 0")
             sql += f" LIMIT {limit}"
-        return [_record(row) for row in self._query(sql, parameters)]
+        return [self._record(row) for row in self._query(sql, parameters)]
 
     def __contains__(self, pattern_id: object) -> bool:
         return bool(self._query("SELECT 1 FROM patterns WHERE id = ?", (pattern_id,)))
 
     def __len__(self) -> int:
-        return int(self._query("SELECT COUNT(*) FROM patterns")[0][0])
+        rows = self._query("SELECT COUNT(*) FROM patterns")
+        return int(rows[0][0]) if rows else 0
 
 
 def _not_found(pattern_id: str) -> PatternNotFoundError:
@@ -298,9 +501,55 @@ def _insert(connection: sqlite3.Connection, record: PatternMetadata) -> None:
     )
 
 
-def _record(row: sqlite3.Row) -> PatternMetadata:
-    data = {key: row[key] for key in row.keys() if key != "seq"}  # noqa: SIM118
+class _BadField(ValueError):
+    def __init__(self, column: str, value: object, expected: str) -> None:
+        shown = repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        super().__init__(f"{column} is {shown}, expected {expected}")
+
+
+def _decode(row: sqlite3.Row) -> PatternMetadata:
+    """A record from its row; _BadField naming the first column that does not hold its kind."""
+    present = row.keys()
+    data: dict[str, Any] = {
+        key: row[key] if key in present else None for key in _COLUMNS if key != "seq"
+    }
+
+    def need(column: str, kinds: tuple[type, ...], expected: str, optional: bool = False) -> None:
+        value = data[column]
+        if (value is None and optional) or (
+            isinstance(value, kinds) and not isinstance(value, bool)
+        ):
+            return
+        raise _BadField(column, value, expected)
+
+    for column in ("id", "type", "midi_data", "tidal_code", "sc_code", "generation_method"):
+        need(column, (str,), "text")
+    for column in ("style", "key", "scale", "kit", "sound", "user_notes"):
+        need(column, (str,), "text or null", optional=True)
+    need("bpm", (int, float), "a number")
+    need("bars", (int,), "a whole number")
+    need("mutation_amount", (int, float), "a number or null", optional=True)
+    need("user_rating", (int,), "a whole number or null", optional=True)
     for column in _JSON_COLUMNS:
-        data[column] = json.loads(data[column])
-    data["created_at"] = datetime.fromisoformat(data["created_at"])
+        try:
+            data[column] = json.loads(data[column])
+        except (TypeError, ValueError, RecursionError):
+            raise _BadField(column, data[column], "a JSON list") from None
+        value = data[column]
+        if not isinstance(value, list):
+            raise _BadField(column, value, "a JSON list")
+    for column in ("parent_ids", "mutation_log"):
+        if not all(isinstance(item, str) for item in data[column]):
+            raise _BadField(column, data[column], "a JSON list of strings")
+    signature = data["time_signature"]
+    if len(signature) != 2 or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in signature
+    ):
+        raise _BadField("time_signature", signature, "two positive whole numbers")
+    try:
+        created = datetime.fromisoformat(data["created_at"])
+    except (TypeError, ValueError):
+        raise _BadField("created_at", data["created_at"], "an ISO 8601 time") from None
+    data["created_at"] = created if created.tzinfo is not None else created.replace(tzinfo=UTC)
     return PatternMetadata(data)
