@@ -8,6 +8,7 @@ Each benchmark runs a fixed, seeded workload and reports the median of several t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import platform
 import random
 import re
@@ -108,6 +109,7 @@ def codec_benchmarks(quick: bool) -> list[Result]:
 def engine_decode_benchmarks(patterns: list[Pattern]) -> list[Result]:
     """Decoding Tidal and Pbind code means evaluating it: real ghci and real sclang."""
     from audiomancer.tidal.ghci import Ghci  # one persistent ghci, as `import` uses it
+    from audiomancer.tidal.importer import import_tidal
 
     codes = [pbind_code(p) for p in patterns]
     lang.pbind_events(codes[0])  # start sclang outside the timing
@@ -119,10 +121,13 @@ def engine_decode_benchmarks(patterns: list[Pattern]) -> list[Result]:
     try:
         programs = [(tidal_code(p), p.bars) for p in patterns]
         ghci.play(*programs[0])
-        results.append(
-            rate("Tidal decode (code played block by block in real Tidal)", "patterns/s",
-                 len(patterns), lambda: [ghci.play(c, b) for c, b in programs], 3)
-        )  # fmt: skip
+        decode = rate("Tidal decode (code played block by block in real Tidal)", "patterns/s",
+                      len(patterns), lambda: [ghci.play(c, b) for c, b in programs], 3)  # fmt: skip
+        imported = rate("Tidal import (import_tidal of our own code)", "patterns/s",
+                        len(patterns), lambda: [import_tidal(c, ghci=ghci) for c, _ in programs],
+                        3)  # fmt: skip
+        share = decode.items_per_second / imported.items_per_second
+        results += [decode, dataclasses.replace(imported, note=f"{share:.2f}x the decode time")]
     finally:
         ghci.close()
     return results

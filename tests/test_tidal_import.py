@@ -170,6 +170,13 @@ def test_a_hang_times_out_and_the_next_import_works() -> None:
         ghci.close()
 
 
+def test_ghci_block_delimiters_in_the_file_are_harmless(tidal: Ghci) -> None:
+    code = ':{\nd1 $ s "bd sn"\n  # gain 0.5\n:}\n'
+    assert [n.start for n in import_tidal(code, ghci=tidal).notes] == [0, 960]
+    with pytest.raises(TidalCodeError, match="line 3: Variable not in scope: nosuch"):
+        import_tidal(':{\nd1 $ s "bd"\n  # nosuch 1\n:}', ghci=tidal)
+
+
 def test_each_import_starts_from_a_clean_session(tidal: Ghci) -> None:
     import_tidal('let d1 = \\_ -> return ()\n\nd2 $ s "sn"', ghci=tidal)
     assert hits(import_tidal('d1 $ s "bd"', ghci=tidal)) == [(0, KICK, 127)]

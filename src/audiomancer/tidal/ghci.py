@@ -66,11 +66,17 @@ class Paragraph:
 
 
 def paragraphs(code: str) -> list[Paragraph]:
-    """Split code the way Tidal editors do: blocks of lines between blank lines."""
+    """Split code the way Tidal editors do: blocks of lines between blank lines.
+
+    Lines that are ghci's own block delimiters (``:{``, ``:}``), which some files carry for
+    plain ghci, become empty comments (``--``): each paragraph is sent as a block anyway.
+    """
     blocks: list[Paragraph] = []
     current: list[str] = []
     start = 0
     for number, line in enumerate(code.splitlines(), 1):
+        if line.strip() in (":{", ":}"):
+            line = "--"
         if line.strip():
             if not current:
                 start = number
