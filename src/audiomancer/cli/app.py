@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from audiomancer.errors import AudiomancerError
 
@@ -34,8 +35,8 @@ def friendly_errors() -> Iterator[None]:
         try:
             yield
         except (AudiomancerError, ValueError, OSError) as error:
-            err.print(f"[red]error:[/red] {error}", markup=True)
+            err.print(f"[red]error:[/red] {escape(str(error))}", markup=True)
             raise typer.Exit(1) from None
         finally:
             for warning in caught:
-                err.print(f"[yellow]warning:[/yellow] {warning.message}")
+                err.print(f"[yellow]warning:[/yellow] {escape(str(warning.message))}")
