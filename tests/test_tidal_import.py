@@ -212,7 +212,7 @@ def test_import_command_from_a_file_and_stdin(tidal: Ghci, tmp_path: Path) -> No
     assert PatternStore().list()[-1]["bars"] == 2
     result = runner.invoke(app, ["import", "-"], input='d1 $ s "[bd sn] hh" # nosuch 1')
     assert result.exit_code == 1 and "line 1: Variable not in scope: nosuch" in result.stderr
-    assert '\'d1 $ s "[bd sn] hh" # nosuch 1\'' in result.stderr  # quoted whole, no markup
+    assert "'d1 $ s \"[bd sn] hh\" # nosuch 1'" in result.stderr  # quoted whole, no markup
     assert "Traceback" not in result.stderr
     bad = tmp_path / "bad.tidal"
     bad.write_bytes(b'd1 $ s "bd" \xff')
