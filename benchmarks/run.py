@@ -325,6 +325,9 @@ def main() -> None:
     results = codec_benchmarks(args.quick) + evolution_benchmarks(args.quick)
     results += generation_benchmarks(args.quick) + supercollider_benchmarks(args.quick)
     results += studio_benchmarks(args.quick)
+    from batch import batch_benchmarks  # beside this script; it imports Result from here
+
+    results += batch_benchmarks(args.quick)
     table = markdown(results)
     print(table)
     if args.write:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,7 +18,9 @@ from audiomancer.cli.patterns import (
     ScaleOption,
     SoundOption,
     pattern_store,
+    print_document,
     print_pattern,
+    record_json,
     write_midi_if_asked,
 )
 from audiomancer.generators.patterns import PatternGenerator
@@ -36,13 +39,34 @@ TemperatureOption = Annotated[
     float, typer.Option(help="Sampling temperature: lower is safer, higher is wilder")
 ]
 TimeoutOption = Annotated[float, typer.Option(help="Give up after this many seconds")]
+CountOption = Annotated[
+    int,
+    typer.Option(
+        "--count",
+        help="How many patterns to generate in one batch (1-256; seeds SEED, SEED+1, ...)",
+    ),
+]
 
 
-def _show(record: PatternMetadata, midi: Path | None, fmt: str) -> None:
-    print_pattern(record, fmt)
-    write_midi_if_asked(record, midi)
+def _show(result: list[PatternMetadata], midi: Path | None, fmt: str, count: int) -> None:
+    """Print one pattern, or a batch (``--count``): json as one array, the rest in turn."""
+    if count == 1:
+        print_pattern(result[0], fmt)
+        write_midi_if_asked(result[0], midi)
+        if fmt == "summary":
+            out.print(f"\nrate it to steer evolution: audiomancer rate {result[0].id} 1-5")
+        return
+    if fmt == "json":
+        print_document(json.dumps([record_json(record) for record in result], indent=2))
+    for index, record in enumerate(result):
+        if fmt != "json":
+            if index:
+                print_document("")
+            print_pattern(record, fmt)
+        if midi is not None:
+            write_midi_if_asked(record, midi.with_stem(f"{midi.stem}-{index + 1:02d}"))
     if fmt == "summary":
-        out.print(f"\nrate it to steer evolution: audiomancer rate {record.id} 1-5")
+        out.print("\nrate them to steer evolution: audiomancer rate PATTERN_ID 1-5")
 
 
 @generate_app.command("drums")
@@ -54,21 +78,23 @@ def generate_drums_command(
     temperature: TemperatureOption = 1.0,
     timeout: TimeoutOption = 30.0,
     kit: KitOption = None,
+    count: CountOption = 1,
     midi: MidiOption = None,
     fmt: FormatOption = "summary",
 ) -> None:
     """Generate a drum pattern in a style, store it and print its Tidal code and Pbind."""
     with friendly_errors():
-        record = PatternGenerator(pattern_store()).generate_drums(
-            style,  # type: ignore[arg-type]
+        record = PatternGenerator(pattern_store()).generate_drums(  # type: ignore[call-overload]
+            style,
             bars,
             bpm,
             timeout,
             seed=seed,
             temperature=temperature,
             kit=kit,
+            n=count,
         )
-        _show(record, midi, fmt)
+        _show(record, midi, fmt, count)
 
 
 def _line_command(kind: Literal["melody", "bass"]) -> Callable[..., None]:
@@ -83,23 +109,25 @@ def _line_command(kind: Literal["melody", "bass"]) -> Callable[..., None]:
         temperature: TemperatureOption = 1.0,
         timeout: TimeoutOption = 30.0,
         sound: SoundOption = None,
+        count: CountOption = 1,
         midi: MidiOption = None,
         fmt: FormatOption = "summary",
     ) -> None:
         with friendly_errors():
             generator = PatternGenerator(pattern_store())
             generate = generator.generate_melody if kind == "melody" else generator.generate_bass
-            record = generate(
+            record = generate(  # type: ignore[call-overload]
                 key or "C",
-                scale or "minor",  # type: ignore[arg-type]
+                scale or "minor",
                 bars,
                 bpm,
                 timeout,
                 seed=seed,
                 temperature=temperature,
                 sound=sound,
+                n=count,
             )
-            _show(record, midi, fmt)
+            _show(record, midi, fmt, count)
 
     what = "a melody" if kind == "melody" else "a bass line"
     command.__doc__ = f"Generate {what} in a key and scale, store it, print its Tidal and Pbind."

@@ -29,7 +29,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, overload
 
 import numpy as np
 
@@ -48,7 +48,7 @@ from audiomancer.models.encoding import (
     decode_melody,
     note_on_event,
 )
-from audiomancer.models.lstm import generate, make_rng, validate_temperature
+from audiomancer.models.lstm import generate_batch, make_rng, validate_temperature
 from audiomancer.models.primers import style_primers, validate_style
 from audiomancer.models.registry import LoadedModel, load_model, validate_model_name
 from audiomancer.paths import models_dir
@@ -134,6 +134,32 @@ class PatternGenerator:
 
     # --- generation ---------------------------------------------------------------------
 
+    @overload
+    def generate_drums(
+        self,
+        style: Style = ...,
+        bars: int = ...,
+        bpm: float = ...,
+        timeout: float = ...,
+        *,
+        seed: int | None = ...,
+        temperature: float = ...,
+        kit: str | None = ...,
+        n: None = ...,
+    ) -> PatternMetadata: ...
+    @overload
+    def generate_drums(
+        self,
+        style: Style = ...,
+        bars: int = ...,
+        bpm: float = ...,
+        timeout: float = ...,
+        *,
+        seed: int | None = ...,
+        temperature: float = ...,
+        kit: str | None = ...,
+        n: int,
+    ) -> list[PatternMetadata]: ...
     def generate_drums(
         self,
         style: Style = "basic",
@@ -144,7 +170,8 @@ class PatternGenerator:
         seed: int | None = None,
         temperature: float = 1.0,
         kit: str | None = None,
-    ) -> PatternMetadata:
+        n: int | None = None,
+    ) -> PatternMetadata | list[PatternMetadata]:
         """Generate and store a drum pattern of a style: basic, techno, house or dnb.
 
         ``kit`` names the drum kit its Tidal code plays (``patterns/kits.py``; default dirt).
@@ -152,39 +179,78 @@ class PatternGenerator:
         basic: four-on-the-floor kick, snare on 2 and 4; techno: 16th-hat variations; house:
         shuffle and open hats; dnb: fast syncopated breaks. ValueError naming a bad argument;
         InferenceTimeoutError past ``timeout`` seconds; ModelLoadError if the weights fail.
+
+        ``n`` (1-256) samples that many patterns in one batched pass and returns the list:
+        pattern i has the seed ``seed + i`` (each its own random stream) and equals a call
+        with that seed; without a seed each draws a fresh one. ``timeout`` bounds the batch.
         """
         started = time.monotonic()
         style_name = validate_style(style)
         bars, bpm = validate_bars(bars), validate_bpm(bpm)
         check = _deadline(timeout, started)
         temperature = validate_temperature(temperature)
-        rng = make_rng(_seed(seed))
+        seeds = _seeds(seed, n)
+        rngs = [make_rng(s) for s in seeds]
         loaded = self._model("drums_rnn")
         check()
         primers = style_primers(style_name)
-        primer = primers[int(rng.integers(len(primers)))]
-        states = generate(
+        chosen = [primers[int(rng.integers(len(primers)))] for rng in rngs]
+        batch = generate_batch(
             loaded.model,
             steps=bars * STEPS_PER_BAR,
-            rng=rng,
+            rngs=rngs,
             temperature=temperature,
-            primer=primer.states * PRIMER_REPEATS,
+            primers=[primer.states * PRIMER_REPEATS for primer in chosen],
             style=STYLE_IDS[style_name],
             check=check,
         )
         table = loaded.model.extras["velocity"].astype(np.int64)
-        jitter = rng.integers(
-            -VELOCITY_JITTER, VELOCITY_JITTER + 1, (len(states), NUM_DRUM_CLASSES)
-        )
-        velocities = np.clip(
-            table.T[np.arange(len(states)) % STEPS_PER_BAR] + jitter, 1, 127
-        ).tolist()
-        notes = decode_drums(states, velocities)
-        pattern = Pattern(tuple(notes), "drums", bars, bpm, style=style_name, kit=kit)
+        patterns = []
+        for rng, states in zip(rngs, batch, strict=True):
+            jitter = rng.integers(
+                -VELOCITY_JITTER, VELOCITY_JITTER + 1, (len(states), NUM_DRUM_CLASSES)
+            )
+            velocities = np.clip(
+                table.T[np.arange(len(states)) % STEPS_PER_BAR] + jitter, 1, 127
+            ).tolist()
+            notes = decode_drums(states, velocities)
+            patterns.append(Pattern(tuple(notes), "drums", bars, bpm, style=style_name, kit=kit))
         check()
         voice = () if kit is None else (kit,)
-        return self._store(pattern, loaded, seed, temperature, ("drums", style_name, *voice))
+        stored_seeds = None if seed is None else seeds
+        records = self._store(
+            patterns, loaded, stored_seeds, temperature, ("drums", style_name, *voice)
+        )
+        return records[0] if n is None else records
 
+    @overload
+    def generate_melody(
+        self,
+        key: str = ...,
+        scale: ScaleName = ...,
+        bars: int = ...,
+        bpm: float = ...,
+        timeout: float = ...,
+        *,
+        seed: int | None = ...,
+        temperature: float = ...,
+        sound: str | None = ...,
+        n: None = ...,
+    ) -> PatternMetadata: ...
+    @overload
+    def generate_melody(
+        self,
+        key: str = ...,
+        scale: ScaleName = ...,
+        bars: int = ...,
+        bpm: float = ...,
+        timeout: float = ...,
+        *,
+        seed: int | None = ...,
+        temperature: float = ...,
+        sound: str | None = ...,
+        n: int,
+    ) -> list[PatternMetadata]: ...
     def generate_melody(
         self,
         key: str = "C",
@@ -196,16 +262,47 @@ class PatternGenerator:
         seed: int | None = None,
         temperature: float = 1.0,
         sound: str | None = None,
-    ) -> PatternMetadata:
+        n: int | None = None,
+    ) -> PatternMetadata | list[PatternMetadata]:
         """Generate and store a melody in a key and scale (every note in the scale, G3-C6).
 
         ``sound`` is the SuperDirt sound its Tidal code plays (default superpiano).
 
         Scales: major, minor (natural), pentatonic (minor pentatonic), chromatic.
         ValueError naming a bad argument; InferenceTimeoutError past ``timeout`` seconds.
+        ``n``: a list of that many melodies in one batched pass, as in ``generate_drums``.
         """
-        return self._line("melody", key, scale, bars, bpm, timeout, seed, temperature, sound)
+        records = self._line("melody", key, scale, bars, bpm, timeout, seed, temperature, sound, n)
+        return records[0] if n is None else records
 
+    @overload
+    def generate_bass(
+        self,
+        key: str = ...,
+        scale: ScaleName = ...,
+        bars: int = ...,
+        bpm: float = ...,
+        timeout: float = ...,
+        *,
+        seed: int | None = ...,
+        temperature: float = ...,
+        sound: str | None = ...,
+        n: None = ...,
+    ) -> PatternMetadata: ...
+    @overload
+    def generate_bass(
+        self,
+        key: str = ...,
+        scale: ScaleName = ...,
+        bars: int = ...,
+        bpm: float = ...,
+        timeout: float = ...,
+        *,
+        seed: int | None = ...,
+        temperature: float = ...,
+        sound: str | None = ...,
+        n: int,
+    ) -> list[PatternMetadata]: ...
     def generate_bass(
         self,
         key: str = "C",
@@ -217,11 +314,15 @@ class PatternGenerator:
         seed: int | None = None,
         temperature: float = 1.0,
         sound: str | None = None,
-    ) -> PatternMetadata:
+        n: int | None = None,
+    ) -> PatternMetadata | list[PatternMetadata]:
         """Generate and store a bass line: like a melody, in the low register (E1-E3).
 
-        ``sound`` is the SuperDirt sound its Tidal code plays (default supersaw)."""
-        return self._line("bass", key, scale, bars, bpm, timeout, seed, temperature, sound)
+        ``sound`` is the SuperDirt sound its Tidal code plays (default supersaw).
+        ``n``: a list of that many bass lines in one batched pass, as in ``generate_drums``.
+        """
+        records = self._line("bass", key, scale, bars, bpm, timeout, seed, temperature, sound, n)
+        return records[0] if n is None else records
 
     def _line(
         self,
@@ -233,56 +334,67 @@ class PatternGenerator:
         timeout: float,
         seed: int | None,
         temperature: float,
-        sound: str | None = None,
-    ) -> PatternMetadata:
+        sound: str | None,
+        n: int | None,
+    ) -> list[PatternMetadata]:
         started = time.monotonic()
         key, scale = normalize_key(key), validate_scale(scale)
         bars, bpm = validate_bars(bars), validate_bpm(bpm)
         check = _deadline(timeout, started)
         temperature = validate_temperature(temperature)
-        rng = make_rng(_seed(seed))
+        seeds = _seeds(seed, n)
+        rngs = [make_rng(s) for s in seeds]
         loaded = self._model("melody_rnn" if kind == "melody" else "bass_rnn")
         check()
         register = MELODY_REGISTER if kind == "melody" else BASS_REGISTER
         allowed = scale_mask(key, scale, register)
         first = first_note_mask(key, scale, register, root_only=kind == "bass")
 
-        def mask(step: int, previous: int) -> np.ndarray:
+        def mask(step: int) -> np.ndarray:
             return first if step == 0 else allowed
 
-        events = generate(
+        batch = generate_batch(
             loaded.model,
             steps=bars * STEPS_PER_BAR,
-            rng=rng,
+            rngs=rngs,
             temperature=temperature,
             mask=mask,
             check=check,
         )
-        accents = rng.integers(-VELOCITY_JITTER, VELOCITY_JITTER + 1, len(events))
-        velocities = [
-            int(np.clip((100 if step % 4 == 0 else 88) + accents[step], 1, 127))
-            for step in range(len(events))
-        ]
-        notes = decode_melody(events, velocities)
-        pattern = Pattern(tuple(notes), kind, bars, bpm, key=key, scale=scale, sound=sound)
+        patterns = []
+        for rng, events in zip(rngs, batch, strict=True):
+            accents = rng.integers(-VELOCITY_JITTER, VELOCITY_JITTER + 1, len(events))
+            velocities = [
+                int(np.clip((100 if step % 4 == 0 else 88) + accents[step], 1, 127))
+                for step in range(len(events))
+            ]
+            notes = decode_melody(events, velocities)
+            patterns.append(
+                Pattern(tuple(notes), kind, bars, bpm, key=key, scale=scale, sound=sound)
+            )
         check()
         voice = () if sound is None else (sound,)
-        return self._store(pattern, loaded, seed, temperature, (kind, key, scale, *voice))
+        stored_seeds = None if seed is None else seeds
+        return self._store(patterns, loaded, stored_seeds, temperature, (kind, key, scale, *voice))
 
     def _store(
         self,
-        pattern: Pattern,
+        patterns: list[Pattern],
         loaded: LoadedModel,
-        seed: int | None,
+        seeds: list[int] | None,
         temperature: float,
         settings: tuple[object, ...],
-    ) -> PatternMetadata:
-        pattern_id = None
-        if seed is not None:
-            pattern_id = derive_pattern_id(
-                "generated", *settings, pattern.bars, pattern.bpm, seed, temperature, loaded.digest
-            )
-        return self.store.put(pattern, generation_method="generated", pattern_id=pattern_id)
+    ) -> list[PatternMetadata]:
+        """Store a batch in one transaction; seeded patterns get ids derived from their seed."""
+        ids: list[str | None] = [None] * len(patterns)
+        if seeds is not None:
+            ids = [
+                derive_pattern_id(
+                    "generated", *settings, p.bars, p.bpm, s, temperature, loaded.digest
+                )
+                for p, s in zip(patterns, seeds, strict=True)
+            ]
+        return self.store.put_many(patterns, generation_method="generated", pattern_ids=ids)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -340,6 +452,26 @@ def _deadline(timeout: float, started: float) -> Callable[[], None]:
             )
 
     return check
+
+
+MAX_COUNT: Final = 256
+"""The most patterns one batched call generates."""
+
+
+def validate_count(n: int) -> int:
+    """Return ``n`` if a whole number from 1 to MAX_COUNT; ValueError naming it otherwise."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_COUNT:
+        raise ValueError(f"invalid count {n!r}: expected a whole number from 1 to {MAX_COUNT}")
+    return n
+
+
+def _seeds(seed: int | None, n: int | None) -> list[int]:
+    """The seed of each pattern of a call: ``seed + i``, or fresh ones without a seed."""
+    count = 1 if n is None else validate_count(n)
+    if seed is None:
+        return [secrets.randbits(63) for _ in range(count)]
+    first = _seed(seed)
+    return [first + i for i in range(count)]
 
 
 def _seed(seed: int | None) -> int:

@@ -24,6 +24,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -70,6 +71,19 @@ class LSTMState:
         return LSTMState([a.copy() for a in self.h], [a.copy() for a in self.c])
 
 
+@dataclass
+class BatchState:
+    """The recurrent state of a batch: h and c of every layer, [N, hidden] each."""
+
+    h: list[FloatArray]
+    c: list[FloatArray]
+
+    def reset(self, rows: BoolArray) -> None:
+        """Set the state of the rows where ``rows`` is True back to zero."""
+        for a in (*self.h, *self.c):
+            a[rows] = 0.0
+
+
 class LSTMModel:
     """A stacked LSTM over one-hot inputs, for step-by-step sampling."""
 
@@ -105,6 +119,11 @@ class LSTMModel:
             self._wx.append(_fast_layout(arrays[f"l{k}_weight_ih"], hidden).T.copy())
             self._wh.append(_fast_layout(arrays[f"l{k}_weight_hh"], hidden).T.copy())
             self._b.append(_fast_layout(arrays[f"l{k}_bias"], hidden))
+        # Layers above 0: one product of [x, h] with the stacked input and recurrent weights.
+        self._wxh: list[FloatArray] = [np.zeros((0, 0), dtype=np.float32)] + [
+            np.ascontiguousarray(np.concatenate((self._wx[k], self._wh[k])))
+            for k in range(1, config.layers)
+        ]
         # Layer 0: position and style one-hots and the bias folded into one table.
         wx0 = self._wx[0]
         base = vocab
@@ -165,6 +184,55 @@ class LSTMModel:
         """All-zero h and c."""
         zeros = [np.zeros(self.config.hidden, dtype=np.float32) for _ in range(self.config.layers)]
         return LSTMState(zeros, [z.copy() for z in zeros])
+
+    def initial_batch_state(self, rows: int) -> BatchState:
+        """All-zero h and c for a batch of ``rows`` sequences."""
+        shape = (rows, self.config.hidden)
+        layers = range(self.config.layers)
+        return BatchState(
+            [np.zeros(shape, dtype=np.float32) for _ in layers],
+            [np.zeros(shape, dtype=np.float32) for _ in layers],
+        )
+
+    def step_batch(
+        self,
+        state: BatchState,
+        events: npt.NDArray[np.int64],
+        positions: npt.NDArray[np.int64],
+        style: int = 0,
+        logits: bool = True,
+    ) -> FloatArray | None:
+        """``step`` for a batch: row r takes ``events[r]`` and ``positions[r]``; [N, V] logits.
+
+        Use at least two rows for results that do not depend on the batch size (BLAS takes
+        another path for a single row).
+        """
+        hidden = self.config.hidden
+        x: FloatArray | None = None
+        for k in range(self.config.layers):
+            if k == 0:
+                gates = self._events[events] + self._context[positions, style]
+                gates += state.h[k] @ self._wh[k]
+            else:
+                assert x is not None
+                gates = np.concatenate((x, state.h[k]), axis=1) @ self._wxh[k]
+                gates += self._b[k]
+            t = np.tanh(gates)
+            sig = t[:, : 3 * hidden]
+            sig *= 0.5
+            sig += 0.5
+            c = state.c[k]
+            c *= sig[:, hidden : 2 * hidden]
+            c += sig[:, :hidden] * t[:, 3 * hidden :]
+            h = sig[:, 2 * hidden :] * np.tanh(c)
+            state.h[k] = h
+            x = h
+        if not logits:
+            return None
+        assert x is not None
+        out = x @ self._out_w
+        out += self._out_b
+        return out
 
     def step(
         self, state: LSTMState, event: int, position: int, style: int = 0, logits: bool = True
@@ -303,30 +371,181 @@ def generate(
     temperature: float = 1.0,
     primer: Sequence[int] = (),
     style: int = 0,
-    mask: BoolArray | Callable[[int, int], BoolArray | None] | None = None,
+    mask: BoolArray | Callable[[int], BoolArray | None] | None = None,
     check: Callable[[], None] | None = None,
 ) -> list[int]:
     """Sample ``steps`` events after feeding ``primer`` (whole bars, from a bar line).
 
-    ``mask`` is a fixed boolean mask over events or a function ``(step, previous) -> mask``;
-    ``check`` is called before every step (to enforce a deadline by raising).
+    ``mask`` is a fixed boolean mask over events or a function ``step -> mask``; ``check`` is
+    called before every step (to enforce a deadline by raising). The same as one row of
+    ``generate_batch``, with which it shares its code and its numbers.
     """
+    return generate_batch(
+        model,
+        steps=steps,
+        rngs=[rng],
+        temperature=temperature,
+        primers=[primer],
+        style=style,
+        mask=mask,
+        check=check,
+    )[0]
+
+
+def generate_batch(
+    model: LSTMModel,
+    *,
+    steps: int,
+    rngs: Sequence[np.random.Generator],
+    temperature: float = 1.0,
+    primers: Sequence[Sequence[int]] | None = None,
+    style: int = 0,
+    mask: BoolArray | Callable[[int], BoolArray | None] | None = None,
+    check: Callable[[], None] | None = None,
+) -> list[list[int]]:
+    """Sample one sequence per generator of ``rngs`` in one batched pass of the LSTM.
+
+    Row r draws only from ``rngs[r]`` (one uniform number per sampled step), and is primed
+    with ``primers[r]``. Primers of different lengths end together: a shorter one starts
+    later, its row holding the zero state until then. Each row's result equals a batch of its
+    own: the matrix products are row-independent (one BLAS matrix-matrix product for any
+    batch, a batch of one padded to two rows so it takes the same path), and the sampling
+    arithmetic is element-wise or along the row.
+    """
+    rows = len(rngs)
+    if rows == 0:
+        return []
+    with _one_blas_thread():
+        return _generate_batch(model, steps, rngs, temperature, primers, style, mask, check)
+
+
+def _generate_batch(
+    model: LSTMModel,
+    steps: int,
+    rngs: Sequence[np.random.Generator],
+    temperature: float,
+    primers: Sequence[Sequence[int]] | None,
+    style: int,
+    mask: BoolArray | Callable[[int], BoolArray | None] | None,
+    check: Callable[[], None] | None,
+) -> list[list[int]]:
+    rows = len(rngs)
+    if primers is None:
+        primers = [()] * rows
+    if len(primers) != rows:
+        raise ValueError(f"{len(primers)} primers for {rows} sequences")
+    # A batch of one runs as two identical rows, to take the matrix-matrix path.
+    padded = max(rows, 2)
+    primers = [*primers, *[primers[0]] * (padded - rows)]
     period = model.config.positions
-    state = model.initial_state()
-    previous = 0
-    for position, event in enumerate(primer):
-        if check is not None:
-            check()
-        model.step(state, previous, position % period, style, logits=False)
-        previous = int(event)
-    events: list[int] = []
-    offset = len(primer)
+    lengths = np.array([len(p) for p in primers], dtype=np.int64)
+    # Rows with the same primer share its priming: run each distinct primer once.
+    distinct: dict[tuple[int, ...], int] = {}
+    which = np.array(
+        [distinct.setdefault(tuple(int(e) for e in p), len(distinct)) for p in primers],
+        dtype=np.int64,
+    )
+    primed, previous = _prime(model, list(distinct), style, check)
+    state = BatchState([h[which] for h in primed.h], [c[which] for c in primed.c])
+    previous = previous[which]
+    result = np.empty((padded, steps), dtype=np.int64)
+    offset = lengths % period
+    fixed = mask if mask is None or not callable(mask) else None
+    uniforms = np.zeros(padded, dtype=np.float64)
     for step in range(steps):
         if check is not None:
             check()
-        out = model.step(state, previous, (offset + step) % period, style)
+        out = model.step_batch(state, previous, (offset + step) % period, style)
         assert out is not None
-        step_mask = mask(step, previous) if callable(mask) else mask
-        previous = sample(out, rng, temperature, step_mask)
-        events.append(previous)
-    return events
+        step_mask = mask(step) if callable(mask) else fixed
+        if temperature != 0:  # greedy steps draw nothing, as ``sample`` does
+            uniforms[:rows] = [rng.random() for rng in rngs]
+            uniforms[rows:] = uniforms[0]
+        previous = sample_batch(out, uniforms, temperature, step_mask)
+        result[:, step] = previous
+    return [row.tolist() for row in result[:rows]]
+
+
+def _prime(
+    model: LSTMModel,
+    primers: list[tuple[int, ...]],
+    style: int,
+    check: Callable[[], None] | None,
+) -> tuple[BatchState, npt.NDArray[np.int64]]:
+    """The states after feeding each primer (ending together), and each one's last event."""
+    rows = max(len(primers), 2)
+    primers = [*primers, *[primers[0]] * (rows - len(primers))]
+    period = model.config.positions
+    lengths = np.array([len(p) for p in primers], dtype=np.int64)
+    longest = int(lengths.max())
+    state = model.initial_batch_state(rows)
+    previous = np.zeros(rows, dtype=np.int64)
+    if not longest:
+        return state, previous
+    table = np.zeros((rows, longest), dtype=np.int64)
+    for r, primer in enumerate(primers):
+        if primer:
+            table[r, longest - len(primer) :] = primer
+    begin = longest - lengths
+    ragged = bool((begin != 0).any())
+    for t in range(longest):
+        if check is not None:
+            check()
+        if ragged:
+            active = begin <= t
+            positions = np.where(active, t - begin, 0) % period
+            model.step_batch(state, np.where(active, previous, 0), positions, style, False)
+            if not active.all():
+                state.reset(~active)
+            previous = np.where(active, table[:, t], 0)
+        else:
+            model.step_batch(state, previous, np.full(rows, t % period), style, False)
+            previous = table[:, t]
+    return state, previous
+
+
+def sample_batch(
+    logits: FloatArray,
+    uniforms: npt.NDArray[np.float64],
+    temperature: float = 1.0,
+    mask: BoolArray | None = None,
+) -> npt.NDArray[np.int64]:
+    """One event per row of ``logits`` [N, V], row r drawn with the uniform ``uniforms[r]``.
+
+    The batched form of ``sample``: the same arithmetic along each row.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    if mask is not None:
+        if not mask.any():
+            raise ValueError("the sampling mask allows no event")
+        z = np.where(mask, z, -np.inf)
+    if temperature == 0:
+        greedy: npt.NDArray[np.int64] = np.argmax(z, axis=1).astype(np.int64)
+        return greedy
+    z = (z - z.max(axis=1, keepdims=True)) / temperature
+    cumulative = np.cumsum(np.exp(z), axis=1)
+    drawn = uniforms * cumulative[:, -1]
+    index = np.minimum((cumulative <= drawn[:, None]).sum(axis=1), z.shape[1] - 1)
+    if mask is not None:
+        for r in np.flatnonzero(~mask[index]):  # rounding at the very end of the range
+            while not mask[index[r]]:
+                index[r] -= 1
+    drawn_index: npt.NDArray[np.int64] = index.astype(np.int64)
+    return drawn_index
+
+
+_controller: list[Any] = []
+
+
+def _one_blas_thread() -> AbstractContextManager[object]:
+    """Limit BLAS to one thread while sampling.
+
+    The matrices are small ([N, 192] by [192, 768]): more threads only wait on each other, and
+    on a busy machine they make a batch of 16 several times slower (benchmarks/README.md).
+    """
+    from threadpoolctl import ThreadpoolController
+
+    if not _controller:
+        _controller.append(ThreadpoolController())
+    limited: AbstractContextManager[object] = _controller[0].limit(limits=1, user_api="blas")
+    return limited

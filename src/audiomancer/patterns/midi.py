@@ -307,7 +307,15 @@ def to_midi_data(pattern: Pattern) -> str:
             {
                 "name": pattern.type,
                 "channel": channel_for(pattern.type),
-                "notes": [dataclasses.asdict(note) for note in pattern.notes],
+                "notes": [
+                    {
+                        "start": note.start,
+                        "pitch": note.pitch,
+                        "velocity": note.velocity,
+                        "duration": note.duration,
+                    }
+                    for note in pattern.notes
+                ],
             }
         ],
     }

@@ -361,46 +361,84 @@ class PatternStore:
         Without ``pattern_id`` a fresh random id is drawn. With one (seeded operations derive
         theirs), storing the same id again returns the existing record unchanged.
         """
+        return self.put_many(
+            [pattern],
+            parent_ids=parent_ids,
+            generation_method=generation_method,
+            mutation_amount=mutation_amount,
+            mutation_log=mutation_log,
+            pattern_ids=[pattern_id],
+            created_at=created_at,
+        )[0]
+
+    def put_many(
+        self,
+        patterns: Sequence[Pattern],
+        *,
+        parent_ids: Sequence[str] = (),
+        generation_method: str = "generated",
+        mutation_amount: float | None = None,
+        mutation_log: Sequence[str] = (),
+        pattern_ids: Sequence[str | None] | None = None,
+        created_at: datetime | None = None,
+    ) -> list[PatternMetadata]:
+        """``put`` for several patterns in one transaction (a batch of generated patterns).
+
+        ``pattern_ids[i]`` is the id of pattern i, or None for a fresh one.
+        """
+        ids = list(pattern_ids) if pattern_ids is not None else [None] * len(patterns)
+        if len(ids) != len(patterns):
+            raise ValueError(f"{len(ids)} pattern ids for {len(patterns)} patterns")
         if generation_method not in GENERATION_METHODS:
             raise ValueError(
                 f"invalid generation_method {generation_method!r}: expected one of "
                 f"{allowed(GENERATION_METHODS)}"
             )
-        if pattern_id is not None and not is_pattern_id(pattern_id):
-            raise ValueError(f"invalid pattern id {pattern_id!r}: expected 'ptrn_' + 8 hex digits")
-        record = PatternMetadata(
-            id=pattern_id or "",
-            type=pattern.type,
-            midi_data=to_midi_data(pattern),
-            tidal_code=tidal_code(pattern),
-            sc_code=pbind_code(pattern),
-            style=pattern.style,
-            key=pattern.key,
-            scale=pattern.scale,
-            kit=(pattern.kit or DEFAULT_KIT) if pattern.type == "drums" else None,
-            sound=pattern_sound(pattern),
-            bpm=pattern.bpm,
-            bars=pattern.bars,
-            time_signature=list(pattern.time_signature),
-            parent_ids=list(parent_ids),
-            generation_method=generation_method,
-            mutation_amount=mutation_amount,
-            mutation_log=list(mutation_log),
-            user_rating=None,
-            user_notes=None,
-            created_at=created_at or datetime.now(UTC),
-        )
+        for pattern_id in ids:
+            if pattern_id is not None and not is_pattern_id(pattern_id):
+                raise ValueError(
+                    f"invalid pattern id {pattern_id!r}: expected 'ptrn_' + 8 hex digits"
+                )
+        records = [
+            PatternMetadata(
+                id=pattern_id or "",
+                type=pattern.type,
+                midi_data=to_midi_data(pattern),
+                tidal_code=tidal_code(pattern),
+                sc_code=pbind_code(pattern),
+                style=pattern.style,
+                key=pattern.key,
+                scale=pattern.scale,
+                kit=(pattern.kit or DEFAULT_KIT) if pattern.type == "drums" else None,
+                sound=pattern_sound(pattern),
+                bpm=pattern.bpm,
+                bars=pattern.bars,
+                time_signature=list(pattern.time_signature),
+                parent_ids=list(parent_ids),
+                generation_method=generation_method,
+                mutation_amount=mutation_amount,
+                mutation_log=list(mutation_log),
+                user_rating=None,
+                user_notes=None,
+                created_at=created_at or datetime.now(UTC),
+            )
+            for pattern, pattern_id in zip(patterns, ids, strict=True)
+        ]
+        stored = []
         with self._transaction() as connection:
-            if pattern_id is not None:
-                existing = connection.execute(
-                    "SELECT * FROM patterns WHERE id = ?", (pattern_id,)
-                ).fetchone()
-                if existing is not None:
-                    return self._record(existing)
-            else:
-                record["id"] = _fresh_id(connection)
-            _insert(connection, record)
-        return record
+            for pattern_id, record in zip(ids, records, strict=True):
+                if pattern_id is not None:
+                    existing = connection.execute(
+                        "SELECT * FROM patterns WHERE id = ?", (pattern_id,)
+                    ).fetchone()
+                    if existing is not None:
+                        stored.append(self._record(existing))
+                        continue
+                else:
+                    record["id"] = _fresh_id(connection)
+                _insert(connection, record)
+                stored.append(record)
+        return stored
 
     def rate(self, pattern_id: str, score: int, notes: str | None = None) -> PatternMetadata:
         """Set the user's 1-5 rating (and notes, if given); ValueError outside 1-5."""

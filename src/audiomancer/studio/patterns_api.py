@@ -203,9 +203,9 @@ async def generate_patterns(request: Request) -> Response:
             # One seed makes the whole batch reproducible: pattern i gets seed + i.
             each = None if seed is None else seed + index
             if kind == "drums":
-                record = generator.generate_drums(
-                    style,  # type: ignore[arg-type]
-                    bars,  # type: ignore[arg-type]
+                record = generator.generate_drums(  # type: ignore[call-overload]
+                    style,
+                    bars,
                     bpm,
                     seed=each,
                     temperature=temperature,
@@ -214,10 +214,10 @@ async def generate_patterns(request: Request) -> Response:
                 generate = (
                     generator.generate_melody if kind == "melody" else generator.generate_bass
                 )
-                record = generate(
+                record = generate(  # type: ignore[call-overload]
                     key,
-                    scale,  # type: ignore[arg-type]
-                    bars,  # type: ignore[arg-type]
+                    scale,
+                    bars,
                     bpm,
                     seed=each,
                     temperature=temperature,

@@ -1,0 +1,107 @@
+"""Batched generation (issue 10 §3): one pattern against the bare matrix work, and batches.
+
+    .venv/bin/python benchmarks/batch.py
+
+All numbers come from the same run, so the ratios hold on a busy machine too: the bare LSTM
+steps of the 2x192 drum model, the sampling loop alone, and whole ``generate_drums`` calls
+(stored with all three exports) for one pattern, a batch of 16, and 16 separate calls.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from audiomancer.generators.patterns import PatternGenerator
+from audiomancer.models.lstm import _one_blas_thread, generate_batch, make_rng
+from audiomancer.models.primers import style_primers
+from audiomancer.models.registry import load_model
+from audiomancer.patterns.store import PatternStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import Result
+
+
+def _best_ms(action: Callable[[], object], rounds: int) -> float:
+    """Median of the fastest half of the rounds (a busy machine adds only positive noise)."""
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    return statistics.median(timings[: max(1, len(timings) // 2)]) * 1000
+
+
+def batch_benchmarks(quick: bool) -> list[Result]:
+    """The rows of benchmarks/README.md's batched-generation table."""
+    rounds = 5 if quick else 30
+    model = load_model("drums_rnn").model
+
+    def bare(rows: int) -> Callable[[], object]:
+        state = model.initial_batch_state(rows)
+        events = np.zeros(rows, dtype=np.int64)
+
+        def run() -> None:
+            with _one_blas_thread():
+                for step in range(64):
+                    model.step_batch(state, events, events + step % 16, 2)
+
+        return run
+
+    def single_steps() -> None:
+        state = model.initial_state()
+        for step in range(64):
+            model.step(state, 0, step % 16, 2)
+
+    primer = style_primers("techno")[0].states * 2
+
+    def sampling(rows: int) -> Callable[[], object]:
+        return lambda: generate_batch(
+            model,
+            steps=64,
+            rngs=[make_rng(s) for s in range(rows)],
+            primers=[primer] * rows,
+            style=2,
+        )
+
+    with tempfile.TemporaryDirectory() as folder:
+        generator = PatternGenerator(PatternStore(Path(folder) / "batch.sqlite3"))
+        generator.generate_drums("techno", 4)
+        one = _best_ms(lambda: generator.generate_drums("techno", 4), rounds)
+        sixteen = _best_ms(lambda: generator.generate_drums("techno", 4, n=16), rounds)
+        separate = _best_ms(
+            lambda: [generator.generate_drums("techno", 4) for _ in range(16)], max(3, rounds // 5)
+        )
+    step1 = _best_ms(single_steps, rounds)
+    step2 = _best_ms(bare(2), rounds)
+    step16 = _best_ms(bare(16), rounds)
+    sample1 = _best_ms(sampling(1), rounds)
+    sample16 = _best_ms(sampling(16), rounds)
+    return [
+        Result("bare LSTM, 64 steps, 2x192, one row (vector)", step1, "ms"),
+        Result("bare LSTM, 64 steps, 2x192, batch of 2 rows", step2, "ms",
+               "what one pattern runs (a batch of one is padded to two)"),
+        Result("bare LSTM, 64 steps, 2x192, batch of 16", step16, "ms"),
+        Result("sampling 1 pattern (32 primer + 64 steps)", sample1, "ms",
+               f"{sample1 / step2:.1f}x its bare steps"),
+        Result("sampling 16 patterns", sample16, "ms", f"{sample16 / sample1:.1f}x one"),
+        Result("generate_drums(techno, 4 bars), one", one, "ms",
+               f"whole call, stored; {one / sample1:.1f}x its sampling"),
+        Result("generate_drums(techno, 4 bars, n=16)", sixteen, "ms",
+               f"{sixteen / one:.2f}x one; stored with all exports"),
+        Result("16 separate generate_drums calls", separate, "ms",
+               f"{separate / one:.1f}x one; {separate / sixteen:.1f}x the batch"),
+    ]  # fmt: skip
+
+
+if __name__ == "__main__":
+    from run import markdown
+
+    print(markdown(batch_benchmarks("--quick" in sys.argv)))

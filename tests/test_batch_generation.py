@@ -1,0 +1,132 @@
+"""Batched generation: ``n=`` on the generators and ``--count`` on the CLI (issue 10 §3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from audiomancer.cli import app
+from audiomancer.errors import InferenceTimeoutError
+from audiomancer.generators.patterns import PatternGenerator
+from audiomancer.models.lstm import generate, generate_batch, make_rng
+from audiomancer.models.primers import style_primers
+from audiomancer.models.registry import load_model
+from audiomancer.patterns.metadata import PatternMetadata
+from audiomancer.patterns.store import PatternStore
+
+EXPORTS = ("id", "midi_data", "tidal_code", "sc_code", "style", "key", "scale", "bars", "bpm")
+
+
+@pytest.fixture
+def generator(audiomancer_home: Path) -> PatternGenerator:
+    return PatternGenerator(PatternStore(audiomancer_home / "patterns.sqlite3"))
+
+
+def same(a: PatternMetadata, b: PatternMetadata) -> bool:
+    return all(a[key] == b[key] for key in EXPORTS)
+
+
+@pytest.mark.parametrize("style", ["techno", "dnb"])
+def test_a_drum_batch_equals_separate_calls_with_its_seeds(
+    generator: PatternGenerator, style: str
+) -> None:
+    batch = generator.generate_drums(style, 4, 130, seed=40, n=16)  # type: ignore[call-overload]
+    assert isinstance(batch, list) and len(batch) == 16
+    separate = [generator.generate_drums(style, 4, 130, seed=40 + i) for i in range(16)]  # type: ignore[call-overload]
+    for a, b in zip(batch, separate, strict=True):
+        assert a["midi_data"].encode() == b["midi_data"].encode()
+        assert same(a, b)
+    assert len({record["midi_data"] for record in batch}) > 1
+
+
+@pytest.mark.parametrize("kind", ["melody", "bass"])
+def test_a_line_batch_equals_separate_calls(generator: PatternGenerator, kind: str) -> None:
+    make = generator.generate_melody if kind == "melody" else generator.generate_bass
+    batch = make("F#", "minor", 2, seed=9, n=6, temperature=1.3)
+    separate = [make("F#", "minor", 2, seed=9 + i, temperature=1.3) for i in range(6)]
+    assert all(same(a, b) for a, b in zip(batch, separate, strict=True))
+
+
+def test_default_returns_one_record_and_n_returns_a_list(generator: PatternGenerator) -> None:
+    one = generator.generate_drums("house", 2, seed=3)
+    assert isinstance(one, PatternMetadata)
+    listed = generator.generate_drums("house", 2, seed=3, n=1)
+    assert isinstance(listed, list) and len(listed) == 1 and same(listed[0], one)
+    assert isinstance(generator.generate_melody(seed=3), PatternMetadata)
+    assert isinstance(generator.generate_bass(seed=3), PatternMetadata)
+
+
+def test_every_pattern_of_a_batch_is_stored(generator: PatternGenerator) -> None:
+    batch = generator.generate_drums("basic", 4, n=5)
+    assert len({record.id for record in batch}) == 5
+    for record in batch:
+        assert same(generator.store.get(record.id), record)
+
+
+def test_greedy_batch_equals_separate_greedy_calls(generator: PatternGenerator) -> None:
+    batch = generator.generate_melody("C", "major", 2, seed=1, temperature=0.0, n=3)
+    separate = [generator.generate_melody("C", "major", 2, seed=1 + i, temperature=0.0)
+                for i in range(3)]  # fmt: skip
+    assert all(same(a, b) for a, b in zip(batch, separate, strict=True))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 257, 1.5, True, "4"])
+def test_bad_count_is_named(generator: PatternGenerator, bad: object) -> None:
+    with pytest.raises(ValueError, match=f"invalid count {bad!r}"):
+        generator.generate_drums(seed=1, n=bad)  # type: ignore[call-overload]
+    with pytest.raises(ValueError, match=f"invalid count {bad!r}"):
+        generator.generate_bass(seed=1, n=bad)  # type: ignore[call-overload]
+
+
+def test_the_timeout_bounds_the_whole_batch(generator: PatternGenerator) -> None:
+    with pytest.raises(InferenceTimeoutError):
+        generator.generate_drums(seed=1, timeout=0, n=4)
+
+
+def test_batched_lstm_rows_equal_single_runs_with_ragged_primers() -> None:
+    model = load_model("drums_rnn").model
+    primers = [p.states for p in style_primers("dnb")[:3]]
+    primers = [primers[0], primers[1] * 2, [], primers[2]]
+    batch = generate_batch(
+        model, steps=32, rngs=[make_rng(s) for s in range(4)], primers=primers, style=4
+    )
+    single = [
+        generate(model, steps=32, rng=make_rng(s), primer=primers[s], style=4) for s in range(4)
+    ]
+    assert batch == single
+    assert generate_batch(model, steps=8, rngs=[]) == []
+
+
+def test_cli_count_prints_a_json_array_of_the_stored_batch(
+    generator: PatternGenerator, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["generate", "drums", "--style", "techno", "--seed", "5", "--count", "3", "-f", "json",
+         "--midi", str(tmp_path / "beat.mid")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert [r["id"] for r in records] == [
+        generator.generate_drums("techno", seed=5 + i).id for i in range(3)
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "beat-01.mid",
+        "beat-02.mid",
+        "beat-03.mid",
+    ]
+    bass = CliRunner().invoke(
+        app, ["generate", "bass", "--count", "2", "--seed", "1", "-f", "tidal"]
+    )
+    assert bass.exit_code == 0
+    first = generator.generate_bass(seed=1)["tidal_code"].rstrip("\n")
+    assert bass.stdout.startswith(first + "\n")
+
+
+def test_cli_bad_count_is_a_clear_error() -> None:
+    result = CliRunner().invoke(app, ["generate", "melody", "--count", "0"])
+    assert result.exit_code != 0
+    assert "invalid count 0" in result.output
