@@ -8,11 +8,14 @@ never finishes evaluating) or dies, its whole process group is killed, the calle
 How code is evaluated (DESIGN §3): live coders' editors (Pulsar, VS Code, vim-tidal) send the
 paragraph under the cursor, the lines between blank lines, to ghci as one ``:{ ... :}`` block.
 :meth:`Ghci.play` does exactly that with every paragraph of the code, in order, and stops at the
-first paragraph ghci rejects. Before a piece of code runs, ghci's interactive bindings are
-cleared (``:load``), so nothing one piece of code defines is seen by the next.
+first paragraph ghci rejects. Nothing one piece of code defines is seen by the next: after code
+that may have bound a name (``let``, ``import``, a definition, a ``:`` command), ghci's
+interactive bindings are cleared (``:load``) before the next code runs.
 
 Instead of BootTidal's stream (which would need SuperDirt listening), the session defines the
-same names with the same types that capture what the code asks for: ``d1`` ... ``d16`` and ``p``
+same names with the same types that capture what the code asks for (after code that may have
+defined something, the stand-ins are defined afresh; after code that only called them, such as
+our own export, clearing what they captured is enough): ``d1`` ... ``d16`` and ``p``
 remember their pattern (``d1`` adds ``orbit 0`` as BootTidal does), ``setcps``/``once``/``asap``
 remember the tempo, ``hush``, ``mute``, ``all`` and the transitions (``xfade``, ``jumpIn``, ...)
 act on what is remembered. A query then reads the events of every remembered pattern over
@@ -222,6 +225,13 @@ amEvent e = "{EVENT_TAG} " ++ whole' ++ " " ++ amRat (start (part e)) ++ " "
           Just (Arc s t) -> amRat s ++ " " ++ amRat t
           Nothing -> "- - - -"
 
+amReset :: IO ()
+amReset = do
+  writeIORef amSlots AmMap.empty
+  writeIORef amMuted AmSet.empty
+  writeIORef amAll id
+  writeIORef amTempo Nothing
+
 amDump :: Rational -> IO ()
 amDump cycles = do
   slots <- readIORef amSlots
@@ -254,6 +264,25 @@ amTempo <- newIORef (Nothing :: Maybe Double)"""
 def _prelude() -> str:
     """Clear the interactive context, then define the stand-ins (a fresh slate per request)."""
     return ":load\n" + _HEADER + "\n:{\n" + _stand_ins().strip("\n") + "\n:}"
+
+
+_PURE_STATEMENT: Final = re.compile(
+    r"(d\d{1,2}|p|hush|setcps|once|asap|first|only|solo|unsolo|mute|unmute|unmuteAll|unsoloAll"
+    r"|resetCycles|xfade|xfadeIn|jump|jumpIn|jumpIn'|clutch|clutchIn|anticipate|anticipateIn"
+    r"|interpolate|interpolateIn|histpan|wait|mortal)(\s|\$|\(|$)"
+)
+
+
+def _defines_nothing(paragraph: Paragraph) -> bool:
+    """True when a paragraph can bind no name: comments, then a call of one of the stand-ins
+    (``d1 $ ...``, ``setcps ...``). Anything else (``let``, ``import``, ``x <- ...``, a ``:``
+    command, a definition) may change what later code sees, so the session is cleared after it."""
+    lines = [line for line in paragraph.text.splitlines() if not line.strip().startswith("--")]
+    if not lines:
+        return True
+    return (
+        bool(_PURE_STATEMENT.match(lines[0])) and "<-" not in lines[0] and ";" not in paragraph.text
+    )
 
 
 # --- reading ghci's answers ---------------------------------------------------------------
@@ -389,6 +418,8 @@ class Ghci:
         self._process: _Process | None = None
         self._lock = threading.Lock()
         self._tag = "AMEND" + secrets.token_hex(6)
+        self._clean = False
+        """True while nothing evaluated since the last prelude can have bound a name."""
         self._counter = 0
         self._workdir: Path | None = None
 
@@ -423,6 +454,7 @@ class Ghci:
             raise EngineError(f"could not start ghci ({executable}): {error}") from None
         self._process = process
         output = self._exchange(process, _prelude(), STARTUP_TIMEOUT)
+        self._clean = True
         problem = _first_problem(output)
         if problem is not None:
             self._discard()
@@ -482,11 +514,16 @@ class Ghci:
         source_lines = code.splitlines()
         with self._lock:
             process = self._ensure_started()
-            problem = _first_problem(self._exchange(process, _prelude(), timeout))
+            # a fresh slate: forget what the last code captured, and (when it may have defined
+            # anything) every binding it made, so no code sees what earlier code defined
+            reset = "amReset" if self._clean else _prelude()
+            problem = _first_problem(self._exchange(process, reset, timeout))
             if problem is not None:
                 self._discard()
                 raise EngineError(f"ghci could not reset its session: {problem.message}")
-            for block in paragraphs(code):
+            blocks = paragraphs(code)
+            self._clean = all(_defines_nothing(block) for block in blocks)
+            for block in blocks:
                 first_sent = process.sent + 2  # after the ":{" line
                 output = self._exchange(process, f":{{\n{block.text}\n:}}", timeout)
                 problem = _first_problem(output)
