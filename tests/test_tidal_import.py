@@ -180,6 +180,12 @@ def test_ghci_block_delimiters_in_the_file_are_harmless(tidal: Ghci) -> None:
 def test_each_import_starts_from_a_clean_session(tidal: Ghci) -> None:
     import_tidal('let d1 = \\_ -> return ()\n\nd2 $ s "sn"', ghci=tidal)
     assert hits(import_tidal('d1 $ s "bd"', ghci=tidal)) == [(0, KICK, 127)]
+    import_tidal('let beat = s "bd"\n\nd1 $ beat', ghci=tidal)
+    with pytest.raises(TidalCodeError, match="Variable not in scope: beat"):
+        import_tidal("d1 $ beat", ghci=tidal)
+    import_tidal('setcps 0.7\n\nd2 $ s "sn"', ghci=tidal)  # calls only: captures are cleared
+    again = import_tidal('d1 $ s "bd"', ghci=tidal)
+    assert hits(again) == [(0, KICK, 127)] and again.bpm == 120.0
 
 
 def test_files_that_are_not_utf8_text(tmp_path: Path) -> None:
