@@ -39,6 +39,13 @@ TemperatureOption = Annotated[
     float, typer.Option(help="Sampling temperature: lower is safer, higher is wilder")
 ]
 TimeoutOption = Annotated[float, typer.Option(help="Give up after this many seconds")]
+SwingOption = Annotated[
+    float | None,
+    typer.Option(
+        help="Swing percent, 50 (straight) to 75, MPC-style (default: house 58, others 50)"
+    ),
+]
+SwingGridOption = Annotated[int, typer.Option(help="Swing every second 16th (16) or 8th (8)")]
 CountOption = Annotated[
     int,
     typer.Option(
@@ -78,6 +85,8 @@ def generate_drums_command(
     temperature: TemperatureOption = 1.0,
     timeout: TimeoutOption = 30.0,
     kit: KitOption = None,
+    swing: SwingOption = None,
+    swing_grid: SwingGridOption = 16,
     count: CountOption = 1,
     midi: MidiOption = None,
     fmt: FormatOption = "summary",
@@ -92,6 +101,8 @@ def generate_drums_command(
             seed=seed,
             temperature=temperature,
             kit=kit,
+            swing=swing,
+            swing_grid=swing_grid,
             n=count,
         )
         _show(record, midi, fmt, count)

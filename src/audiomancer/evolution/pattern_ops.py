@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 from audiomancer.errors import IncompatiblePatternsError
+from audiomancer.patterns.groove import MAX_OFFSET, groove_offset
 from audiomancer.patterns.model import (
     DRUM_CLASS_BY_PITCH,
     TICKS_PER_BEAT,
@@ -89,11 +90,14 @@ def _try(pattern: Pattern, notes: list[Note], candidate: list[Note]) -> bool:
 
 
 def _shift_one(pattern: Pattern, notes: list[Note], index: int, rng: random.Random) -> str | None:
+    # A shift moves a note around its own place and never off its 16th step, so the pattern's
+    # groove (swing, a laid-back snare) survives: the step keeps its note, only the feel moves.
     note = notes[index]
     max_ticks = round(MAX_SHIFT_SECONDS / pattern.seconds_per_tick())
-    start = min(
-        max(0, note.start + rng.randint(-max_ticks, max_ticks)), pattern.length - note.duration
-    )
+    step = step_of(note.start) * TICKS_PER_STEP
+    start = note.start + rng.randint(-max_ticks, max_ticks)
+    start = min(max(0, step - TICKS_PER_STEP // 2, start), step + MAX_OFFSET)
+    start = min(start, pattern.length - note.duration)
     moved = dataclasses.replace(note, start=start)
     if start == note.start or not _try(
         pattern, notes, [*notes[:index], moved, *notes[index + 1 :]]
@@ -135,6 +139,10 @@ def _add_one(pattern: Pattern, notes: list[Note], step: int, rng: random.Random)
     if any(step_of(n.start) == step for n in notes):
         return None
     note = _new_note(pattern, notes, step, rng)
+    # The new note takes the groove of its place in the beat (swing, a push or a drag).
+    offset = groove_offset(pattern.with_notes(notes), step)
+    if note.start + offset >= 0 and note.end + offset <= pattern.length:
+        note = dataclasses.replace(note, start=note.start + offset)
     if not _try(pattern, notes, [*notes, note]):
         return None
     return f"Added {_describe(pattern, note)}"
@@ -210,7 +218,8 @@ def _index_of(notes: list[Note], note: Note) -> int | None:
 
 
 shift_timing = functools.partial(apply_each, _shift_one)
-"""Move each note, with the given probability, by up to ±50 ms at the pattern's tempo."""
+"""Move each note, with the given probability, by up to ±50 ms at the pattern's tempo, never off
+its 16th step (so swing and a humanized feel are kept)."""
 swap_notes = functools.partial(apply_each, _swap_one)
 """Exchange two notes' pitch and velocity, each note taking part with the given probability."""
 change_velocity = functools.partial(apply_each, _velocity_one)
@@ -287,8 +296,10 @@ def crossover(first: Pattern, second: Pattern, rng: random.Random) -> tuple[Patt
     """One-point crossover at a random bar line: ``first`` before the cut, ``second`` after.
 
     The child is as long as ``second`` and takes ``first``'s tempo, key, scale and style. A note
-    of ``first`` that rings across the cut is shortened to end there; a note of ``second`` that
-    starts before the cut is left out. Both parents' notes keep their ticks (micro-timing too).
+    of ``first`` that rings across the cut is shortened to end there. Notes belong to the side
+    of the cut their 16th step is on, so each half keeps its groove: a note pushed just ahead
+    of the cut's downbeat comes with the second parent, and every note keeps its ticks
+    (swing and micro-timing too).
     In a melodic child with a key and scale, notes of ``second`` outside them move to the
     nearest pitch inside. One-bar parents are cut at a beat instead of a bar line.
     """
@@ -298,8 +309,8 @@ def crossover(first: Pattern, second: Pattern, rng: random.Random) -> tuple[Patt
         raise IncompatiblePatternsError("patterns are too short to cut (less than two beats)")
     cut = rng.choice(points)
     head = [dataclasses.replace(n, duration=min(n.duration, cut - n.start))
-            for n in first.notes if n.start < cut]  # fmt: skip
-    tail = [n for n in second.notes if n.start >= cut]
+            for n in first.notes if quantize(n.start) < cut]  # fmt: skip
+    tail = [n for n in second.notes if quantize(n.start) >= cut]
     child = dataclasses.replace(first, bars=second.bars, notes=())
     tail, moved = _keep_in_scale(child, tail)
     notes = merge_overlaps([*head, *tail])

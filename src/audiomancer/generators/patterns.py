@@ -52,6 +52,13 @@ from audiomancer.models.lstm import generate_batch, make_rng, validate_temperatu
 from audiomancer.models.primers import style_primers, validate_style
 from audiomancer.models.registry import LoadedModel, load_model, validate_model_name
 from audiomancer.paths import models_dir
+from audiomancer.patterns.groove import (
+    STRAIGHT,
+    apply_swing,
+    style_swing,
+    validate_swing,
+    validate_swing_grid,
+)
 from audiomancer.patterns.metadata import PatternMetadata, derive_pattern_id
 from audiomancer.patterns.model import (
     SCALES,
@@ -145,6 +152,8 @@ class PatternGenerator:
         seed: int | None = ...,
         temperature: float = ...,
         kit: str | None = ...,
+        swing: float | None = ...,
+        swing_grid: int = ...,
         n: None = ...,
     ) -> PatternMetadata: ...
     @overload
@@ -158,6 +167,8 @@ class PatternGenerator:
         seed: int | None = ...,
         temperature: float = ...,
         kit: str | None = ...,
+        swing: float | None = ...,
+        swing_grid: int = ...,
         n: int,
     ) -> list[PatternMetadata]: ...
     def generate_drums(
@@ -170,11 +181,16 @@ class PatternGenerator:
         seed: int | None = None,
         temperature: float = 1.0,
         kit: str | None = None,
+        swing: float | None = None,
+        swing_grid: int = 16,
         n: int | None = None,
     ) -> PatternMetadata | list[PatternMetadata]:
         """Generate and store a drum pattern of a style: basic, techno, house or dnb.
 
         ``kit`` names the drum kit its Tidal code plays (``patterns/kits.py``; default dirt).
+        ``swing`` is an MPC-style swing percent, 50 (straight) to 75, on every second 16th
+        (``swing_grid=8``: 8th) (``patterns/groove.py``); None gives the style's default:
+        house shuffles at 58 %, the others are straight (``swing=50`` straightens house).
 
         basic: four-on-the-floor kick, snare on 2 and 4; techno: 16th-hat variations; house:
         shuffle and open hats; dnb: fast syncopated breaks. ValueError naming a bad argument;
@@ -189,6 +205,8 @@ class PatternGenerator:
         bars, bpm = validate_bars(bars), validate_bpm(bpm)
         check = _deadline(timeout, started)
         temperature = validate_temperature(temperature)
+        swing = style_swing(style_name) if swing is None else validate_swing(swing)
+        grid = validate_swing_grid(swing_grid)
         seeds = _seeds(seed, n)
         rngs = [make_rng(s) for s in seeds]
         loaded = self._model("drums_rnn")
@@ -214,12 +232,14 @@ class PatternGenerator:
                 table.T[np.arange(len(states)) % STEPS_PER_BAR] + jitter, 1, 127
             ).tolist()
             notes = decode_drums(states, velocities)
-            patterns.append(Pattern(tuple(notes), "drums", bars, bpm, style=style_name, kit=kit))
+            pattern = Pattern(tuple(notes), "drums", bars, bpm, style=style_name, kit=kit)
+            patterns.append(apply_swing(pattern, swing, grid))
         check()
         voice = () if kit is None else (kit,)
+        groove = () if swing == STRAIGHT else (("swing", swing, grid),)
         stored_seeds = None if seed is None else seeds
         records = self._store(
-            patterns, loaded, stored_seeds, temperature, ("drums", style_name, *voice)
+            patterns, loaded, stored_seeds, temperature, ("drums", style_name, *voice, *groove)
         )
         return records[0] if n is None else records
 
