@@ -196,6 +196,36 @@ def generation_benchmarks(quick: bool) -> list[Result]:
     return results
 
 
+def groove_benchmarks(quick: bool) -> list[Result]:
+    """Humanizing and swinging a 4-bar drum pattern, and generate_drums with humanize=1 against
+    the same call without (measured in the same run)."""
+    from audiomancer.models.humanizer import humanize, load_humanizer
+    from audiomancer.patterns.groove import apply_swing
+
+    with tempfile.TemporaryDirectory() as folder:
+        generator = PatternGenerator(PatternStore(Path(folder) / "groove.sqlite3"))
+        pattern = generator.generate_drums("techno", 4, seed=1).to_pattern()
+        load_humanizer()
+        rounds = 3 if quick else 10
+        count = 20 if quick else 200
+        results = [
+            rate("humanize a 4-bar drum pattern", "patterns/s", count,
+                 lambda: [humanize(pattern, 1.0, seed) for seed in range(count)], rounds),
+            rate("swing a 4-bar drum pattern", "patterns/s", count,
+                 lambda: [apply_swing(pattern, 58) for _ in range(count)], rounds),
+        ]  # fmt: skip
+        timings: dict[float, list[float]] = {0.0: [], 1.0: []}
+        for _ in range(5 if quick else 30):
+            for amount, times in timings.items():
+                started = time.perf_counter()
+                generator.generate_drums("techno", 4, humanize=amount)
+                times.append(time.perf_counter() - started)
+        plain, played = (statistics.median(timings[a]) for a in (0.0, 1.0))
+        results.append(Result("generate_drums(techno, 4 bars, humanize=1)", played * 1000,
+                              "ms median", f"{played / plain:.2f}x the call without"))  # fmt: skip
+    return results
+
+
 def supercollider_benchmarks(quick: bool) -> list[Result]:
     """Validation with the persistent sclang against one fresh sclang per check, SynthDef
     parse+print throughput, and the time to render 2 s of audio with scsynth."""
@@ -323,7 +353,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller workloads (smoke test)")
     args = parser.parse_args()
     results = codec_benchmarks(args.quick) + evolution_benchmarks(args.quick)
-    results += generation_benchmarks(args.quick) + supercollider_benchmarks(args.quick)
+    results += generation_benchmarks(args.quick) + groove_benchmarks(args.quick)
+    results += supercollider_benchmarks(args.quick)
     results += studio_benchmarks(args.quick)
     from batch import batch_benchmarks  # beside this script; it imports Result from here
 

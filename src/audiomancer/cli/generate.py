@@ -46,6 +46,10 @@ SwingOption = Annotated[
     ),
 ]
 SwingGridOption = Annotated[int, typer.Option(help="Swing every second 16th (16) or 8th (8)")]
+HumanizeOption = Annotated[
+    float,
+    typer.Option(help="Play it like a drummer: learned velocity and timing, 0.0 (off) to 1.0"),
+]
 CountOption = Annotated[
     int,
     typer.Option(
@@ -87,6 +91,7 @@ def generate_drums_command(
     kit: KitOption = None,
     swing: SwingOption = None,
     swing_grid: SwingGridOption = 16,
+    humanize: HumanizeOption = 0.0,
     count: CountOption = 1,
     midi: MidiOption = None,
     fmt: FormatOption = "summary",
@@ -103,6 +108,7 @@ def generate_drums_command(
             kit=kit,
             swing=swing,
             swing_grid=swing_grid,
+            humanize=humanize,
             n=count,
         )
         _show(record, midi, fmt, count)

@@ -354,6 +354,29 @@ def mutate_command(
         print_pattern(record, fmt)
 
 
+@app.command("humanize")
+def humanize_command(
+    pattern_id: PatternIdArgument,
+    amount: Annotated[
+        float, typer.Option(help="0.0 keeps it as it is, 1.0 plays it as the model learned")
+    ] = 1.0,
+    seed: SeedOption = None,
+    style: Annotated[
+        str | None,
+        typer.Option(help="A Groove MIDI feel (funk, jazz, rock, ...); default the pattern's"),
+    ] = None,
+    swing: Annotated[
+        float | None, typer.Option(help="Swing it first: percent 50 (straight) to 75")
+    ] = None,
+    fmt: FormatOption = "summary",
+) -> None:
+    """Store a drum pattern played like a drummer (learned velocity and timing) and print it."""
+    with friendly_errors():
+        record = _engine().humanize_pattern(pattern_id, amount, seed, style=style, swing=swing)
+        _print_changes(record, notice(fmt))
+        print_pattern(record, fmt)
+
+
 @app.command("crossover")
 def crossover_command(
     first: Annotated[str, typer.Argument(help="Parent giving the bars before the cut")],

@@ -83,6 +83,57 @@ class EvolutionEngine:
             pattern_id=_child_id(seed, "crossover", pattern_id_1, pattern_id_2),
         )
 
+    def humanize_pattern(
+        self,
+        pattern_id: str,
+        amount: float = 1.0,
+        seed: int | None = None,
+        *,
+        style: str | None = None,
+        swing: float | None = None,
+    ) -> PatternMetadata:
+        """Store and return a drum pattern played by the learned drummer (models/humanizer.py).
+
+        Velocities and micro-timing come from the humanizer trained on the Groove MIDI Dataset:
+        ``amount`` 0 keeps the pattern as it is, 1 plays it as learned. ``style`` picks a
+        Groove MIDI feel (default: the pattern's own style where the humanizer knows it);
+        ``swing`` (50-75) swings it first. Same seed, same record. The child has the
+        parent in ``parent_ids`` and ``generation_method`` "humanized". ValueError for a bad
+        amount, style or swing, or a pattern that is not drums; PatternNotFoundError for an
+        unknown id.
+        """
+        from audiomancer.models.humanizer import humanize, load_humanizer
+        from audiomancer.patterns.groove import apply_swing, validate_swing
+
+        amount = validate_amount(amount)
+        swing = None if swing is None else validate_swing(swing)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise ValueError(f"invalid seed {seed!r}: expected an integer >= 0 or None")
+        parent = self.store.get(pattern_id)
+        pattern = parent.to_pattern()
+        if pattern.type != "drums":
+            raise ValueError(
+                f"pattern {pattern_id!r} is {pattern.type}: the humanizer plays drum patterns"
+            )
+        draw = seed if seed is not None else random.SystemRandom().getrandbits(63)
+        if swing is not None:
+            pattern = apply_swing(pattern, swing)
+        model = load_humanizer()
+        child = humanize(pattern, amount, draw, style, model=model)
+        changed = sum(a != b for a, b in zip(pattern.notes, child.notes, strict=False))
+        log = [f"Humanized {changed} of {len(child.notes)} hits at amount {amount:g}"
+               + (f" ({style} feel)" if style else "")]  # fmt: skip
+        if swing is not None:
+            log.insert(0, f"Swung every second 16th at {swing:g} %")
+        return self.store.put(
+            child,
+            parent_ids=[pattern_id],
+            generation_method="humanized",
+            mutation_amount=amount,
+            mutation_log=log,
+            pattern_id=_child_id(seed, "humanize", pattern_id, amount, style, swing, model.digest),
+        )
+
     # --- the algorithm ------------------------------------------------------------------
 
     def evolve_population(

@@ -48,6 +48,9 @@ from audiomancer.models.encoding import (
     decode_melody,
     note_on_event,
 )
+from audiomancer.models.humanizer import humanize as humanize_drums
+from audiomancer.models.humanizer import load_humanizer
+from audiomancer.models.humanizer import validate_amount as validate_humanize_amount
 from audiomancer.models.lstm import generate_batch, make_rng, validate_temperature
 from audiomancer.models.primers import style_primers, validate_style
 from audiomancer.models.registry import LoadedModel, load_model, validate_model_name
@@ -154,6 +157,7 @@ class PatternGenerator:
         kit: str | None = ...,
         swing: float | None = ...,
         swing_grid: int = ...,
+        humanize: float = ...,
         n: None = ...,
     ) -> PatternMetadata: ...
     @overload
@@ -169,6 +173,7 @@ class PatternGenerator:
         kit: str | None = ...,
         swing: float | None = ...,
         swing_grid: int = ...,
+        humanize: float = ...,
         n: int,
     ) -> list[PatternMetadata]: ...
     def generate_drums(
@@ -183,6 +188,7 @@ class PatternGenerator:
         kit: str | None = None,
         swing: float | None = None,
         swing_grid: int = 16,
+        humanize: float = 0.0,
         n: int | None = None,
     ) -> PatternMetadata | list[PatternMetadata]:
         """Generate and store a drum pattern of a style: basic, techno, house or dnb.
@@ -191,6 +197,8 @@ class PatternGenerator:
         ``swing`` is an MPC-style swing percent, 50 (straight) to 75, on every second 16th
         (``swing_grid=8``: 8th) (``patterns/groove.py``); None gives the style's default:
         house shuffles at 58 %, the others are straight (``swing=50`` straightens house).
+        ``humanize`` (0.0-1.0) plays it with the learned drummer's velocities and timing
+        (``models/humanizer.py``) at that amount, in the style's feel; 0 leaves it as generated.
 
         basic: four-on-the-floor kick, snare on 2 and 4; techno: 16th-hat variations; house:
         shuffle and open hats; dnb: fast syncopated breaks. ValueError naming a bad argument;
@@ -207,6 +215,7 @@ class PatternGenerator:
         temperature = validate_temperature(temperature)
         swing = style_swing(style_name) if swing is None else validate_swing(swing)
         grid = validate_swing_grid(swing_grid)
+        humanize = validate_humanize_amount(humanize)
         seeds = _seeds(seed, n)
         rngs = [make_rng(s) for s in seeds]
         loaded = self._model("drums_rnn")
@@ -233,10 +242,17 @@ class PatternGenerator:
             ).tolist()
             notes = decode_drums(states, velocities)
             pattern = Pattern(tuple(notes), "drums", bars, bpm, style=style_name, kit=kit)
-            patterns.append(apply_swing(pattern, swing, grid))
+            pattern = apply_swing(pattern, swing, grid)
+            if humanize > 0:
+                draw = int(rng.integers(2**63))
+                humanizer = load_humanizer()
+                pattern = humanize_drums(pattern, humanize, draw, style_name, model=humanizer)
+            patterns.append(pattern)
         check()
         voice = () if kit is None else (kit,)
-        groove = () if swing == STRAIGHT else (("swing", swing, grid),)
+        groove: tuple[object, ...] = () if swing == STRAIGHT else (("swing", swing, grid),)
+        if humanize > 0:
+            groove += (("humanize", humanize, load_humanizer().digest),)
         stored_seeds = None if seed is None else seeds
         records = self._store(
             patterns, loaded, stored_seeds, temperature, ("drums", style_name, *voice, *groove)

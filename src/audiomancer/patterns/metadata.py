@@ -44,7 +44,7 @@ PATTERN_KEYS: Final[tuple[str, ...]] = (
 drum kit that plays it in Tidal, None for melodic types) and ``sound`` (the SuperDirt sound of a
 melody or bass line, None for drums)."""
 
-GENERATION_METHODS: Final = ("generated", "imported", "mutated", "crossover")
+GENERATION_METHODS: Final = ("generated", "imported", "mutated", "crossover", "humanized")
 
 
 def derive_pattern_id(*parts: object) -> str:
