@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +29,7 @@ from audiomancer.patterns.model import TICKS_PER_STEP, Note, Pattern, merge_over
 from audiomancer.patterns.steps import parse_steps
 from audiomancer.patterns.store import PatternStore
 from audiomancer.patterns.tidal import tidal_code
+from audiomancer.supercollider import library, nrt
 from audiomancer.tidal.ghci import Ghci
 from audiomancer.tidal.importer import import_tidal
 from conftest import need_engine
@@ -216,3 +219,22 @@ def test_cli_swing_option() -> None:
     assert estimate_swing(pattern) == pytest.approx(50 + 50 * 34 / 120)
     bad = runner.invoke(app, ["generate", "drums", "--swing", "80"])
     assert bad.exit_code == 1 and "invalid swing 80.0" in bad.stderr
+
+
+@pytest.mark.engines
+def test_rendered_audio_carries_the_swing(tmp_path: Path) -> None:
+    # A swung 8-hit hat line rendered by scsynth: every hit starts where its tick says.
+    need_engine("scsynth")
+    pattern = apply_swing(parse_steps("closed_hat: xxxxxxxx........", "drums", bpm=100), 66)
+    path = tmp_path / "hats.wav"
+    nrt.render(library.template_source("hihat"), pattern, path, tail=0.3)
+    samples, rate = nrt.read_wav(path)
+    loud = np.abs(samples).max(axis=1) > 1e-3
+    quiet = rate // 100  # an onset is the first loud sample after 10 ms of silence
+    onsets = [i for i in range(len(loud)) if loud[i] and not loud[max(0, i - quiet) : i].any()]
+    expected = [n.start * pattern.seconds_per_tick() for n in pattern.notes]
+    assert len(onsets) == len(expected)
+    for found, wanted in zip(onsets, expected, strict=True):
+        assert abs(found / rate - wanted) < 0.002, (found / rate, wanted)
+    gaps = np.diff(expected)
+    assert gaps[0] > gaps[1] * 1.5  # long-short: the shuffle is audible
