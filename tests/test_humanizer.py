@@ -213,6 +213,9 @@ def test_generate_drums_humanize_option() -> None:
     assert any(offset_of(n) for n in b.notes)
     with pytest.raises(ValueError, match="invalid amount 2"):
         generator.generate_drums("techno", 2, seed=8, humanize=2)
+    batch = generator.generate_drums("house", 2, seed=8, humanize=0.5, n=2)
+    single = generator.generate_drums("house", 2, seed=9, humanize=0.5)
+    assert batch[1].id == single.id and batch[1]["midi_data"] == single["midi_data"]
 
 
 def test_cli_humanize_and_generate_option() -> None:
