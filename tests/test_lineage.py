@@ -210,6 +210,7 @@ def test_corrupt_file_is_reported_and_left_untouched(tracker: LineageTracker) ->
 def test_writes_are_atomic(tracker: LineageTracker, monkeypatch: pytest.MonkeyPatch) -> None:
     family(tracker)
     before = tracker.db_path.read_bytes()
+    backup = tracker.backup_path.read_bytes()
 
     def crash(src: str, dst: str) -> None:
         raise OSError("disk pulled out mid-write")
@@ -218,8 +219,9 @@ def test_writes_are_atomic(tracker: LineageTracker, monkeypatch: pytest.MonkeyPa
     with pytest.raises(OSError, match="mid-write"):
         tracker.rate_synth("tb303_m1", 5)
     assert tracker.db_path.read_bytes() == before
+    assert tracker.backup_path.read_bytes() == backup
     assert sorted(p.name for p in tracker.db_path.parent.iterdir()) == [
-        "lineage.json", "lineage.json.lock",
+        "lineage.json", "lineage.json.bak", "lineage.json.lock",
     ]  # fmt: skip
 
 

@@ -74,5 +74,5 @@ class StoreBusyError(StoreError):
     """Another process holds a store's write lock for longer than we wait; try again later."""
 
 
-class StoreAccessError(StoreError):
+class StoreAccessError(StoreError, OSError):
     """A store's file or folder cannot be created, read or written (permissions, not a folder)."""

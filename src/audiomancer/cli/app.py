@@ -6,13 +6,16 @@ usage errors exit with 2 (typer's convention).
 
 from __future__ import annotations
 
+import signal
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from audiomancer.errors import AudiomancerError
 
@@ -27,16 +30,39 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _exit_for_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def exit_on_signals() -> None:
+    """Make SIGTERM and SIGHUP end the command as Ctrl-C does: ``finally`` blocks run (so
+    temporary files are removed and engines ended), then exit with 128 + the signal number."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, _exit_for_signal)
+
+
+def user_text(*parts: str | tuple[str, str]) -> Text:
+    """Console text from plain strings (never read as markup) and (text, style) pairs."""
+    return Text.assemble(*parts)
+
+
 @contextmanager
 def friendly_errors() -> Iterator[None]:
-    """Report audiomancer's errors and bad values as one line, exit 1; warnings in yellow."""
+    """Report audiomancer's errors and bad values as one line, exit 1; warnings in yellow.
+
+    Messages are printed as plain text: a ``[/]`` in a name, path or key is shown as it is.
+    """
+    exit_on_signals()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             yield
         except (AudiomancerError, ValueError, OSError) as error:
-            err.print(f"[red]error:[/red] {escape(str(error))}", markup=True)
+            err.print(user_text(("error:", "red"), f" {error}"))
             raise typer.Exit(1) from None
         finally:
             for warning in caught:
-                err.print(f"[yellow]warning:[/yellow] {escape(str(warning.message))}")
+                err.print(user_text(("warning:", "yellow"), f" {warning.message}"))

@@ -243,6 +243,10 @@ def _node_label(synth_id: str, records: dict[str, SynthRecord], current: str) ->
     return text
 
 
+_CHAIN_SHOWN = 3
+"""A line of single descent longer than twice this many is drawn with its middle elided."""
+
+
 def _grow(
     tree: Tree,
     branches: dict[str, Any],
@@ -250,9 +254,27 @@ def _grow(
     current: str,
     below: dict[str, Any],
 ) -> None:
-    for synth_id, children in branches.items():
-        node = tree.add(_node_label(synth_id, records, current))
-        _grow(node, below if synth_id == current else children, records, current, below)
+    """Add branches to tree without recursion; long single lines of descent are shortened."""
+    stack: list[tuple[Tree, dict[str, Any]]] = [(tree, branches)]
+    while stack:
+        parent, items = stack.pop()
+        for synth_id, children in items.items():
+            run = [synth_id]
+            kids = below if synth_id == current else children
+            while len(kids) == 1 and run[-1] != current:
+                ((next_id, next_kids),) = kids.items()
+                run.append(next_id)
+                kids = below if next_id == current else next_kids
+            node = parent
+            if len(run) > 2 * _CHAIN_SHOWN + 1:
+                hidden = len(run) - 2 * _CHAIN_SHOWN
+                for shown in run[:_CHAIN_SHOWN]:
+                    node = node.add(_node_label(shown, records, current))
+                node = node.add(f"[dim]… {hidden} more generations …[/dim]")
+                run = run[-_CHAIN_SHOWN:]
+            for shown in run:
+                node = node.add(_node_label(shown, records, current))
+            stack.append((node, kids))
 
 
 @synth_app.command("tree")

@@ -42,7 +42,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,8 +50,8 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from audiomancer import paths
 from audiomancer.analyzers.synthdef import SynthDefInfo, parse_synthdef
-from audiomancer.atomic import atomic_write_text, file_lock
-from audiomancer.errors import StoreCorruptError, SynthNotFoundError
+from audiomancer.atomic import atomic_write_text, file_lock, sweep_stale
+from audiomancer.errors import StoreAccessError, StoreCorruptError, SynthNotFoundError
 from audiomancer.supercollider import library
 
 if TYPE_CHECKING:
@@ -106,10 +106,13 @@ class SynthRecord:
     user_rating: int | None = None
     user_notes: str | None = None
     created_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Fields of the stored record this version does not know (kept as they were)."""
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored (without its id, which is its key)."""
         return {
+            **self.extra,
             "name": self.name,
             "parent_ids": list(self.parent_ids),
             "generation_method": self.generation_method,
@@ -159,8 +162,25 @@ class SynthRecord:
             mutation_log=list(log),
             user_rating=rating,
             user_notes=notes,
-            created_at=datetime.fromisoformat(created) if created else None,
+            created_at=_parse_time(synth_id, created),
+            extra={key: value for key, value in data.items() if key not in _RECORD_KEYS},
         )
+
+
+_RECORD_KEYS: Final = frozenset(
+    ("name", "parent_ids", "generation_method", "mutation_log", "user_rating", "user_notes",
+     "created_at")
+)  # fmt: skip
+_FILE_KEYS: Final = frozenset(("format", "version", "synths"))
+
+
+def _parse_time(synth_id: str, text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"record {synth_id!r}: created_at {text!r} is not a time") from None
 
 
 class SynthLineage(TypedDict):
@@ -214,15 +234,32 @@ class LineageTracker:
             "untouched: repair it or move it away to start a new one"
         )
 
+    @property
+    def backup_path(self) -> Path:
+        """The last good version of the database before the latest write."""
+        return self.db_path.with_name(self.db_path.name + ".bak")
+
     def _load(self) -> dict[str, SynthRecord]:
+        return self._read()[0]
+
+    def _read(self) -> tuple[dict[str, SynthRecord], dict[str, Any]]:
+        """The records and the file's other top-level fields (kept on writing)."""
         try:
             raw = self.db_path.read_bytes()
         except FileNotFoundError:
-            return {}
+            return {}, {}
+        except IsADirectoryError:
+            raise self._corrupt("it is a folder, not a file") from None
+        except OSError as error:
+            raise StoreAccessError(
+                f"cannot read the synth lineage database {self.db_path}: {error.strerror or error}"
+            ) from None
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise self._corrupt(f"not valid JSON: {error}") from None
+        except RecursionError:
+            raise self._corrupt("not valid JSON: nested too deeply") from None
         if not isinstance(data, dict) or not isinstance(data.get("synths"), dict):
             raise self._corrupt("no 'synths' object at the top")
         if data.get("format", FORMAT) != FORMAT:
@@ -236,10 +273,11 @@ class LineageTracker:
                 records[synth_id] = SynthRecord.from_json(synth_id, entry)
             except ValueError as error:
                 raise self._corrupt(str(error)) from None
-        return records
+        return records, {key: value for key, value in data.items() if key not in _FILE_KEYS}
 
-    def _dump(self, records: dict[str, SynthRecord]) -> str:
+    def _dump(self, records: dict[str, SynthRecord], extra: dict[str, Any]) -> str:
         data = {
+            **extra,
             "format": FORMAT,
             "version": VERSION,
             "synths": {synth_id: record.to_json() for synth_id, record in records.items()},
@@ -250,12 +288,21 @@ class LineageTracker:
     def _transaction(self) -> Iterator[dict[str, SynthRecord]]:
         """Records to edit in place, written back atomically under the lock if they changed."""
         with file_lock(self.lock_path):
-            records = self._load()
-            before = self._dump(records)
+            sweep_stale(self.db_path.parent, self.db_path.name)
+            sweep_stale(self.db_path.parent, self.backup_path.name)
+            sweep_stale(self.library_dir, "*.scd")
+            records, extra = self._read()
+            before = self._dump(records, extra)
             yield records
-            after = self._dump(records)
+            after = self._dump(records, extra)
             if after != before:
-                atomic_write_text(self.db_path, after)
+                try:
+                    atomic_write_text(self.db_path, after, backup=self.backup_path)
+                except OSError as error:
+                    raise StoreAccessError(
+                        f"cannot write the synth lineage database {self.db_path}: "
+                        f"{error.strerror or error}"
+                    ) from None
 
     # --- lookups --------------------------------------------------------------------------
 
@@ -354,12 +401,14 @@ class LineageTracker:
         generation_method: str | None = None,
         mutation_log: Sequence[str] | None = None,
     ) -> None:
-        """Record a new synth (or update the lineage of a recorded one, keeping its rating).
+        """Record a new synth.
 
-        Parents that are templates and not yet recorded are recorded as originals; unknown
-        parent ids are kept as they are (roots of generation 0). The short form of the spec's
-        class example, ``record_synth(id, parent_ids, mutation_log)``, is accepted: the name
-        is then the id and the method follows from the number of parents.
+        Parents must be recorded synths or templates (SynthNotFoundError otherwise); templates
+        not yet recorded are recorded as originals; a synth cannot be its own parent
+        (ValueError). Recording an id again with the same lineage changes nothing; with a
+        different one it is a ValueError (a record's history is never rewritten). The short
+        form of the spec's class example, ``record_synth(id, parent_ids, mutation_log)``, is
+        accepted: the name is then the id and the method follows from the number of parents.
         ValueError for an unknown method or badly typed arguments.
         """
         if not isinstance(name, str):  # record_synth(id, parent_ids, mutation_log)
@@ -402,21 +451,46 @@ class LineageTracker:
         return SynthRecord(synth_id, name, list(parents), method, list(log), None, None, _now())
 
     def _store(self, records: dict[str, SynthRecord], record: SynthRecord) -> None:
+        """Add a record: its parents must be known and must not be itself or its descendants.
+
+        Recording an id again is a no-op when the lineage is the same, ValueError otherwise.
+        """
         templates = set(library.template_names())
         parents = []
-        for parent in record.parent_ids:
+        for given in record.parent_ids:
+            parent = given
+            if parent == record.id:
+                raise ValueError(f"synth {record.id!r} cannot be its own parent")
             if parent not in records and parent not in templates:
-                with suppress(SynthNotFoundError):
+                try:
                     parent = self._resolve(parent, records)
-            if parent in templates and parent not in records and parent != record.id:
-                records[parent] = _template_record(parent)
-                records[parent].created_at = _now()
+                except SynthNotFoundError:
+                    raise SynthNotFoundError(
+                        f"unknown parent {given!r} of synth {record.id!r}: a parent must be a "
+                        "recorded synth or a template"
+                    ) from None
+            if parent == record.id:
+                raise ValueError(f"synth {record.id!r} cannot be its own parent")
             parents.append(parent)
-        record.parent_ids = parents
         old = records.get(record.id)
         if old is not None:
-            record.user_rating, record.user_notes = old.user_rating, old.user_notes
-            record.created_at = old.created_at or record.created_at
+            if (old.name, old.parent_ids, old.generation_method, old.mutation_log) == (
+                record.name,
+                parents,
+                record.generation_method,
+                record.mutation_log,
+            ):
+                return
+            raise ValueError(
+                f"synth {record.id!r} is already recorded with a different lineage (parents "
+                f"{old.parent_ids}, method {old.generation_method!r}); record the new synth "
+                "under a new id"
+            )
+        for parent in parents:
+            if parent in templates and parent not in records:
+                records[parent] = _template_record(parent)
+                records[parent].created_at = _now()
+        record.parent_ids = parents
         records[record.id] = record
 
     def rate_synth(self, synth_id: str, score: int, notes: str | None = None) -> None:
@@ -436,20 +510,70 @@ class LineageTracker:
                 records[resolved].user_notes = notes
 
     def _generations(self, records: dict[str, SynthRecord]) -> dict[str, int]:
+        """Each synth's generation: 0 without parents, else 1 + its oldest parent's.
+
+        Iterative (a lineage may be many thousands of generations deep); a parent edge that
+        closes a cycle is left out.
+        """
         generations: dict[str, int] = {}
 
-        def generation(synth_id: str, visiting: frozenset[str]) -> int:
-            if synth_id in generations:
-                return generations[synth_id]
+        def parents(synth_id: str) -> list[str]:
             record = records.get(synth_id)
-            parents = [p for p in record.parent_ids if p not in visiting] if record else []
-            value = 1 + max(generation(p, visiting | {synth_id}) for p in parents) if parents else 0
-            generations[synth_id] = value
-            return value
+            return record.parent_ids if record is not None else []
 
-        for synth_id in records:
-            generation(synth_id, frozenset())
+        for start in records:
+            if start in generations:
+                continue
+            on_path = {start}
+            stack = [(start, iter(parents(start)))]
+            while stack:
+                node, pending = stack[-1]
+                for parent in pending:
+                    if parent not in generations and parent not in on_path:
+                        on_path.add(parent)
+                        stack.append((parent, iter(parents(parent))))
+                        break
+                else:
+                    stack.pop()
+                    on_path.discard(node)
+                    known = [generations[p] for p in parents(node) if p in generations]
+                    generations[node] = 1 + max(known) if known else 0
         return generations
+
+    def _cycle(self, start: str, edges: dict[str, list[str]]) -> list[str] | None:
+        """A cycle reachable from start along edges (as a path that returns to its start)."""
+        done: set[str] = set()
+        path: list[str] = [start]
+        where = {start: 0}
+        stack = [iter(edges.get(start, []))]
+        while stack:
+            for nxt in stack[-1]:
+                if nxt in where:
+                    return [*path[where[nxt] :], nxt]
+                if nxt not in done:
+                    where[nxt] = len(path)
+                    path.append(nxt)
+                    stack.append(iter(edges.get(nxt, [])))
+                    break
+            else:
+                stack.pop()
+                finished = path.pop()
+                del where[finished]
+                done.add(finished)
+        return None
+
+    def _refuse_cycle(self, start: str, edges: dict[str, list[str]], upward: bool) -> None:
+        """StoreCorruptError naming a cycle reachable from start (edges to parents if upward)."""
+        cycle = self._cycle(start, edges)
+        if cycle is not None:
+            ordered = list(reversed(cycle)) if upward else cycle
+            raise self._corrupt(
+                "a parent cycle: " + " → ".join(ordered) + " (each is a parent of the next)"
+            )
+
+    @staticmethod
+    def _parent_edges(records: dict[str, SynthRecord]) -> dict[str, list[str]]:
+        return {synth_id: list(record.parent_ids) for synth_id, record in records.items()}
 
     def _ancestors(self, synth_id: str, records: dict[str, SynthRecord]) -> set[str]:
         found: set[str] = set()
@@ -491,6 +615,7 @@ class LineageTracker:
         """
         records = self._load()
         resolved = self._resolve(synth_id, records)
+        self._refuse_cycle(resolved, self._parent_edges(records), upward=True)
         generations = self._generations(records)
         order = {key: index for index, key in enumerate(records)}
         key = _sort_key(order, generations)
@@ -514,35 +639,19 @@ class LineageTracker:
             for parent in dict.fromkeys(record.parent_ids if record else []):
                 if parent in members:
                     children.setdefault(parent, []).append(member)
-        roots = sorted(
-            (m for m in members if not any(m in kids for kids in children.values())), key=key
-        )
-
-        def subtree(node: str, path: frozenset[str]) -> dict[str, Any]:
-            return {
-                child: subtree(child, path | {child})
-                for child in sorted(children.get(node, []), key=key)
-                if child not in path
-            }
-
-        return {root: subtree(root, frozenset({root})) for root in roots}
+        has_parent = {kid for kids in children.values() for kid in kids}
+        roots = sorted((m for m in members if m not in has_parent), key=key)
+        return {root: _expand(root, children, key) for root in roots}
 
     def descendant_tree(self, synth_id: str) -> dict[str, Any]:
         """The synth's descendants nested under their parents: ``{child: {grandchild: {}}}``."""
         records = self._load()
         resolved = self._resolve(synth_id, records)
         children = self._children(records)
+        self._refuse_cycle(resolved, children, upward=False)
         order = {key: index for index, key in enumerate(records)}
         key = _sort_key(order, self._generations(records))
-
-        def subtree(node: str, path: frozenset[str]) -> dict[str, Any]:
-            return {
-                child: subtree(child, path | {child})
-                for child in sorted(children.get(node, []), key=key)
-                if child not in path
-            }
-
-        return subtree(resolved, frozenset({resolved}))
+        return _expand(resolved, children, key)
 
     def ancestry(self, synth_id: str) -> list[str]:
         """Ancestors oldest first, ending with the synth itself (EvolutionEngine.get_lineage)."""
@@ -645,6 +754,18 @@ class LineageTracker:
             user_notes=record.user_notes,
             created_at=record.created_at or _now(),
         )
+
+
+def _expand(root: str, children: dict[str, list[str]], key: Any) -> dict[str, Any]:
+    """The nested dict of root's descendants along children (acyclic), built iteratively."""
+    tree: dict[str, Any] = {}
+    stack = [(root, tree)]
+    while stack:
+        node, into = stack.pop()
+        for child in sorted(dict.fromkeys(children.get(node, [])), key=key):
+            into[child] = {}
+            stack.append((child, into[child]))
+    return tree
 
 
 def default_tracker() -> LineageTracker:
