@@ -54,6 +54,8 @@ MEMORY_LIMIT: Final = "2g"
 DEFAULT_CPS: Final = 0.5625
 """Tidal's tempo when the code sets none (cycles per second)."""
 MAX_ORBIT: Final = 16
+MAX_EVENTS: Final = 20_000
+"""At most this many events are read back from one query (more is an error, not a hang)."""
 EVENT_TAG: Final = "AMEV"
 CPS_TAG: Final = "AMCPS"
 
@@ -232,13 +234,13 @@ amReset = do
   writeIORef amAll id
   writeIORef amTempo Nothing
 
-amDump :: Rational -> IO ()
-amDump cycles = do
+amDump :: Rational -> Int -> IO ()
+amDump cycles limit = do
   slots <- readIORef amSlots
   muted <- readIORef amMuted
   f <- readIORef amAll
   let pats = [f pat | (k, pat) <- AmMap.toList slots, not (AmSet.member k muted)]
-  mapM_ (putStrLn . amEvent) (queryArc (stack pats) (Arc 0 cycles))
+  mapM_ (putStrLn . amEvent) (take limit (queryArc (stack pats) (Arc 0 cycles)))
   tempo <- readIORef amTempo
   putStrLn ("{CPS_TAG} " ++ maybe "-" show tempo)
 """
@@ -537,12 +539,17 @@ class Ghci:
                     raise TidalCodeError(
                         f"Tidal rejected line {line}: {problem.message} (in: {quoted!r})"
                     )
-            query = f"amDump ({span.numerator} % {span.denominator})"
+            query = f"amDump ({span.numerator} % {span.denominator}) {MAX_EVENTS + 1}"
             output = self._exchange(process, query, timeout)
         problem = _first_problem(output)
         if problem is not None:
             raise TidalCodeError(f"Tidal could not play the pattern: {problem.message}")
         events = [parse_event_line(line) for line in output if line.startswith(EVENT_TAG + " ")]
+        if len(events) > MAX_EVENTS:
+            raise TidalCodeError(
+                f"the code plays more than {MAX_EVENTS} events in {span} cycles; "
+                "is that what you meant? try fewer --bars"
+            )
         tempo = [line for line in output if line.startswith(CPS_TAG + " ")]
         if len(tempo) != 1:
             raise EngineError("ghci's answer lacks the tempo line:\n" + "\n".join(output[-10:]))
