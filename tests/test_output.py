@@ -61,8 +61,11 @@ def test_notices_go_to_stderr(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("// audiomancer pattern") and "•" not in result.stdout
     assert f"← {drums} (mutated)" in result.stderr
+    record = PatternStore().get(drums)
     result = runner.invoke(app, ["show", drums, "-f", "tidal"])
-    assert result.stdout == PatternStore().get(drums)["tidal_code"]
+    assert result.stdout == record["tidal_code"] and not result.stderr
+    result = runner.invoke(app, ["show", drums, "-f", "pbind"])
+    assert result.stdout == record["sc_code"] and not result.stderr
     target = tmp_path / "x.mid"
     result = runner.invoke(app, ["export", drums, "--midi", str(target)])
     assert result.exit_code == 0 and f"wrote {target}" in result.stderr
