@@ -18,6 +18,7 @@ from audiomancer.errors import ModelLoadError, PatternNotFoundError
 from audiomancer.generators.evolution import EvolutionEngine
 from audiomancer.generators.patterns import PatternGenerator
 from audiomancer.models.humanizer import (
+    FORMAT,
     STYLES,
     WEIGHTS_FILE,
     humanize,
@@ -156,9 +157,13 @@ def test_broken_weights_are_a_model_load_error(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match=r"humanizer\.npz"):
         load_humanizer(broken)
     wrong = tmp_path / "wrong.npz"
-    np.savez(wrong, format=np.array("audiomancer.humanizer/1"), velocity_weights=np.zeros(3))
+    np.savez(wrong, format=np.array(FORMAT), velocity_weights=np.zeros(3))
     with pytest.raises(ModelLoadError, match="velocity_weights"):
         load_humanizer(wrong)
+    old = tmp_path / "old.npz"
+    np.savez(old, format=np.array("audiomancer.humanizer/0"))
+    with pytest.raises(ModelLoadError, match="format"):
+        load_humanizer(old)
     assert WEIGHTS_FILE.stat().st_size < 100_000  # small enough to ship
 
 

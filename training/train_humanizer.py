@@ -6,7 +6,8 @@ read with its style, and a fixed quarter of them (chosen by name) a second time 
 so the model also knows the average drummer. The ridge strength of each is chosen on the
 validation split; the test split is never read here (``benchmarks/humanizer.py`` evaluates on
 it). Then the residual spread per class and 16th position, and the share of it that a bar's
-hits of one class have in common, from the train split. Deterministic: no random numbers.
+hits of one class have in common across the whole performance, on one 16th position and
+within a bar, from the train split. Deterministic: no random numbers.
 
     .venv/bin/python training/train_humanizer.py      # about a minute, one core
 """
@@ -52,13 +53,14 @@ def rows(
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """(features, velocity, offset, class*16+position, group id) per performance reading."""
     result = []
-    for number, (info, part) in enumerate(data):
+    for info, part in data:
         grid, positions, steps, classes = model_inputs(part)
         styles = [style_of(info)] + ([None] if both and unstyled(info) and style_of(info) else [])
         for style in styles:
             x = hit_features(grid, positions, steps, classes, info["bpm"], style)
             cell = classes * POSITIONS + positions[steps]
-            group = (number * 10_000 + steps // 16) * NUM_CLASSES + classes
+            reading = len(result)  # each reading its own groups (a re-read hit is no pair)
+            group = (reading * 10_000 + steps // 16) * NUM_CLASSES + classes
             result.append((x, part[:, 2], part[:, 3], cell, group))
     return result
 
@@ -101,20 +103,27 @@ def main() -> None:
         residual = np.concatenate([(v if target == 0 else o) - x @ w for x, v, o, _, _ in train])
         cells = np.concatenate([r[3] for r in train])
         groups = np.concatenate([r[4] for r in train])
+        reading = groups // NUM_CLASSES // 10_000
+        performance_groups = reading * NUM_CLASSES + groups % NUM_CLASSES
+        cell_groups = reading * NUM_CLASSES * POSITIONS + cells
         sums = np.bincount(cells, residual**2, NUM_CLASSES * POSITIONS)
         counts = np.bincount(cells, None, NUM_CLASSES * POSITIONS)
         overall = float(np.sqrt((residual**2).mean()))
         std = np.where(counts >= 20, np.sqrt(sums / np.maximum(counts, 1)), overall)
         stds.append(std.reshape(NUM_CLASSES, POSITIONS))
         z = residual / std[cells]
-        _, inverse = np.unique(groups, return_inverse=True)
-        total = np.bincount(inverse, z)
-        square = np.bincount(inverse, z**2)
-        n = np.bincount(inverse)
-        pairs = float((n * (n - 1)).sum())
-        covariance = float((total**2 - square).sum()) / pairs
-        shared.append(float(np.clip(covariance / float((z**2).mean()), 0.0, 1.0)))
-    print(f"bar-shared variance (velocity, offset): {shared}")
+        variance = float((z**2).mean())
+        covariances = []
+        for level in (performance_groups, cell_groups, groups):  # pattern, position, bar
+            _, inverse = np.unique(level, return_inverse=True)
+            total = np.bincount(inverse, z)
+            square = np.bincount(inverse, z**2)
+            n = np.bincount(inverse)
+            covariances.append(float((total**2 - square).sum()) / float((n * (n - 1)).sum()))
+        whole = max(0.0, covariances[0])
+        levels = [whole, max(0.0, covariances[1] - whole), max(0.0, covariances[2] - whole)]
+        shared.append([min(1.0, v / variance) for v in levels])
+    print(f"variance shared by (the performance, a position, a bar), velocity and offset: {shared}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     temporary = args.out.with_name(args.out.stem + ".tmp.npz")
     np.savez_compressed(

@@ -13,7 +13,10 @@ velocity and an offset from its 16th step, from what a drummer hears at that mom
 
 The model is two ridge regressions over those features (closed form, one linear map each) plus
 the spread of what they do not explain: a residual standard deviation per class and position,
-split into a part shared by a bar's hits of one class (a drummer's drift) and a part per hit.
+split into a part shared by all of a pattern's hits of one class (how this drummer plays that
+drum today: a little behind, a little soft), a part shared by that class's hits on one 16th
+position of the bar in every bar (how this drummer plays that beat), a part shared by a bar's
+hits of one class (drift) and a part per hit.
 Sampling draws that noise from a seeded generator. It runs in numpy from a small weight file
 shipped in the package (``weights/humanizer.npz``); accuracy against baselines on the test
 split is in ``benchmarks/README.md``.
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 WEIGHTS_FILE: Final = Path(__file__).resolve().parent / "weights" / "humanizer.npz"
-FORMAT: Final = "audiomancer.humanizer/1"
+FORMAT: Final = "audiomancer.humanizer/2"
 NUM_CLASSES: Final = 9
 POSITIONS: Final = 16
 """16th positions in a bar the model knows (4/4; other metres use the step within the bar)."""
@@ -155,7 +158,7 @@ class HumanizerModel:
     offset_weights: np.ndarray  # [features], in 16ths
     velocity_std: np.ndarray  # [9, 16]
     offset_std: np.ndarray  # [9, 16], in 16ths
-    shared: np.ndarray  # [2]: share of the variance common to a bar (velocity, offset)
+    shared: np.ndarray  # [2, 3]: (velocity, offset) x share common to (pattern, position, bar)
     digest: str
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -193,7 +196,7 @@ def load_humanizer(path: Path | None = None) -> HumanizerModel:
             "offset_weights": (count,),
             "velocity_std": (NUM_CLASSES, POSITIONS),
             "offset_std": (NUM_CLASSES, POSITIONS),
-            "shared": (2,),
+            "shared": (2, 3),
         }
         if fmt != FORMAT:
             raise ModelLoadError(f"humanizer weights {target}: format {fmt!r}, not {FORMAT!r}")
@@ -279,8 +282,9 @@ def sample_hits(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Velocities (1-127) and offsets (in 16ths, within ±half a 16th) drawn for some hits.
 
-    The mean the model predicts plus noise of the learned spread: one draw shared by a bar's
-    hits of a class and one per hit, mixed by the learned share.
+    The mean the model predicts plus noise of the learned spread: one draw per class for the
+    whole pattern, one per class and 16th position of the bar, one per bar and class, and one
+    per hit, mixed by the learned shares.
     """
     import numpy as np
 
@@ -291,11 +295,17 @@ def sample_hits(
     bars = int(bar.max()) + 1
     draws = []
     for kind, std in enumerate((model.velocity_std, model.offset_std)):
-        shared = rng.standard_normal((bars, NUM_CLASSES))[bar, classes]
-        own = rng.standard_normal(len(steps))
-        share = float(np.clip(model.shared[kind], 0.0, 1.0))
-        draws.append(std[classes, position] * (math.sqrt(share) * shared +
-                                               math.sqrt(1 - share) * own))  # fmt: skip
+        parts = (
+            rng.standard_normal(NUM_CLASSES)[classes],
+            rng.standard_normal((NUM_CLASSES, POSITIONS))[classes, position],
+            rng.standard_normal((bars, NUM_CLASSES))[bar, classes],
+        )
+        shares = np.clip(model.shared[kind], 0.0, 1.0)
+        shares = shares / max(1.0, float(shares.sum()))
+        noise = math.sqrt(max(0.0, 1.0 - float(shares.sum()))) * rng.standard_normal(len(steps))
+        for share, part in zip(shares, parts, strict=True):
+            noise = noise + math.sqrt(float(share)) * part
+        draws.append(std[classes, position] * noise)
     velocities = np.clip(velocity + draws[0], 1, 127)
     limit = MAX_OFFSET_TICKS / TICKS_PER_STEP
     return velocities, np.clip(offset + draws[1], -limit, limit)
