@@ -63,7 +63,7 @@ def test_both_argument_styles_rates_lags_and_named_controls() -> None:
         SynthControl("freq", 440.0, "kr", None),
         SynthControl("t_trig", 1.0, "tr"),
         SynthControl("i_phase", -0.5, "ir"),
-        SynthControl("spread", None),
+        SynthControl("spread", 0.0),
         SynthControl("detune", 1.01, "kr", 0.2),
         SynthControl("amp", 0.1, "kr"),
         SynthControl("mix", [0.5, 0.25], "ar"),

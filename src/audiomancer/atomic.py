@@ -76,8 +76,9 @@ def atomic_write_bytes(path: Path, data: bytes, *, backup: Path | None = None) -
 
 
 def atomic_write_text(path: Path, text: str, *, backup: Path | None = None) -> None:
-    """Replace ``path`` with UTF-8 ``text`` atomically (see :func:`atomic_write_bytes`)."""
-    atomic_write_bytes(path, text.encode("utf-8"), backup=backup)
+    """Replace ``path`` with UTF-8 ``text`` atomically (see :func:`atomic_write_bytes`); lone
+    surrogates are written back as the bytes they stand for (audiomancer.supercollider.source)."""
+    atomic_write_bytes(path, text.encode("utf-8", "surrogateescape"), backup=backup)
 
 
 def sweep_stale(folder: Path, name: str, older_than: float = STALE_AFTER) -> list[Path]:

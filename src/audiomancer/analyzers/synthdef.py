@@ -4,15 +4,23 @@ Controls come from the graph function's own arguments (both ``arg a = 1;`` and `
 styles, with the SynthDef's ``rates`` argument and ``t_``/``i_`` prefixes giving their rates
 and lags) and from NamedControls anywhere in the graph (``\\freq.kr(440)``,
 ``\\amp.kr(0.1, 0.05)``, ``NamedControl.kr(\\cut, 1200)``); never from the arguments of inner
-functions. UGens are grouped by family (``audiomancer.supercollider.ugens``). The category is
-taken from a ``// category: NAME`` comment when there is one, else guessed from the name, the
-default frequency and the UGens.
+functions. An argument without a default is 0.0, as sclang makes it; so is a default that is
+no number (a symbol, ``nil``). Defaults in parentheses and simple arithmetic on literals are
+folded. Controls that a class adds by itself (``EnvGate``: ``gate`` and ``fadeTime``) and the
+arguments of a ``SynthDef.wrap``-ped literal function count too. When the compiled SynthDef is
+at hand (``parse_synthdef(..., scgf=bytes)``), its controls are the ground truth for names,
+order and defaults. Files are read as sclang reads them: bytes, not a text encoding (see
+``audiomancer.supercollider.source``). UGens are grouped by family
+(``audiomancer.supercollider.ugens``). The category is taken from a ``// category: NAME``
+comment when there is one, else guessed from the name, the default frequency and the UGens.
 """
 
 from __future__ import annotations
 
+import math
+import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -68,20 +76,21 @@ class SynthDefInfo:
         return [c.name for c in self.controls]
 
 
-def parse_synthdef(source: str | Path, name: str | None = None) -> SynthDefInfo:
+def parse_synthdef(
+    source: str | Path, name: str | None = None, *, scgf: bytes | None = None
+) -> SynthDefInfo:
     """Parse a SynthDef from a ``.scd`` path or from source code.
 
     A ``str`` naming an existing ``.scd`` file is read as that file. With several SynthDefs in
     the code, ``name`` picks one (the first otherwise; ``parse_synthdefs`` gives all).
     SynthDefError (with line and column for syntax errors) if the code is malformed, holds no
-    SynthDef or none called ``name``.
+    SynthDef or none called ``name``. ``scgf``: the SynthDef as sclang compiled it; its
+    controls (names, order, defaults) replace those read from the source.
     """
     infos = parse_synthdefs(source)
-    if name is None:
-        return infos[0]
-    for info in infos:
-        if info.name == name:
-            return info
+    found = infos[0] if name is None else next((i for i in infos if i.name == name), None)
+    if found is not None:
+        return found if scgf is None else with_compiled_controls(found, scgf)
     raise SynthDefError(
         f"no SynthDef named {name!r} in the code: it defines {', '.join(i.name for i in infos)}"
     )
@@ -109,11 +118,10 @@ def _read(source: str | Path) -> tuple[str, Path | None]:
     if isinstance(source, Path) or (
         "\n" not in source and source.endswith(".scd") and Path(source).is_file()
     ):
+        from audiomancer.supercollider.source import read_source
+
         path = Path(source)
-        try:
-            return path.read_text(encoding="utf-8"), path
-        except (OSError, UnicodeDecodeError) as error:
-            raise SynthDefError(f"cannot read SynthDef file {path}: {error}") from None
+        return read_source(path), path
     return source, None
 
 
@@ -175,17 +183,51 @@ def _names(found: list[sc.SynthDefNode], text: str) -> list[str]:
 # --- controls -----------------------------------------------------------------------------
 
 
+def _divide(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+_FOLDABLE: Final[dict[str, Callable[[float, float], float]]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": _divide,
+}
+
+
 def literal_value(node: sc.Node | None) -> Default:
-    """The number or list of numbers a default's literal spells, None if it is no literal."""
+    """The number or list of numbers a default spells, None if it is no literal.
+
+    Parentheses and ``+ - * /`` between literals (and between an array and a number, element
+    by element) are folded, as sclang evaluates them before making the control.
+    """
     if isinstance(node, sc.Number):
         return float(node.value)
+    if isinstance(node, sc.Paren) and len(node.body) == 1:
+        return literal_value(node.body[0])
     if isinstance(node, sc.Array | sc.LiteralArray):
         values = [literal_value(element) for element in node.elements]
         if all(isinstance(v, float) for v in values):
             return [v for v in values if isinstance(v, float)]
     if isinstance(node, sc.Ref):
         return literal_value(node.value)
+    if isinstance(node, sc.BinaryOp) and node.op in _FOLDABLE and node.adverb is None:
+        left, right = literal_value(node.left), literal_value(node.right)
+        apply = _FOLDABLE[node.op]
+        if isinstance(left, float) and isinstance(right, float):
+            return float(apply(left, right))
+        if isinstance(left, list) and isinstance(right, float):
+            return [float(apply(v, right)) for v in left]
+        if isinstance(left, float) and isinstance(right, list):
+            return [float(apply(left, v)) for v in right]
     return None
+
+
+def _argument_default(node: sc.Node | None) -> Default:
+    """What sclang makes of an argument's default: no default, a symbol or nil is 0.0."""
+    if node is None or isinstance(node, sc.Symbol | sc.String | sc.Constant):
+        return 0.0
+    return literal_value(node)
 
 
 def _argument_controls(
@@ -209,7 +251,7 @@ def _argument_controls(
             rate = entry.name  # type: ignore[assignment]
         elif isinstance(entry, sc.Number) and float(entry.value) > 0:
             lag = float(entry.value)
-        controls.append(SynthControl(param.name, literal_value(param.default), rate, lag))
+        controls.append(SynthControl(param.name, _argument_default(param.default), rate, lag))
     return controls
 
 
@@ -225,7 +267,20 @@ def _named_controls(function: sc.Node | None, taken: set[str]) -> list[SynthCont
     return controls
 
 
+_ENV_GATE: Final = (SynthControl("gate", 1.0), SynthControl("fadeTime", 0.02))
+"""The NamedControls ``EnvGate`` makes when it is not given a gate and a fade time."""
+
+
 def _named_controls_of(call: sc.Call) -> list[SynthControl]:
+    if call.receiver == sc.ClassName("EnvGate"):
+        keywords = {k.name for k in call.kwargs}
+        given = [
+            len(call.args) > 1 or "gate" in keywords,
+            len(call.args) > 2 or "fadeTime" in keywords,
+        ]
+        return [control for control, set_ in zip(_ENV_GATE, given, strict=True) if not set_]
+    if call.receiver == sc.ClassName("SynthDef") and call.selector == "wrap":
+        return _wrapped_controls(call)
     if call.selector not in ("kr", "ar", "ir", "tr"):
         return []
     receiver = call.receiver
@@ -234,20 +289,37 @@ def _named_controls_of(call: sc.Call) -> list[SynthControl]:
         and receiver.receiver == sc.ClassName("Control")
         and receiver.selector == "names"
         and receiver.args
-        and isinstance(receiver.args[0], sc.Array | sc.LiteralArray)
+        and isinstance(receiver.args[0], sc.Array | sc.LiteralArray | sc.Symbol)
     ):
         return _control_names(call, receiver.args[0])
     found = _named_control(call)
     return [found] if found is not None else []
 
 
-def _control_names(call: sc.Call, names: sc.Array | sc.LiteralArray) -> list[SynthControl]:
+def _wrapped_controls(call: sc.Call) -> list[SynthControl]:
+    """``SynthDef.wrap({ |in, rate = 1| ... }, rates, [sig])``: the arguments after the
+    prepended ones become controls (only a function written in place can be read)."""
+    function = call.args[0] if call.args else None
+    if not isinstance(function, sc.FunctionDef):
+        return []
+    rates = call.args[1] if len(call.args) > 1 else None
+    prepend = call.args[2] if len(call.args) > 2 else None
+    return _argument_controls(function, rates, prepend)
+
+
+def _control_names(
+    call: sc.Call, names: sc.Array | sc.LiteralArray | sc.Symbol
+) -> list[SynthControl]:
     """``Control.names([\\a, \\b]).kr([1, 2])``: one control per name, values shared out."""
+    if isinstance(names, sc.Symbol):
+        names = sc.Array((names,))
     symbols = [n.name for n in names.elements if isinstance(n, sc.Symbol)]
-    values = literal_value(call.args[0]) if call.args else None
+    values = literal_value(call.args[0]) if call.args else 0.0
     rate: ControlRate = call.selector  # type: ignore[assignment]
     if len(symbols) == 1:
         return [SynthControl(symbols[0], values, rate)]
+    if isinstance(values, float):
+        values = [values] * len(symbols)  # one value for every name
     shared = values if isinstance(values, list) and len(values) == len(symbols) else None
     return [
         SynthControl(name, shared[index] if shared else None, rate)
@@ -267,11 +339,87 @@ def _named_control(call: sc.Call) -> SynthControl | None:
     else:
         return None
     keywords = {k.name: k.value for k in call.kwargs}
-    default = literal_value(args[0] if args else keywords.get("values"))
+    value = args[0] if args else keywords.get("values")
+    # No value: 0.0, or the default of a ControlSpec given as spec: (its minimum unless set).
+    default = literal_value(value) if value is not None else _spec_default(keywords.get("spec"))
     lag_node = args[1] if len(args) > 1 else keywords.get("lags")
     lag = literal_value(lag_node)
     rate: ControlRate = call.selector  # type: ignore[assignment]
     return SynthControl(name, default, rate, lag if isinstance(lag, float) else None)
+
+
+def _spec_default(spec: sc.Node | None) -> Default:
+    if spec is None:
+        return 0.0
+    if isinstance(spec, sc.Call) and spec.receiver == sc.ClassName("ControlSpec"):
+        keywords = {k.name: k.value for k in spec.kwargs}
+        default = spec.args[5] if len(spec.args) > 5 else keywords.get("default")
+        low = spec.args[0] if spec.args else keywords.get("minval", sc.Number("0"))
+        return literal_value(default if default is not None else low)
+    return None
+
+
+# --- the compiled SynthDef as ground truth --------------------------------------------------
+
+
+def compiled_controls(scgf: bytes) -> list[tuple[str, list[float]]]:
+    """(name, default values) of each control of the first SynthDef in SCgf bytes, in order.
+
+    SynthDefError when the bytes are no SynthDef file.
+    """
+    import struct
+
+    try:
+        if scgf[:4] != b"SCgf":
+            raise ValueError("it does not start with 'SCgf'")
+        (version,) = struct.unpack_from(">i", scgf, 4)
+        count_format = ">i" if version == 2 else ">h"
+        size = struct.calcsize(count_format)
+        position = 10
+
+        def pstring() -> str:
+            nonlocal position
+            length = scgf[position]
+            text = scgf[position + 1 : position + 1 + length].decode("utf-8", "surrogateescape")
+            position += 1 + length
+            return text
+
+        def count() -> int:
+            nonlocal position
+            (value,) = struct.unpack_from(count_format, scgf, position)
+            position += size
+            return int(value)
+
+        pstring()
+        position += 4 * count()
+        params = count()
+        values = struct.unpack_from(f">{params}f", scgf, position)
+        position += 4 * params
+        named = sorted(((pstring(), count()) for _ in range(count())), key=lambda pair: pair[1])
+    except (ValueError, IndexError, struct.error) as error:
+        raise SynthDefError(f"not valid SynthDef (SCgf) bytes: {error}") from None
+    ends = [index for _, index in named[1:]] + [params]
+    return [
+        (name, [float(v) for v in values[index:end]])
+        for (name, index), end in zip(named, ends, strict=True)
+    ]
+
+
+def with_compiled_controls(info: SynthDefInfo, scgf: bytes) -> SynthDefInfo:
+    """``info`` with the controls sclang compiled: names, order and defaults from the bytes,
+    rate and lag from the source where it names the control (``kr`` otherwise)."""
+    from dataclasses import replace
+
+    known = {c.name: c for c in info.controls}
+    controls = []
+    for name, values in compiled_controls(scgf):
+        source = known.get(name)
+        default: Default = values[0] if len(values) == 1 else values
+        if source is not None and isinstance(source.default, list) and len(values) == 1:
+            default = values  # a one-element array stays an array
+        rate: ControlRate = source.rate if source else "kr"
+        controls.append(SynthControl(name, default, rate, source.lag if source else None))
+    return replace(info, controls=controls)
 
 
 # --- UGens and category -------------------------------------------------------------------

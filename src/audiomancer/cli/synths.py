@@ -17,6 +17,7 @@ from audiomancer.generators.lineage import LineageTracker, SynthLineage, SynthRe
 from audiomancer.generators.synths import breed_synths, generate_synth, mutate_synth
 from audiomancer.supercollider import lang
 from audiomancer.supercollider.nrt import render_phrase
+from audiomancer.supercollider.source import read_source
 
 synth_app = typer.Typer(
     help="SuperCollider SynthDefs: inspect, validate, render, generate and evolve.",
@@ -52,7 +53,7 @@ def synth_validate_command(
 ) -> None:
     """Check a file with the real sclang. This runs the code: validate only code you trust."""
     with friendly_errors():
-        result = lang.validate(file.read_text(encoding="utf-8"))
+        result = lang.validate(read_source(file))
         if result.ok:
             out.print(f"[green]ok[/green]: {file} compiles")
             return

@@ -364,7 +364,7 @@ class LineageTracker:
     def library_source(self, name: str) -> str | None:
         """The code the library holds for ``name``, None if it holds none."""
         try:
-            return self.library_path(name).read_text(encoding="utf-8")
+            return self.library_path(name).read_bytes().decode("utf-8", "surrogateescape")
         except (FileNotFoundError, ValueError):
             return None
 

@@ -283,7 +283,7 @@ _CACHE_LIMIT: Final = 512
 
 
 def _digest(code: str) -> str:
-    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+    return hashlib.sha256(code.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _compile_error(code: str) -> str | None:

@@ -527,7 +527,7 @@ class Sclang:
                 number = self._requests
                 code_path = process.workdir / f"req-{number}.scd"
                 out_path = process.workdir / f"res-{number}.txt"
-                code_path.write_text(code, encoding="utf-8")
+                code_path.write_bytes(code.encode("utf-8", "surrogateescape"))
                 try:
                     return self._exchange(process, number, op, code_path, out_path, timeout, limit)
                 except _GoneBeforeStart as gone:
