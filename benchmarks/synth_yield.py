@@ -1,6 +1,7 @@
 """Yield of synth evolution: how many mutate/breed/generate results compile and sound.
 
     .venv/bin/python benchmarks/synth_yield.py [--seeds 50] [--workers 2] [--quick]
+    .venv/bin/python benchmarks/synth_yield.py --corpus [--seeds 2] [--workers 2]
 
 Every template × seeds 0..N-1 goes through ``mutate_synth`` (amount 0.3, 0.55, 0.8 in turn),
 ``breed_synths`` (with a rotating partner template) and ``generate_synth`` (a rotating
@@ -9,6 +10,12 @@ Each result is then checked again, independently of the checks the library alrea
 code is compiled by sclang and a phrase is rendered by scsynth, which must be audible (not
 silent, finite, below full scale). A call that raises counts as a result that does not
 compile. Runs in an empty temporary AUDIOMANCER_HOME; nothing is written to the real one.
+
+``--corpus`` measures the real-world SynthDefs of ``tests/synthdefs_wild`` instead, the way
+issue 13 asks (see ``tests/wild_corpus.py``): parse; controls against sclang's compiled
+SynthDef; parse, print, compile: identical bytes; mutants that compile, changed and audible
+when the parent is audible; bred children whose output depends on a UGen of B; children
+identical to A; generate with a base returning the base unchanged; mutate median time.
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 DESCRIPTIONS = {
     "bass": ("warm acid bass with filter sweep", "dark distorted sub bass", "bright plucky bass",
@@ -111,15 +121,100 @@ def _tasks(seeds: int) -> list[tuple[str, str, int, str]]:
     return tasks
 
 
+def _corpus_static(path: str) -> tuple[bool, bool, list[tuple[bool, bool, str]]]:
+    import wild_corpus
+
+    parses, compiles, figures = wild_corpus.measure_static(Path(path))
+    return parses, compiles, [(f.controls_equal, f.bytes_identical, f.detail) for f in figures]
+
+
+def _corpus_call(task: tuple[str, str, str, int]) -> object:
+    import wild_corpus
+
+    operation, path, partner, seed = task
+    if operation == "mutate":
+        return wild_corpus.measure_mutate(Path(path), seed, AMOUNTS[seed % len(AMOUNTS)])
+    if operation == "breed":
+        return wild_corpus.measure_breed(Path(path), Path(partner), seed)
+    return wild_corpus.measure_generate(Path(path), seed)
+
+
+def _share(hits: int, total: int) -> str:
+    return f"{100 * hits / total:.1f}% ({hits}/{total})" if total else "n/a"
+
+
+def corpus_main(seeds: int, workers: int) -> int:
+    """The issue-13 table over the real-world corpus."""
+    import wild_corpus
+
+    files = [str(p) for p in wild_corpus.corpus_files()]
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        static = list(pool.map(_corpus_static, files))
+        tasks = []
+        for index, path in enumerate(files):
+            for seed in range(seeds):
+                partner = files[(index + 1 + 7 * seed) % len(files)]
+                for operation in ("mutate", "breed", "generate"):
+                    tasks.append((operation, path, partner, seed))
+        outcomes: list[wild_corpus.Outcome] = list(pool.map(_corpus_call, tasks, chunksize=2))  # type: ignore[arg-type]
+    wall = time.perf_counter() - started
+    figures = [f for _, _, found in static for f in found]
+    mutants = [o for o in outcomes if o.operation == "mutate"]
+    sounding = [o for o in mutants if o.parent_sounds]
+    children = [o for o in outcomes if o.operation == "breed"]
+    generated = [o for o in outcomes if o.operation == "generate"]
+    times = [o.seconds for o in mutants if o.ok]
+    print(f"corpus: {len(files)} files, {len(figures)} SynthDefs that sclang compiles, "
+          f"seeds 0-{seeds - 1}, {workers} workers, {wall:.0f} s wall")  # fmt: skip
+    print()
+    print("| what | value |")
+    print("|---|---:|")
+    print(f"| parse succeeds (files) | {_share(sum(p for p, _, _ in static), len(static))} |")
+    print(f"| parse, print, compile: identical bytes | "
+          f"{_share(sum(f[1] for f in figures), len(figures))} |")  # fmt: skip
+    print(f"| controls equal to sclang's compiled SynthDef | "
+          f"{_share(sum(f[0] for f in figures), len(figures))} |")  # fmt: skip
+    good = sum(o.compiles and o.changed and o.audible for o in sounding)
+    print(f"| mutants that compile, changed and audible (audible parent) | "
+          f"{_share(good, len(sounding))} |")  # fmt: skip
+    print(f"| bred children using a UGen of B the output depends on | "
+          f"{_share(sum(o.uses_b for o in children), len(children))} |")  # fmt: skip
+    print(f"| bred children identical to A | "
+          f"{_share(sum(o.identical_to_a for o in children), len(children))} |")  # fmt: skip
+    unchanged = sum(o.ok and not o.changed for o in generated)
+    print(f"| generate with base returning the base unchanged | "
+          f"{_share(unchanged, len(generated))} |")  # fmt: skip
+    raised = sum(not o.ok for o in generated)
+    print(f"| generate with base raising (saying why) | {_share(raised, len(generated))} |")
+    if times:
+        p90 = statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
+        print(f"| mutate median time per result | {statistics.median(times):.2f} s "
+              f"(p90 {p90:.2f} s, max {max(times):.1f} s) |")  # fmt: skip
+    print()
+    for _, _, detail in [f for f in figures if not f[0]][:10]:
+        print(f"- controls differ: {detail}")
+    failures = [o for o in sounding if not (o.compiles and o.changed and o.audible)]
+    for o in failures[:15]:
+        print(f"- mutate {o.parent} seed {o.seed}: ok={o.ok} compiles={o.compiles} "
+              f"changed={o.changed} audible={o.audible} {o.error}")  # fmt: skip
+    for o in [o for o in generated if o.ok and not o.changed][:10]:
+        print(f"- generate {o.parent} seed {o.seed}: base returned unchanged")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50, help="seeds 0..N-1 per template")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--quick", action="store_true", help="3 seeds: a smoke test")
+    parser.add_argument("--corpus", action="store_true", help="the real-world corpus (issue 13)")
     args = parser.parse_args()
     seeds = 3 if args.quick else args.seeds
     home = tempfile.mkdtemp(prefix="audiomancer-yield-")
     os.environ["AUDIOMANCER_HOME"] = home
+    if args.corpus:
+        return corpus_main(args.seeds if args.seeds != 50 else 2, args.workers)
     tasks = _tasks(seeds)
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:

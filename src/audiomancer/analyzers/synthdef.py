@@ -105,12 +105,14 @@ def parse_synthdefs(source: str | Path) -> list[SynthDefInfo]:
         where = f" in {path}" if path else ""
         raise SynthDefError(f"no SynthDef(...) found{where}")
     category_hint = _category_comment(text) if len(found) == 1 else None
-    names = _names(found, text)
+    names, compiled = _names(found, text)
     infos = []
     for node, name in zip(found, names, strict=True):
         code = text if len(found) == 1 else _statement_code(program, node)
         graph = node.graph or _defined_function(program, node.function)
-        infos.append(_info(name, node, graph, code, path, category_hint))
+        info = _info(name, node, graph, code, path, category_hint)
+        # When sclang had to run the code anyway, what it compiled is the ground truth.
+        infos.append(with_compiled_controls(info, compiled[name]) if name in compiled else info)
     return infos
 
 
@@ -163,21 +165,23 @@ def _defined_function(program: sc.Program, node: sc.Node | None) -> sc.FunctionD
     return None
 
 
-def _names(found: list[sc.SynthDefNode], text: str) -> list[str]:
+def _names(found: list[sc.SynthDefNode], text: str) -> tuple[list[str], dict[str, bytes]]:
+    """The SynthDefs' names, and their compiled bytes when sclang had to tell the names."""
     literal = [node.name_value for node in found]
     if all(name is not None for name in literal):
-        return [name for name in literal if name is not None]
+        return [name for name in literal if name is not None], {}
     # A name computed by an expression, as in ("pad_" ++ 3).asSymbol or a variable: only
     # SuperCollider knows it, so evaluate the code and read the names of the SynthDefs it made.
     from audiomancer.supercollider import lang
 
-    made = list(lang.compile_synthdefs(text))
+    compiled = lang.compile_synthdefs(text)
+    made = list(compiled)
     if len(made) != len(found):
         raise SynthDefError(
             f"the code builds {len(made)} SynthDefs where {len(found)} SynthDef(...) calls "
             "are written: cannot tell which name belongs to which"
         )
-    return made
+    return made, compiled
 
 
 # --- controls -----------------------------------------------------------------------------
@@ -363,46 +367,11 @@ def _spec_default(spec: sc.Node | None) -> Default:
 
 
 def compiled_controls(scgf: bytes) -> list[tuple[str, list[float]]]:
-    """(name, default values) of each control of the first SynthDef in SCgf bytes, in order.
+    """(name, default values) of each control of the first SynthDef in SCgf bytes, in the
+    order sclang lists them. SynthDefError when the bytes are no SynthDef file."""
+    from audiomancer.supercollider.scgf import read_scgf
 
-    SynthDefError when the bytes are no SynthDef file.
-    """
-    import struct
-
-    try:
-        if scgf[:4] != b"SCgf":
-            raise ValueError("it does not start with 'SCgf'")
-        (version,) = struct.unpack_from(">i", scgf, 4)
-        count_format = ">i" if version == 2 else ">h"
-        size = struct.calcsize(count_format)
-        position = 10
-
-        def pstring() -> str:
-            nonlocal position
-            length = scgf[position]
-            text = scgf[position + 1 : position + 1 + length].decode("utf-8", "surrogateescape")
-            position += 1 + length
-            return text
-
-        def count() -> int:
-            nonlocal position
-            (value,) = struct.unpack_from(count_format, scgf, position)
-            position += size
-            return int(value)
-
-        pstring()
-        position += 4 * count()
-        params = count()
-        values = struct.unpack_from(f">{params}f", scgf, position)
-        position += 4 * params
-        named = sorted(((pstring(), count()) for _ in range(count())), key=lambda pair: pair[1])
-    except (ValueError, IndexError, struct.error) as error:
-        raise SynthDefError(f"not valid SynthDef (SCgf) bytes: {error}") from None
-    ends = [index for _, index in named[1:]] + [params]
-    return [
-        (name, [float(v) for v in values[index:end]])
-        for (name, index), end in zip(named, ends, strict=True)
-    ]
+    return [(name, list(values)) for name, values in read_scgf(scgf).controls]
 
 
 def with_compiled_controls(info: SynthDefInfo, scgf: bytes) -> SynthDefInfo:

@@ -1,0 +1,118 @@
+"""Synth evolution on real-world SynthDefs (issue 13): tests/synthdefs_wild.
+
+The static figures (parse, controls against sclang, identical bytes) are checked on every file;
+mutate, breed and generate on a seeded sample, so that the suite stays quick on 2 cores. The
+whole corpus is measured by ``benchmarks/synth_yield.py --corpus`` (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+import wild_corpus
+from audiomancer.analyzers.synthdef import parse_synthdef, parse_synthdefs, with_compiled_controls
+from audiomancer.errors import SynthDefError
+from audiomancer.generators.synths import mutate_synth
+from audiomancer.supercollider import lang
+from audiomancer.supercollider.source import read_source, source_bytes
+from conftest import need_engine
+
+FILES = wild_corpus.corpus_files()
+SAMPLE = random.Random(13).sample(FILES, 4)
+
+
+def test_the_corpus_is_real_varied_and_every_file_has_its_source_noted() -> None:
+    assert len(FILES) >= 75
+    sources = (wild_corpus.CORPUS / "SOURCES.md").read_text()
+    for prefix in {path.name.split("_")[0] for path in FILES}:
+        assert f"`{prefix}_" in sources, prefix
+    text = "\n".join(read_source(path) for path in FILES)
+    for feature in ("FFT(", "In.ar(", "PlayBuf", "SynthDef.wrap", "spec:", "|out,", "=(-0.1)",
+                    "slide_shape", "rrand", "DetectSilence"):  # fmt: skip
+        assert feature in text, feature
+
+
+def test_every_file_parses() -> None:
+    need_engine("sclang")  # one file's SynthDef name is computed: only sclang knows it
+    for path in FILES:
+        assert parse_synthdefs(path), path.name
+
+
+def test_controls_and_printed_bytes_equal_what_sclang_compiles() -> None:
+    """Names, order and defaults of every control as sclang compiles them, read from the source
+    alone; and parse -> print -> compile gives the original's bytes."""
+    need_engine("sclang")
+    figures = []
+    for path in FILES:
+        parses, _, found = wild_corpus.measure_static(path)
+        assert parses, path.name
+        figures += found
+    assert len(figures) >= 70
+    wrong = [f"{f.file}: {f.detail}" for f in figures if not f.controls_equal]
+    assert not wrong, wrong
+    assert all(f.bytes_identical for f in figures), [
+        f.file for f in figures if not f.bytes_identical
+    ]
+
+
+IMPLICIT = [
+    (r"{ |out, freq| Out.ar(out, SinOsc.ar(freq)) }", [("out", 0.0), ("freq", 0.0)]),
+    (r"{ |pan=(-0.1), c = \lin| Out.ar(0, Pan2.ar(SinOsc.ar, pan) * c) }",
+     [("pan", -0.1), ("c", 0.0)]),
+    (r"{ Out.ar(0, SinOsc.ar(\f.kr) * EnvGate.new) }",
+     [("f", 0.0), ("gate", 1.0), ("fadeTime", 0.02)]),
+    (r"{ Out.ar(0, SinOsc.ar(Control.names(\f).kr(220 * 2)) * \g.kr(spec: ControlSpec(0.1, 1))) }",
+     [("f", 440.0), ("g", 0.1)]),
+    (r"{ Out.ar(0, K2A.ar(Control.names([\x, \y]).kr([1, 2] * 3))) }", [("x", 3.0), ("y", 6.0)]),
+    (r"{ |out| Out.ar(out, SynthDef.wrap({ |sig, cut = 900| LPF.ar(sig, cut) }, nil, [Saw.ar])) }",
+     [("out", 0.0), ("cut", 900.0)]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("graph", "controls"), IMPLICIT)
+def test_defaults_and_implicit_controls_as_sclang_makes_them(
+    graph: str, controls: list[tuple[str, float]]
+) -> None:
+    code = f"SynthDef(\\implicit, {graph})"
+    info = parse_synthdef(code)
+    assert [(c.name, c.default) for c in info.controls] == controls
+    need_engine("sclang")
+    compiled = with_compiled_controls(info, lang.compile_synthdef(code))
+    assert [c.name for c in compiled.controls] == [name for name, _ in controls]
+    for control, (_, value) in zip(compiled.controls, controls, strict=True):
+        assert control.default == pytest.approx(value, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["enc_latin1_prophet5pwmstrings", "enc_macroman_moogbasstone"])
+def test_latin1_and_mac_roman_files_are_read_and_written_back_byte_for_byte(name: str) -> None:
+    path = wild_corpus.CORPUS / f"{name}.scd"
+    raw = path.read_bytes()
+    assert re.search(rb"[\x80-\xff]", raw)  # really not ASCII, and not UTF-8
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    info = parse_synthdef(path)
+    assert source_bytes(info.source_code) == raw
+    need_engine("sclang")
+    assert lang.compile_synthdef(info.source_code)
+    child = mutate_synth(info, 0.5, seed=3)  # no UnicodeEncodeError on the way
+    assert re.search(rb"[\x80-\xff]", source_bytes(child.source_code))
+    assert lang.compile_synthdef(child.source_code)
+
+
+def test_an_unreadable_file_is_a_synthdef_error(tmp_path: object) -> None:
+    with pytest.raises(SynthDefError, match="cannot read SynthDef file"):
+        parse_synthdef(wild_corpus.CORPUS / "missing.scd")
+
+
+@pytest.mark.parametrize("path", SAMPLE, ids=lambda p: p.stem)
+def test_mutants_of_sounding_corpus_synths_compile_change_and_sound(path: object) -> None:
+    need_engine("sclang")
+    need_engine("scsynth")
+    outcome = wild_corpus.measure_mutate(path, seed=1)  # type: ignore[arg-type]
+    if outcome.parent_sounds:
+        assert outcome.compiles and outcome.changed and outcome.audible, outcome
+    else:  # a silent parent (an effect on a bus, a buffer player): a result or a clear error
+        assert outcome.ok or outcome.error, outcome
