@@ -19,8 +19,8 @@ from audiomancer.patterns.model import (
     Pattern,
 )
 from audiomancer.patterns.pbind import (
-    DRUM_VOICES,
     amp_to_velocity,
+    drum_instrument,
     pbind_code,
     sc_number,
     sc_symbol,
@@ -50,7 +50,7 @@ def play(pattern: Pattern, instrument: str | None = None) -> list[PbindEvent]:
 
 def expected_instrument(pattern: Pattern, note_pitch: int, instrument: str) -> str:
     if pattern.type == "drums" and instrument == "default":
-        return DRUM_VOICES[DRUM_CLASS_BY_PITCH[note_pitch].name][0]
+        return drum_instrument(DRUM_CLASS_BY_PITCH[note_pitch].name)
     return instrument
 
 
@@ -208,7 +208,7 @@ def test_printed_drum_code_plays_drum_synthdefs_it_defines() -> None:
     for event in events:
         assert event.midinote is not None
         drum = DRUM_CLASS_BY_PITCH[int(event.midinote)]
-        assert event.instrument == DRUM_VOICES[drum.name][0] != "default"
+        assert event.instrument == drum_instrument(drum.name) == f"am_{drum.name}"
         assert event.instrument in defined, (event.instrument, sorted(defined))
     assert "~pattern = Ppar([" in code
     assert "//   s.waitForBoot { ~pattern.play(TempoClock(125 / 60)) };" in code

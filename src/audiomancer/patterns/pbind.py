@@ -19,10 +19,11 @@ lanes. The mappings:
 - **Tempo** is *not* an event key: an event carrying ``\\tempo`` sets the tempo of the clock that
   plays it, for everything else on that clock as well. The header comment gives the bpm and the
   line that plays the pattern at it.
-- **Instrument**: drums play drum SynthDefs, one per drum class (:data:`DRUM_VOICES`: the shipped
-  ``kick``, ``snare`` and ``hihat`` templates, with controls for the open hat, the toms (the kick
-  tuned to the tom's General MIDI pitch) and the cymbals); their definitions are part of the
-  code. Melodic patterns play ``\\default`` (SuperCollider's built-in synth) unless an
+- **Instrument**: drums play the shipped drum kit, one SynthDef per drum class
+  (:func:`drum_instrument`: ``am_kick``, ``am_snare``, ... ``am_ride``, see
+  :mod:`audiomancer.supercollider.kit`); the definitions of the classes a pattern uses are part
+  of the code. ``\\midinote`` stays the class's General MIDI pitch (it names the class; the kit
+  ignores it). Melodic patterns play ``\\default`` (SuperCollider's built-in synth) unless an
   instrument is given (escaped as a Symbol literal); a given instrument must be defined first.
 - **Evaluation.** The code is one parenthesised block (evaluate it with the cursor inside:
   Ctrl/Cmd-Enter) that runs as it is in a fresh sclang: it adds the SynthDefs it plays and
@@ -54,20 +55,18 @@ INDENT: Final = "    "
 PATTERN_VARIABLE: Final = "~pattern"
 """The environment variable the code stores its pattern in (the play line names it)."""
 
-DRUM_VOICES: Final[dict[str, tuple[str, tuple[tuple[str, float], ...]]]] = {
-    "kick": ("kick", ()),
-    "snare": ("snare", (("freq", 180),)),
-    "closed_hat": ("hihat", (("freq", 440),)),
-    "open_hat": ("hihat", (("freq", 440), ("decay", 0.35))),
-    "low_tom": ("kick", (("decay", 0.3), ("punch", 2))),
-    "mid_tom": ("kick", (("decay", 0.3), ("punch", 2))),
-    "high_tom": ("kick", (("decay", 0.25), ("punch", 2))),
-    "crash": ("hihat", (("freq", 440), ("decay", 1.2), ("cutoff", 5000))),
-    "ride": ("hihat", (("freq", 440), ("decay", 0.45), ("cutoff", 6000))),
-}
-"""Drum class -> (SynthDef template, constant controls). Every lane keeps ``\\midinote`` at the
-class's General MIDI pitch (the toms' tuning, and what tells the classes apart); an explicit
-``\\freq`` keeps the snare, hats and cymbals at their own tuning."""
+
+def drum_instrument(drum: str) -> str:
+    """The SynthDef that plays a drum class in Pbinds: the shipped kit's (``am_kick`` ...)."""
+    return _drum_kit()[drum][0]
+
+
+@functools.lru_cache(maxsize=1)
+def _drum_kit() -> dict[str, tuple[str, str]]:
+    """Drum class -> (SynthDef name, its code) of the shipped drum kit."""
+    from audiomancer.supercollider.kit import default_kit
+
+    return {d: (v.synthdef, v.source().rstrip("\n")) for d, v in default_kit().items()}
 
 
 def velocity_to_amp(velocity: int) -> float:
@@ -163,16 +162,12 @@ def _lane_code(pattern: Pattern, lane: _Lane, instrument: str, indent: str) -> l
     columns = ["dur", "sustain", "amp"]  # one row per event
     if lane.pitch is None:
         columns.insert(1, "midinote")
-    controls: tuple[tuple[str, float], ...] = ()
     if lane.pitch is not None and instrument == "":
-        template, controls = DRUM_VOICES[DRUM_CLASS_BY_PITCH[lane.pitch].name]
-        instrument = sc_symbol(template)
+        instrument = sc_symbol(drum_instrument(DRUM_CLASS_BY_PITCH[lane.pitch].name))
     lines = [f"{indent}Pbind("]
     lines.append(f"{inner}\\instrument, {instrument},")
     if lane.pitch is not None:
         lines.append(f"{inner}\\midinote, {lane.pitch},")
-    for name, value in controls:
-        lines.append(f"{inner}\\{name}, {value:g},")
     keys = ", ".join("\\" + column for column in columns)
     lines.append(f"{inner}[{keys}], Pseq([")
     first = lane.notes[0].start
@@ -223,8 +218,10 @@ def _header(pattern: Pattern, lanes: int, carried: list[str], instrument: str) -
 def _sounds(carried: list[str], instrument: str) -> list[str]:
     if carried:
         return [
-            f"// Drums play audiomancer's drum SynthDefs ({', '.join(carried)}), defined in this",
-            "// block, so it runs as it is in a fresh sclang.",
+            "// Drums play audiomancer's drum kit, one SynthDef per drum class: "
+            + ", ".join(drum_instrument(d) for d in carried)
+            + ",",
+            "// defined in this block, so it runs as it is in a fresh sclang.",
         ]
     if instrument == "\\default":
         return ["// Plays \\default, SuperCollider's built-in synth."]
@@ -245,12 +242,12 @@ def pbind_code(pattern: Pattern, instrument: str | None = None) -> str:
     if drums:
         for lane in lanes:
             assert lane.pitch is not None
-            template = DRUM_VOICES[DRUM_CLASS_BY_PITCH[lane.pitch].name][0]
-            if template not in carried:
-                carried.append(template)
+            drum = DRUM_CLASS_BY_PITCH[lane.pitch].name
+            if drum not in carried:
+                carried.append(drum)
     lines = _header(pattern, len(lanes), carried, symbol)
     lines.append("(")
-    lines += [_synthdef(name) for name in carried]
+    lines += [_drum_kit()[drum][1] for drum in carried]
     if not lanes:
         lines.append("// no notes: one rest as long as the pattern")
         whole = sc_number(beats(pattern.length))
@@ -275,11 +272,3 @@ def pbind_code(pattern: Pattern, instrument: str | None = None) -> str:
         lines.append("]);")
     lines.append(")")
     return "\n".join(lines) + "\n"
-
-
-@functools.lru_cache(maxsize=32)
-def _synthdef(template: str) -> str:
-    """A drum SynthDef's code as shipped (``SynthDef(...).add;``)."""
-    from audiomancer.supercollider.library import template_source
-
-    return template_source(template).rstrip("\n")
