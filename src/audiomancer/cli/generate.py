@@ -50,6 +50,14 @@ HumanizeOption = Annotated[
     float,
     typer.Option(help="Play it like a drummer: learned velocity and timing, 0.0 (off) to 1.0"),
 ]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        help="A Magenta .mag bundle to sample with (DrumsRNN for drums, MelodyRNN for melody "
+        "and bass); a bare file name is looked up in the models folder",
+    ),
+]
 CountOption = Annotated[
     int,
     typer.Option(
@@ -57,6 +65,20 @@ CountOption = Annotated[
         help="How many patterns to generate in one batch (1-256; seeds SEED, SEED+1, ...)",
     ),
 ]
+
+
+def _generator(model: Path | None, kind: Literal["drums", "melody"]) -> PatternGenerator:
+    """A generator on the user's store, with the ``--model`` bundle loaded if one is named."""
+    generator = PatternGenerator(pattern_store())
+    if model is not None:
+        generator.load_model(str(model))
+        if generator.bundle(kind) is None:
+            wanted = "a DrumsRNN" if kind == "drums" else "a MelodyRNN"
+            raise ValueError(
+                f"invalid --model {str(model)!r}: this command needs {wanted} bundle, and "
+                "that file is for the other kind"
+            )
+    return generator
 
 
 def _show(result: list[PatternMetadata], midi: Path | None, fmt: str, count: int) -> None:
@@ -93,12 +115,13 @@ def generate_drums_command(
     swing_grid: SwingGridOption = 16,
     humanize: HumanizeOption = 0.0,
     count: CountOption = 1,
+    model: ModelOption = None,
     midi: MidiOption = None,
     fmt: FormatOption = "summary",
 ) -> None:
     """Generate a drum pattern in a style, store it and print its Tidal code and Pbind."""
     with friendly_errors():
-        record = PatternGenerator(pattern_store()).generate_drums(  # type: ignore[call-overload]
+        record = _generator(model, "drums").generate_drums(  # type: ignore[call-overload]
             style,
             bars,
             bpm,
@@ -127,11 +150,12 @@ def _line_command(kind: Literal["melody", "bass"]) -> Callable[..., None]:
         timeout: TimeoutOption = 30.0,
         sound: SoundOption = None,
         count: CountOption = 1,
+        model: ModelOption = None,
         midi: MidiOption = None,
         fmt: FormatOption = "summary",
     ) -> None:
         with friendly_errors():
-            generator = PatternGenerator(pattern_store())
+            generator = _generator(model, "melody")
             generate = generator.generate_melody if kind == "melody" else generator.generate_bass
             record = generate(  # type: ignore[call-overload]
                 key or "C",

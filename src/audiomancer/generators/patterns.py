@@ -34,6 +34,7 @@ from typing import Final, Literal, overload
 import numpy as np
 
 from audiomancer.errors import InferenceTimeoutError
+from audiomancer.generators.bundles import bundle_drums, bundle_line
 from audiomancer.models.encoding import (
     FIRST_NOTE_EVENT,
     MAX_PITCH,
@@ -52,6 +53,7 @@ from audiomancer.models.humanizer import humanize as humanize_drums
 from audiomancer.models.humanizer import load_humanizer
 from audiomancer.models.humanizer import validate_amount as validate_humanize_amount
 from audiomancer.models.lstm import generate_batch, make_rng, validate_temperature
+from audiomancer.models.magenta.bundle import MagentaBundle
 from audiomancer.models.primers import style_primers, validate_style
 from audiomancer.models.registry import LoadedModel, load_model, validate_model_name
 from audiomancer.paths import models_dir
@@ -107,15 +109,33 @@ class PatternGenerator:
         self.store = store if store is not None else PatternStore()
         self.weights_dir = weights_dir
         self._models: dict[str, LoadedModel] = {}
+        self._bundles: dict[str, MagentaBundle] = {}
 
     # --- models -------------------------------------------------------------------------
 
-    def load_model(self, model_name: str) -> None:
+    def load_model(self, model_name: str | Path) -> None:
         """Load a model (``drums_rnn``, ``melody_rnn`` or ``bass_rnn``) and keep it cached.
 
-        ValueError for an unknown name; ModelLoadError for a missing or corrupt weight file.
+        A name ending in ``.mag`` is a Magenta bundle: a path to the file, or a file name in
+        the models folder (``drums_rnn.mag`` / ``melody_rnn.mag`` from download_models). From
+        then on this generator samples drums (a DrumsRNN bundle) or melodies and bass lines (a
+        MelodyRNN bundle) with it; without one the shipped models are used.
+
+        ValueError for an unknown name; ModelLoadError for a missing or corrupt weight file or
+        bundle (naming the file and what is wrong).
         """
-        self._model(model_name)
+        if str(model_name).endswith(".mag"):
+            path = Path(model_name)
+            if not path.is_file() and path.parent == Path("."):
+                path = models_dir() / path.name
+            bundle = MagentaBundle.load(path)
+            self._bundles[bundle.kind] = bundle
+            return
+        self._model(str(model_name))
+
+    def bundle(self, kind: Literal["drums", "melody"]) -> MagentaBundle | None:
+        """The Magenta bundle loaded for drums or for melodies and bass, if any."""
+        return self._bundles.get(kind)
 
     def _model(self, name: str) -> LoadedModel:
         validate_model_name(name)
@@ -222,15 +242,29 @@ class PatternGenerator:
         check()
         primers = style_primers(style_name)
         chosen = [primers[int(rng.integers(len(primers)))] for rng in rngs]
-        batch = generate_batch(
-            loaded.model,
-            steps=bars * STEPS_PER_BAR,
-            rngs=rngs,
-            temperature=temperature,
-            primers=[primer.states * PRIMER_REPEATS for primer in chosen],
-            style=STYLE_IDS[style_name],
-            check=check,
-        )
+        bundle = self._bundles.get("drums")
+        if bundle is None:
+            batch = generate_batch(
+                loaded.model,
+                steps=bars * STEPS_PER_BAR,
+                rngs=rngs,
+                temperature=temperature,
+                primers=[primer.states * PRIMER_REPEATS for primer in chosen],
+                style=STYLE_IDS[style_name],
+                check=check,
+            )
+        else:
+            batch = [
+                bundle_drums(
+                    bundle,
+                    primer.states * PRIMER_REPEATS,
+                    steps=bars * STEPS_PER_BAR,
+                    rng=rng,
+                    temperature=temperature,
+                    check=check,
+                )
+                for rng, primer in zip(rngs, chosen, strict=True)
+            ]
         table = loaded.model.extras["velocity"].astype(np.int64)
         patterns = []
         for rng, states in zip(rngs, batch, strict=True):
@@ -255,7 +289,12 @@ class PatternGenerator:
             groove += (("humanize", humanize, load_humanizer().digest),)
         stored_seeds = None if seed is None else seeds
         records = self._store(
-            patterns, loaded, stored_seeds, temperature, ("drums", style_name, *voice, *groove)
+            patterns,
+            loaded,
+            stored_seeds,
+            temperature,
+            ("drums", style_name, *voice, *groove),
+            bundle,
         )
         return records[0] if n is None else records
 
@@ -389,14 +428,30 @@ class PatternGenerator:
         def mask(step: int) -> np.ndarray:
             return first if step == 0 else allowed
 
-        batch = generate_batch(
-            loaded.model,
-            steps=bars * STEPS_PER_BAR,
-            rngs=rngs,
-            temperature=temperature,
-            mask=mask,
-            check=check,
-        )
+        bundle = self._bundles.get("melody")
+        if bundle is None:
+            batch = generate_batch(
+                loaded.model,
+                steps=bars * STEPS_PER_BAR,
+                rngs=rngs,
+                temperature=temperature,
+                mask=mask,
+                check=check,
+            )
+        else:
+            batch = [
+                bundle_line(
+                    bundle,
+                    allowed=allowed,
+                    first=first,
+                    bass=kind == "bass",
+                    steps=bars * STEPS_PER_BAR,
+                    rng=rng,
+                    temperature=temperature,
+                    check=check,
+                )
+                for rng in rngs
+            ]
         patterns = []
         for rng, events in zip(rngs, batch, strict=True):
             accents = rng.integers(-VELOCITY_JITTER, VELOCITY_JITTER + 1, len(events))
@@ -411,7 +466,8 @@ class PatternGenerator:
         check()
         voice = () if sound is None else (sound,)
         stored_seeds = None if seed is None else seeds
-        return self._store(patterns, loaded, stored_seeds, temperature, (kind, key, scale, *voice))
+        settings = (kind, key, scale, *voice)
+        return self._store(patterns, loaded, stored_seeds, temperature, settings, bundle)
 
     def _store(
         self,
@@ -420,17 +476,24 @@ class PatternGenerator:
         seeds: list[int] | None,
         temperature: float,
         settings: tuple[object, ...],
+        bundle: MagentaBundle | None = None,
     ) -> list[PatternMetadata]:
-        """Store a batch in one transaction; seeded patterns get ids derived from their seed."""
+        """Store a batch in one transaction; seeded patterns get ids derived from their seed.
+
+        A pattern made with a Magenta bundle records it in its ``mutation_log``:
+        ``model: FILE (Magenta GENERATOR_ID, sha256 PREFIX)``.
+        """
+        digest = loaded.digest if bundle is None else bundle.digest
+        log = [] if bundle is None else [bundle_note(bundle)]
         ids: list[str | None] = [None] * len(patterns)
         if seeds is not None:
             ids = [
-                derive_pattern_id(
-                    "generated", *settings, p.bars, p.bpm, s, temperature, loaded.digest
-                )
+                derive_pattern_id("generated", *settings, p.bars, p.bpm, s, temperature, digest)
                 for p, s in zip(patterns, seeds, strict=True)
             ]
-        return self.store.put_many(patterns, generation_method="generated", pattern_ids=ids)
+        return self.store.put_many(
+            patterns, generation_method="generated", pattern_ids=ids, mutation_log=log
+        )
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -488,6 +551,11 @@ def _deadline(timeout: float, started: float) -> Callable[[], None]:
             )
 
     return check
+
+
+def bundle_note(bundle: MagentaBundle) -> str:
+    """The mutation_log line of a pattern made with a Magenta bundle."""
+    return f"model: {bundle.path.name} (Magenta {bundle.generator_id}, sha256 {bundle.digest[:12]})"
 
 
 MAX_COUNT: Final = 256

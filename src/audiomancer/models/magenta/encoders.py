@@ -127,25 +127,39 @@ class LookbackEncoder:
         self.num_classes = n + len(self.lookback)
 
     def inputs(self, events: Sequence[Event]) -> npt.NDArray[np.float32]:
-        n = self.encoding.num_classes
-        codes = [self.encoding.encode(e) for e in events]
-        default = self.encoding.encode(self.encoding.default_event)
+        """The ``[T, input_size]`` inputs of a whole sequence."""
         out = np.zeros((len(events), self.input_size), dtype=np.float32)
+        codes = [self.encoding.encode(e) for e in events]
         for t in range(len(events)):
-            out[t, codes[t]] = 1.0
-            offset = n
-            for d in self.lookback:
-                back = t - d + 1
-                out[t, offset + (codes[back] if back >= 0 else default)] = 1.0
-                offset += n
-            for i in range(self.bits):
-                out[t, offset] = 1.0 if (t + 1) >> i & 1 else -1.0
-                offset += 1
-            for d in self.lookback:
-                if t - d >= 0 and events[t] == events[t - d]:
-                    out[t, offset] = 1.0
-                offset += 1
+            self._fill(out[t], events, codes, t)
         return out
+
+    def input_at(
+        self, events: Sequence[Event], codes: Sequence[int], t: int
+    ) -> npt.NDArray[np.float32]:
+        """The input at step t (``codes``: the encoded events, as ``encoding.encode`` gives)."""
+        row = np.zeros(self.input_size, dtype=np.float32)
+        self._fill(row, events, codes, t)
+        return row
+
+    def _fill(
+        self, row: npt.NDArray[np.float32], events: Sequence[Event], codes: Sequence[int], t: int
+    ) -> None:
+        n = self.encoding.num_classes
+        default = self.encoding.encode(self.encoding.default_event)
+        row[codes[t]] = 1.0
+        offset = n
+        for d in self.lookback:
+            back = t - d + 1
+            row[offset + (codes[back] if back >= 0 else default)] = 1.0
+            offset += n
+        for i in range(self.bits):
+            row[offset] = 1.0 if (t + 1) >> i & 1 else -1.0
+            offset += 1
+        for d in self.lookback:
+            if t - d >= 0 and events[t] == events[t - d]:
+                row[offset] = 1.0
+            offset += 1
 
     def label(self, events: Sequence[Event], t: int) -> int:
         n = self.encoding.num_classes
