@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from audiomancer.generators.patterns import PatternGenerator
-from audiomancer.models.lstm import _one_blas_thread, generate_batch, make_rng
+from audiomancer.models.lstm import generate_batch, make_rng, one_blas_thread
 from audiomancer.models.primers import style_primers
 from audiomancer.models.registry import load_model
 from audiomancer.patterns.store import PatternStore
@@ -49,7 +49,7 @@ def batch_benchmarks(quick: bool) -> list[Result]:
         events = np.zeros(rows, dtype=np.int64)
 
         def run() -> None:
-            with _one_blas_thread():
+            with one_blas_thread():
                 for step in range(64):
                     model.step_batch(state, events, events + step % 16, 2)
 

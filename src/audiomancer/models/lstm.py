@@ -415,7 +415,7 @@ def generate_batch(
     rows = len(rngs)
     if rows == 0:
         return []
-    with _one_blas_thread():
+    with one_blas_thread():
         return _generate_batch(model, steps, rngs, temperature, primers, style, mask, check)
 
 
@@ -537,7 +537,7 @@ def sample_batch(
 _controller: list[Any] = []
 
 
-def _one_blas_thread() -> AbstractContextManager[object]:
+def one_blas_thread() -> AbstractContextManager[object]:
     """Limit BLAS to one thread while sampling.
 
     The matrices are small ([N, 192] by [192, 768]): more threads only wait on each other, and

@@ -130,7 +130,9 @@ class EventRNN:
             state += [np.zeros(layer.hidden), np.zeros(layer.hidden)]
         if self.attention is not None:
             size = self.attention.out_b.shape[0]
-            state += [np.zeros(size), np.zeros((self.attention.length, size))]
+            # attns, the stored outputs, and each stored output's attention features
+            length, vec = self.attention.length, self.attention.attn_v.shape[0]
+            state += [np.zeros(size), np.zeros((length, size)), np.zeros((length, vec))]
         return state
 
     def step(
@@ -141,7 +143,7 @@ class EventRNN:
         for k, layer in enumerate(self.layers):
             c, h = state[2 * k], state[2 * k + 1]
             if k == 0 and a is not None:
-                attns, stored = state[-2], state[-1]
+                attns, stored, features = state[-3], state[-2], state[-1]
                 x = np.concatenate((x, attns)) @ a.in_w + a.in_b
             gates = np.concatenate((x, h)) @ layer.kernel + layer.bias
             i, j, f, o = np.split(gates, 4)
@@ -151,22 +153,26 @@ class EventRNN:
             x = h
             if k == 0 and a is not None:
                 query = np.concatenate((c, h)) @ a.query_w + a.query_b
-                scores = np.tanh(stored @ a.attn_w + query) @ a.attn_v
+                scores = np.tanh(features + query) @ a.attn_v
                 weights = np.exp(scores - scores.max())
                 weights /= weights.sum()
                 attns = weights @ stored
                 x = np.concatenate((h, attns)) @ a.out_w + a.out_b
-                state[-2] = attns
-                state[-1] = np.concatenate((stored[1:], x[None, :]))
+                state[-3] = attns
+                state[-2] = np.concatenate((stored[1:], x[None, :]))
+                state[-1] = np.concatenate((features[1:], (x @ a.attn_w)[None, :]))
         logits: npt.NDArray[np.float64] = x @ self.out_w + self.out_b
         return logits
 
     def softmax(self, inputs: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """Teacher-forced ``[T, classes]`` softmax of an input matrix, from the zero state."""
+        from audiomancer.models.lstm import one_blas_thread
+
         state = self.zero_state()
         out = np.empty((len(inputs), self.num_classes))
-        for t, row in enumerate(np.asarray(inputs, dtype=np.float64)):
-            z = self.step(state, row)
-            w = np.exp(z - z.max())
-            out[t] = w / w.sum()
+        with one_blas_thread():
+            for t, row in enumerate(np.asarray(inputs, dtype=np.float64)):
+                z = self.step(state, row)
+                w = np.exp(z - z.max())
+                out[t] = w / w.sum()
         return out

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from audiomancer.models.lstm import sample
+from audiomancer.models.lstm import one_blas_thread, sample
 from audiomancer.models.magenta.bundle import MagentaBundle
 from audiomancer.models.magenta.encoders import Event
 
@@ -27,6 +27,19 @@ def sample_events(
     check: Callable[[], None] | None = None,
 ) -> list[Event]:
     """``steps`` new events after a non-empty ``primer`` (``allowed(step, event)`` filters)."""
+    with one_blas_thread():
+        return _sample_events(bundle, steps, rng, temperature, primer, allowed, check)
+
+
+def _sample_events(
+    bundle: MagentaBundle,
+    steps: int,
+    rng: np.random.Generator,
+    temperature: float,
+    primer: Sequence[Event],
+    allowed: Callable[[int, Event], bool] | None,
+    check: Callable[[], None] | None,
+) -> list[Event]:
     if not primer:
         raise ValueError("sampling from a Magenta bundle needs at least one primer event")
     encoder, network = bundle.encoder, bundle.network
