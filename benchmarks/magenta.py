@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -133,7 +134,10 @@ def held_out_beats(limit: int) -> list[list[int]]:
                 or row["time_signature"] != "4-4"
             ):
                 continue
-            states = encode_drums(read_midi(GROOVE / row["midi_filename"], "drums"))
+            bars = min(64, int(float(row["duration"]) * float(row["bpm"]) / 240))  # whole bars
+            if bars < 8:
+                continue
+            states = encode_drums(read_midi(GROOVE / row["midi_filename"], "drums", bars=bars))
             for start in range(0, len(states) - 8 * STEPS_PER_BAR + 1, 8 * STEPS_PER_BAR):
                 pieces.append(states[start : start + 8 * STEPS_PER_BAR])
             if len(pieces) >= limit:
@@ -163,6 +167,27 @@ def nll_rows(files: dict[str, Path], limit: int) -> list[str]:
     return [
         f"| {n} | {len(pieces)} | {steps} | {total / steps:.3f} |" for n, total in totals.items()
     ]
+
+
+def magenta_benchmarks(quick: bool) -> list[Any]:
+    """Rows for benchmarks/run.py: the fixture bundles' load time, generation and exactness."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run import Result
+
+    rows = []
+    for name, path in bundle_files().items():
+        if name not in ("drum_kit_small", "drum_kit", "basic_rnn_small", "basic_rnn"):
+            continue
+        timings = []
+        for _ in range(3 if quick else 10):
+            started = time.perf_counter()
+            MagentaBundle.load(path)
+            timings.append(time.perf_counter() - started)
+        rows.append(Result(f"load Magenta {name}.mag", statistics.median(timings) * 1000, "ms"))
+        cell = generation(name, path, 3 if quick else 10).split("|")
+        rows.append(Result(f"{cell[2].strip()} with {name}.mag", float(cell[3].split()[0]),
+                           "ms median", "stored; numpy, no TensorFlow"))  # fmt: skip
+    return rows
 
 
 def main() -> None:

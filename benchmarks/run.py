@@ -359,6 +359,9 @@ def main() -> None:
     from batch import batch_benchmarks  # beside this script; it imports Result from here
 
     results += batch_benchmarks(args.quick)
+    from magenta import magenta_benchmarks  # beside this script, like batch
+
+    results += magenta_benchmarks(args.quick)
     table = markdown(results)
     print(table)
     if args.write:

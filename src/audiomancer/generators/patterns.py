@@ -151,9 +151,9 @@ class PatternGenerator:
         Fetches DrumsRNN's ``drum_kit_rnn.mag`` and MelodyRNN's ``basic_rnn.mag`` from
         ``$AUDIOMANCER_MODELS_URL`` (default Magenta's download site) and stores them as
         ``drums_rnn.mag`` and ``melody_rnn.mag`` in ``paths.models_dir()``, each written
-        atomically. Generation does not need them (it uses the shipped weights); they are for
-        users who want Magenta's own checkpoints. Raises OSError (IOError) naming the URL when
-        a download fails.
+        atomically. Generation uses them after ``load_model("drums_rnn.mag")`` /
+        ``load_model("melody_rnn.mag")`` (the shipped weights stay the default). Raises OSError
+        (IOError) naming the URL when a download fails.
         """
         base = os.environ.get(MODELS_URL_ENV) or MAGENTA_MODELS_URL
         if not base.endswith("/"):
