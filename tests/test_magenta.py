@@ -152,3 +152,21 @@ def test_flipped_weight_bytes_load_or_fail_clearly(tmp_path: Path) -> None:
         assert "flipped.mag" in str(error)
     else:  # a flip inside float data changes weights, which the V1 format cannot detect
         assert np.isfinite(bundle.next_event_probabilities([[36]] * 4)).all()
+
+
+def test_key_melody_encoder_equals_magentas() -> None:
+    """attention_rnn's KeyMelodyEncoderDecoder against its reference (bundle not shipped)."""
+    from audiomancer.models.magenta.keymelody import KeyMelodyEncoder
+
+    ref = reference("attention_rnn")
+    encoder = KeyMelodyEncoder(ref["min_note"], ref["max_note"], ref["lookback_distances"], 7)
+    assert (encoder.input_size, encoder.num_classes) == (ref["input_size"], ref["num_classes"])
+    for sequence in ref["sequences"]:
+        events = sequence["events"]
+        assert np.array_equal(
+            encoder.inputs(events), dense(sequence["inputs_sparse"], ref["input_size"])
+        )
+        assert encoder.labels(events) == sequence["labels"]
+        for t in range(1, len(events)):
+            label = encoder.label(events, t)
+            assert encoder.class_event(events[:t], label) == events[t]

@@ -28,7 +28,9 @@ from audiomancer.models.magenta.encoders import (
     Event,
     LookbackEncoder,
     MelodyEncoding,
+    SequenceEncoder,
 )
+from audiomancer.models.magenta.keymelody import KeyMelodyEncoder
 from audiomancer.models.magenta.network import EventRNN
 from audiomancer.models.magenta.wire import WireError, message, one_bytes
 
@@ -38,7 +40,7 @@ class Config:
     """What a generator id means: its kind, encoder and attention length."""
 
     kind: str  # "drums" or "melody"
-    encoder: Callable[[], LookbackEncoder]
+    encoder: Callable[[], SequenceEncoder]
     attn_length: int = 0
 
 
@@ -46,9 +48,10 @@ CONFIGS: Final[dict[str, Config]] = {
     "drum_kit": Config("drums", lambda: LookbackEncoder(DrumEncoding(), (), 6), 32),
     "basic_rnn": Config("melody", lambda: LookbackEncoder(MelodyEncoding(48, 84))),
     "lookback_rnn": Config("melody", lambda: LookbackEncoder(MelodyEncoding(48, 84), (16, 32), 5)),
+    "attention_rnn": Config("melody", lambda: KeyMelodyEncoder(48, 84, (16, 32), 7), 40),
 }
-"""The generator ids we run: DrumsRNN ``drum_kit``, MelodyRNN ``basic_rnn`` and
-``lookback_rnn`` (``attention_rnn``'s KeyMelodyEncoderDecoder is not reproduced yet)."""
+"""The generator ids we run: DrumsRNN ``drum_kit``, MelodyRNN ``basic_rnn``, ``lookback_rnn``
+and ``attention_rnn``."""
 
 
 class MagentaBundle:
@@ -60,7 +63,7 @@ class MagentaBundle:
         generator_id: str,
         description: str,
         bundle_description: str,
-        encoder: LookbackEncoder,
+        encoder: SequenceEncoder,
         network: EventRNN,
         digest: str,
         kind: str,

@@ -15,7 +15,7 @@ ends), -1 NOTE_OFF, -2 NO_EVENT.
   the start); binary counters of ``t + 1`` (+1 / -1 per bit); for each d a flag "event t equals
   event t - d". Labels: "repeat d steps back" classes after the encoding's own, and (Magenta's
   rule) the default event in the first ``max(d)`` steps is labelled as the longest repeat.
-- ``KeyMelodyEncoder``: ``KeyMelodyEncoderDecoder`` (attention_rnn).
+- ``KeyMelodyEncoder`` (``keymelody.py``): ``KeyMelodyEncoderDecoder`` (attention_rnn).
 
 ``inputs(events)`` gives the ``[T, input_size]`` float32 matrix, ``labels(events)`` the ints.
 """
@@ -57,6 +57,26 @@ class EventEncoding(Protocol):
     def encode(self, event: Event) -> int: ...
 
     def decode(self, index: int) -> Event: ...
+
+
+class SequenceEncoder(Protocol):
+    """What a bundle's encoder does: inputs, labels, and what a class means."""
+
+    input_size: int
+    num_classes: int
+
+    @property
+    def encoding(self) -> EventEncoding: ...
+
+    def inputs(self, events: Sequence[Event]) -> npt.NDArray[np.float32]: ...
+
+    def input_at(
+        self, events: Sequence[Event], codes: Sequence[int], t: int
+    ) -> npt.NDArray[np.float32]: ...
+
+    def labels(self, events: Sequence[Event]) -> list[int]: ...
+
+    def class_event(self, events: Sequence[Event], index: int) -> Event: ...
 
 
 class DrumEncoding:
