@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from audiomancer import processes
 from audiomancer.errors import EngineError, EngineNotFoundError, SynthDefError
 from audiomancer.patterns.model import TICKS_PER_BEAT, TICKS_PER_STEP, Note, Pattern
 from audiomancer.supercollider import lang, nrt, osc
@@ -216,13 +216,13 @@ def test_the_wav_is_written_atomically(
     target.parent.mkdir()
     target.write_bytes(b"old")
     calls: list[list[str]] = []
-    real_run = subprocess.run
+    real_run = processes.run
 
     def spy(args: list[str], **kwargs: Any) -> Any:
         calls.append(list(args))
         return real_run(args, **kwargs)
 
-    monkeypatch.setattr(subprocess, "run", spy)
+    monkeypatch.setattr(processes, "run", spy)
     # A failed render leaves the old file alone and no temporary file behind.
     with pytest.raises(SynthDefError):
         nrt.render(gated.replace(b"SinOsc", b"SinOsx"), [RenderNote(0, 0.5, 440, 0.5)], target)

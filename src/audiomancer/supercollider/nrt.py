@@ -36,7 +36,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final, Literal
@@ -44,7 +44,7 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 
-from audiomancer import engines
+from audiomancer import engines, processes
 from audiomancer.errors import EngineError, SynthDefError
 from audiomancer.paths import scratch_dir
 from audiomancer.patterns.model import Pattern
@@ -350,19 +350,40 @@ def read_wav(path: Path) -> tuple[npt.NDArray[np.float64], int]:
 
 
 def measure(path: Path) -> RenderResult:
-    """The measures of a WAV file (see :class:`RenderResult`)."""
-    samples, rate = read_wav(path)
-    finite = np.isfinite(samples)
-    has_nan = not bool(finite.all())
-    values = samples[finite]
-    peak = float(np.max(np.abs(values))) if values.size else 0.0
-    rms = float(np.sqrt(np.mean(np.square(values)))) if values.size else 0.0
+    """The measures of a WAV file (see :class:`RenderResult`).
+
+    A 32-bit float WAV (what scsynth renders) is read block by block, so memory stays bounded
+    however long the file; other formats are read whole with :func:`read_wav`.
+    """
+    from audiomancer.supercollider import wavio
+
+    info = wavio.layout(path)
+    if info.tag == _WAVE_FORMAT_FLOAT and info.bits == 32:
+        chunks: Iterable[npt.NDArray[np.floating]] = wavio.blocks(path)
+        rate, channels, frames = info.rate, info.channels, info.frames
+    else:
+        samples, rate = read_wav(path)
+        chunks, channels, frames = [samples], samples.shape[1], samples.shape[0]
+    has_nan = False
+    peak = 0.0
+    squares = 0.0
+    count = 0
+    for chunk in chunks:
+        finite = np.isfinite(chunk)
+        if not finite.all():
+            has_nan = True
+        values = chunk[finite].astype(np.float64)
+        if values.size:
+            peak = max(peak, float(np.max(np.abs(values))))
+            squares += float(np.dot(values, values))
+            count += values.size
+    rms = math.sqrt(squares / count) if count else 0.0
     peak_dbfs = _dbfs(peak)
     return RenderResult(
         path=Path(path),
-        duration_s=samples.shape[0] / rate,
+        duration_s=frames / rate,
         sample_rate=rate,
-        channels=samples.shape[1],
+        channels=channels,
         rms=rms,
         rms_dbfs=_dbfs(rms),
         peak=peak,
@@ -413,7 +434,7 @@ def _run_scsynth(
             "-m", str(RT_MEMORY_KB),
         ]  # fmt: skip
         try:
-            finished = subprocess.run(
+            finished = processes.run(
                 args,
                 cwd=workdir,
                 env=engines.sclang_environment(),
@@ -423,7 +444,6 @@ def _run_scsynth(
                 encoding="utf-8",
                 errors="replace",
                 timeout=timeout,
-                check=False,
             )
         except subprocess.TimeoutExpired:
             raise EngineError(
@@ -432,7 +452,7 @@ def _run_scsynth(
             ) from None
         except OSError as error:
             raise EngineError(f"could not start scsynth ({executable}): {error}") from error
-        output = finished.stdout + finished.stderr
+        output: str = finished.stdout + finished.stderr
         failures = _failures(output)
         if failures:
             quoted = "\n".join(failures[:_OUTPUT_TAIL])

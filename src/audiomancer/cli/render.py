@@ -1,0 +1,88 @@
+"""The ``render`` command: a stored pattern to a WAV file through scsynth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from audiomancer.cli.app import app, err, friendly_errors
+
+if TYPE_CHECKING:
+    from audiomancer.supercollider.pattern_render import PatternRender
+
+FORMATS = ("int24", "int16", "float")
+
+
+def synth_code(ref: str) -> str:
+    """The code of a synth given as a ``.scd`` file, a library synth or a template name."""
+    path = Path(ref)
+    if ref.endswith(".scd"):
+        if not path.is_file():
+            raise FileNotFoundError(f"no such SynthDef file: {ref!r}")
+        return path.read_text(encoding="utf-8")
+    from audiomancer.generators.lineage import LineageTracker
+
+    tracker = LineageTracker()
+    return tracker.source_code(tracker.resolve(ref))
+
+
+def report(result: PatternRender) -> str:
+    """The line printed for a render: file, length, peak and RMS (and stems)."""
+    line = (
+        f"wrote {result.path}: {result.duration_s:.2f} s, peak {result.peak_dbfs:.1f} dBFS, "
+        f"RMS {result.rms_dbfs:.1f} dBFS"
+    )
+    if result.stems:
+        line += f"; {len(result.stems)} stems in {next(iter(result.stems.values())).parent}"
+    return line
+
+
+def render_stored(
+    pattern_id: str,
+    output: Path,
+    *,
+    synth: str | None = None,
+    kit: str = "default",
+    stems: Path | None = None,
+    sample_format: str = "int24",
+) -> PatternRender:
+    """Render a stored pattern by id (what ``audiomancer render`` does)."""
+    from audiomancer.patterns.store import PatternStore
+    from audiomancer.supercollider.pattern_render import render_pattern
+
+    if sample_format not in FORMATS:
+        raise ValueError(f"invalid format {sample_format!r}: expected one of {', '.join(FORMATS)}")
+    pattern = PatternStore().get_pattern(pattern_id)
+    code = synth_code(synth) if synth is not None else None
+    return render_pattern(
+        pattern,
+        output,
+        synth_code=code,
+        kit=kit,
+        stems=stems,
+        sample_format=sample_format,  # type: ignore[arg-type]
+    )
+
+
+@app.command("render")
+def render_command(
+    pattern_id: Annotated[str, typer.Argument(help="Pattern id (ptrn_...)")],
+    output: Annotated[Path, typer.Option("--out", "-o", help="WAV file to write")],
+    synth: Annotated[
+        str | None,
+        typer.Option(help="Synth for melody/bass: a library synth, a template or a .scd file"),
+    ] = None,
+    kit: Annotated[str, typer.Option(help="Drum kit: 'default' or a folder of .scd")] = "default",
+    stems: Annotated[Path | None, typer.Option(help="Also write one WAV per lane here")] = None,
+    sample_format: Annotated[
+        str, typer.Option("--format", help="int24 | int16 | float (32-bit)")
+    ] = "int24",
+) -> None:
+    """Render a stored pattern to a WAV file with scsynth (drums on the kit, notes on a synth)."""
+    with friendly_errors():
+        result = render_stored(
+            pattern_id, output, synth=synth, kit=kit, stems=stems, sample_format=sample_format
+        )
+        err.print(report(result), markup=False)

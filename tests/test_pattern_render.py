@@ -1,0 +1,175 @@
+"""Rendering stored patterns with the real scsynth: the audio itself is checked."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from typer.testing import CliRunner
+
+from audiomancer.cli import app
+from audiomancer.errors import SynthDefError
+from audiomancer.patterns.model import TICKS_PER_BEAT, TICKS_PER_STEP, Note, Pattern
+from audiomancer.patterns.store import PatternStore
+from audiomancer.supercollider import nrt
+from audiomancer.supercollider.pattern_render import MAX_RENDER_SECONDS, render_pattern
+from conftest import need_engine
+
+pytestmark = pytest.mark.engines
+
+RATE = 44100
+GATED_SINE = r"""
+SynthDef(\test_sine, { |out = 0, freq = 440, amp = 0.3, gate = 1|
+    var env = EnvGen.ar(Env.asr(0.005, 1, 0.01), gate, doneAction: 2);
+    Out.ar(out, SinOsc.ar(freq) * amp * env ! 2);
+}).add;
+"""
+PERC_SINE = r"""
+SynthDef(\test_perc, { |out = 0, freq = 440, amp = 0.3|
+    var env = EnvGen.ar(Env.perc(0.002, 0.2), doneAction: 2);
+    Out.ar(out, SinOsc.ar(freq) * amp * env ! 2);
+}).add;
+"""
+NO_FREQ = r"""
+SynthDef(\test_nofreq, { |out = 0, amp = 0.3, gate = 1|
+    Out.ar(out, PinkNoise.ar * amp * EnvGen.kr(Env.asr, gate, doneAction: 2) ! 2);
+}).add;
+"""
+
+
+@pytest.fixture(autouse=True)
+def engines_present() -> None:
+    need_engine("scsynth")
+    need_engine("sclang")
+
+
+def _drums(hits: list[tuple[int, int]], bpm: float = 120.0) -> Pattern:
+    return Pattern(tuple(Note(start, pitch, 100, 60) for start, pitch in hits), "drums", bpm=bpm)
+
+
+def _onsets(path: Path, gap_s: float = 0.03) -> list[float]:
+    """Times where the level rises above 10% of the file's peak after a quiet gap."""
+    samples, rate = nrt.read_wav(path)
+    level = np.abs(samples).max(axis=1)
+    threshold = 0.1 * level.max()
+    loud = level > threshold
+    gap = int(gap_s * rate)
+    found: list[float] = []
+    last = -gap - 1
+    for index in np.nonzero(loud)[0]:
+        if index - last > gap:
+            found.append(index / rate)
+        last = index
+    return found
+
+
+def _note_times(pattern: Pattern) -> list[float]:
+    tick = pattern.seconds_per_tick()
+    return sorted({note.start * tick for note in pattern.notes})
+
+
+def test_hats_land_on_their_micro_timed_notes(tmp_path: Path) -> None:
+    # Eighth-note hats, every other one late by 37 ticks (about 19 ms at 120 bpm).
+    hits = [(i * 240 + (37 if i % 2 else 0), 42) for i in range(8)]
+    pattern = _drums(hits)
+    result = render_pattern(pattern, tmp_path / "hats.wav")
+    onsets = _onsets(result.path)
+    expected = _note_times(pattern)
+    assert len(onsets) == len(expected)
+    assert max(abs(a - b) for a, b in zip(onsets, expected, strict=True)) < 0.005
+
+
+def test_kick_and_snare_land_on_their_notes(tmp_path: Path) -> None:
+    hits = [(0, 36), (TICKS_PER_BEAT + 11, 38), (2 * TICKS_PER_BEAT - 5, 36), (1453, 38)]
+    pattern = _drums(hits)
+    result = render_pattern(pattern, tmp_path / "ks.wav")
+    onsets = _onsets(result.path, gap_s=0.1)
+    expected = _note_times(pattern)
+    assert len(onsets) == len(expected), onsets
+    assert max(abs(a - b) for a, b in zip(onsets, expected, strict=True)) < 0.005
+    assert result.peak_dbfs < 0
+    assert {lane.synthdef for lane in result.lanes} == {"am_kick", "am_snare"}
+
+
+def _pitch(samples: npt.NDArray[np.float64], rate: int) -> float:
+    mono = samples.mean(axis=1) * np.hanning(samples.shape[0])
+    spectrum = np.abs(np.fft.rfft(mono, 8 * samples.shape[0]))
+    return float(np.argmax(spectrum) * rate / (8 * samples.shape[0]))
+
+
+def test_long_notes_sound_at_their_pitch_then_silence(tmp_path: Path) -> None:
+    # A4 for a beat, rest, E5 for a beat (0.5 s each at 120 bpm).
+    notes = [Note(0, 69, 127, TICKS_PER_BEAT), Note(2 * TICKS_PER_BEAT, 76, 127, TICKS_PER_BEAT)]
+    pattern = Pattern(tuple(notes), "melody", bpm=120.0, key="A", scale="major")
+    result = render_pattern(pattern, tmp_path / "sine.wav", synth_code=GATED_SINE)
+    samples, rate = nrt.read_wav(result.path)
+    assert _pitch(samples[int(0.1 * rate) : int(0.4 * rate)], rate) == pytest.approx(440, abs=2)
+    assert _pitch(samples[int(1.1 * rate) : int(1.4 * rate)], rate) == pytest.approx(659.3, abs=2)
+    # Silent between the notes and after the last release (10 ms release, a block of slack).
+    assert np.abs(samples[int(0.52 * rate) : int(0.98 * rate)]).max() < 1e-3
+    assert np.abs(samples[int(1.52 * rate) :]).max() < 1e-3
+    assert result.duration_s == pytest.approx(2.0, abs=1e-3)  # one bar; the tail died at once
+
+
+def test_a_synth_without_gate_frees_itself(tmp_path: Path) -> None:
+    notes = [Note(i * TICKS_PER_BEAT, 60 + i, 100, TICKS_PER_STEP) for i in range(4)]
+    pattern = Pattern(tuple(notes), "bass", bpm=120.0, key="C", scale="chromatic")
+    result = render_pattern(pattern, tmp_path / "perc.wav", synth_code=PERC_SINE)
+    assert len(_onsets(result.path)) == 4
+    assert result.lanes[0].synthdef == "test_perc"
+    assert result.peak_dbfs > -30
+
+
+def test_a_synth_without_frequency_is_refused(tmp_path: Path) -> None:
+    pattern = Pattern((Note(0, 40, 100, 120),), "bass", key="C", scale="minor")
+    with pytest.raises(SynthDefError, match=r"test_nofreq.*no frequency control"):
+        render_pattern(pattern, tmp_path / "x.wav", synth_code=NO_FREQ)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_too_long_a_render_is_refused(tmp_path: Path) -> None:
+    pattern = Pattern((Note(0, 36),), "drums", bars=64, bpm=20.0)
+    with pytest.raises(ValueError, match=f"at most {MAX_RENDER_SECONDS:g} s"):
+        render_pattern(pattern, tmp_path / "long.wav")
+
+
+def test_stems_sum_to_the_mix(tmp_path: Path) -> None:
+    hits = [(0, 36), (480, 38), (960, 36), (1440, 38)] + [(i * 240, 42) for i in range(8)]
+    pattern = _drums(hits)
+    result = render_pattern(
+        pattern, tmp_path / "mix.wav", stems=tmp_path / "stems", sample_format="float"
+    )
+    assert sorted(result.stems) == ["closed_hat", "kick", "snare"]
+    mix, _ = nrt.read_wav(result.path)
+    total = sum(nrt.read_wav(path)[0] for path in result.stems.values())
+    assert np.abs(mix - total).max() < 1e-6
+    assert result.gain <= 1.0
+
+
+def test_cli_renders_a_library_synth_and_a_user_scd(tmp_path: Path) -> None:
+    notes = [Note(i * 240, 36 + (i % 3) * 3, 100, 200) for i in range(8)]
+    pattern = Pattern(tuple(notes), "bass", key="C", scale="minor")
+    pattern_id = PatternStore().put(pattern)["id"]
+    runner = CliRunner()
+    for synth, name in (("tb303", "303.wav"), (None, "default.wav")):
+        args = ["render", pattern_id, "-o", str(tmp_path / name)]
+        result = runner.invoke(app, args + (["--synth", synth] if synth else []))
+        assert result.exit_code == 0, result.output
+        assert "peak" in result.output and "RMS" in result.output
+        with wave.open(str(tmp_path / name)) as handle:
+            assert handle.getsampwidth() == 3 and handle.getnchannels() == 2
+            assert handle.getnframes() >= 2 * 44100
+    scd = tmp_path / "mine.scd"
+    scd.write_text(GATED_SINE)
+    args = ["render", pattern_id, "-o", str(tmp_path / "mine.wav"), "--synth", str(scd)]
+    result = runner.invoke(app, [*args, "--format", "int16"])
+    assert result.exit_code == 0, result.output
+    with wave.open(str(tmp_path / "mine.wav")) as handle:
+        assert handle.getsampwidth() == 2
+    scd.write_text(NO_FREQ)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "no frequency control" in result.output
