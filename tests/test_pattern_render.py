@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from audiomancer.cli import app
 from audiomancer.errors import SynthDefError
+from audiomancer.paths import scratch_dir
 from audiomancer.patterns.model import TICKS_PER_BEAT, TICKS_PER_STEP, Note, Pattern
 from audiomancer.patterns.store import PatternStore
 from audiomancer.supercollider import nrt
@@ -173,3 +174,74 @@ def test_cli_renders_a_library_synth_and_a_user_scd(tmp_path: Path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "no frequency control" in result.output
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_killed_render_leaves_nothing_behind(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # Long enough to be caught while scsynth runs: 64 bars of 16th notes at 60 bpm.
+    notes = tuple(Note(i * 120, 48 + i % 12, 100, 100) for i in range(64 * 16))
+    pattern = Pattern(notes, "bass", bars=64, bpm=60.0, key="C", scale="chromatic")
+    pattern_id = PatternStore().put(pattern)["id"]
+    out = tmp_path / "out"
+    out.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "audiomancer", "render", pattern_id, "-o", str(out / "x.wav")],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    scsynth: list[int] = []
+    while time.monotonic() < deadline and not scsynth:
+        scsynth = [
+            pid
+            for pid in _children(process.pid)
+            if "scsynth" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        ]
+        time.sleep(0.01)
+    assert scsynth, "scsynth never started"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 128 + signal.SIGTERM
+    time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in scsynth)
+    assert list(out.iterdir()) == []
+    nrt_dir = scratch_dir() / "nrt"
+    assert nrt_dir.is_dir()  # the render had started there
+    assert list(nrt_dir.iterdir()) == []
+
+
+def test_stale_leftovers_are_swept(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from audiomancer.supercollider.pattern_render import sweep_stale
+
+    old_partial = tmp_path / ".x.wav.0123abcd.tmp"
+    fresh_partial = tmp_path / ".y.wav.0123abcd.tmp"
+    work = scratch_dir() / "nrt" / "render-old"
+    work.mkdir(parents=True)
+    for path in (old_partial, fresh_partial):
+        path.write_bytes(b"partial")
+    stale = time.time() - 2 * 3600
+    for path in (old_partial, work):
+        os.utime(path, (stale, stale))
+    assert sweep_stale(tmp_path) == 2
+    assert not old_partial.exists() and not work.exists() and fresh_partial.exists()
