@@ -199,9 +199,7 @@ def main() -> None:
     ]
     lines += [exactness(n, p) for n, p in files.items()]
     lines += ["", "| bundle | call (stored, in process) | median |", "|---|---|---:|"]
-    lines += [
-        generation(n, p, 3 if quick else 10) for n, p in files.items() if n != "attention_rnn"
-    ]
+    lines += [generation(n, p, 3 if quick else 10) for n, p in files.items()]
     with tempfile.TemporaryDirectory() as home:
         numpy_wall, numpy_rss = min((cli(None, home) for _ in range(3)), key=lambda r: r[0])
         lines += ["", "| command | wall | peak RSS |", "|---|---:|---:|"]
