@@ -238,3 +238,16 @@ def test_audio_is_cached_by_pattern_synth_and_kit(studio: Studio, store: Pattern
     assert status == 400 and "invalid kit 'jazz'" in data["error"]
     status, data = studio.json("GET", f"/api/patterns/{melody.id}/audio?synth=nosuch")
     assert status == 404 and "'nosuch'" in data["error"]
+
+
+def test_studio_help_names_its_options() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "audiomancer", "studio", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    assert result.returncode == 0
+    for option in ("--port", "--host", "--no-open"):
+        assert option in result.stdout
