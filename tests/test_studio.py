@@ -233,7 +233,11 @@ def test_audio_is_cached_by_pattern_synth_and_kit(studio: Studio, store: Pattern
     assert len(list(folder.glob(f"{melody.id}__synth-*.wav"))) == 2
     drums = store.list(pattern_type="drums")[0]
     assert studio.request("GET", f"/api/patterns/{drums.id}/audio?kit=default")[0] == 200
-    assert len(list(folder.glob(f"{drums.id}__kit-default__*.wav"))) == 1
+    (drum_wav,) = folder.glob(f"{drums.id}__kit-default__*.wav")
+    from audiomancer.supercollider.nrt import measure
+
+    heard = measure(drum_wav)
+    assert heard.audible and heard.duration_s >= drums["bars"] * 4 * 60 / drums["bpm"]
     status, data = studio.json("GET", f"/api/patterns/{drums.id}/audio?kit=jazz")
     assert status == 400 and "invalid kit 'jazz'" in data["error"]
     status, data = studio.json("GET", f"/api/patterns/{melody.id}/audio?synth=nosuch")

@@ -22,15 +22,16 @@ def check_kit(kit: str) -> str:
 
 
 def kit_version(kit: str) -> str:
-    """Something that changes when the kit's sound changes (part of the cache key)."""
+    """Something that changes when the kit's sound changes (part of the cache key): the drum
+    voices and their SynthDefs' code."""
     import hashlib
 
+    from audiomancer.patterns.pbind import DRUM_VOICES
     from audiomancer.supercollider import library
 
     check_kit(kit)
-    names = sorted({template for template, _ in _INTERIM_KIT.values()})
-    sources = [library.template_source(name) for name in names]
-    return hashlib.sha256(repr((_INTERIM_KIT, sources)).encode()).hexdigest()[:12]
+    sources = [library.template_source(t) for t in sorted({t for t, _ in DRUM_VOICES.values()})]
+    return hashlib.sha256(repr((DRUM_VOICES, sources)).encode()).hexdigest()[:12]
 
 
 def render_line(pattern: Pattern, synth_code: str, path: Path) -> None:
@@ -40,43 +41,36 @@ def render_line(pattern: Pattern, synth_code: str, path: Path) -> None:
     nrt.render(synth_code, pattern, path, sample_format="int16")
 
 
-# Until the shipped drum kit is in (issue 11), the drum templates play the nine drum classes:
-# (template, controls) for each class; toms are the kick tuned to their General MIDI pitch.
-_INTERIM_KIT: Final[dict[str, tuple[str, dict[str, float]]]] = {
-    "kick": ("kick", {}),
-    "snare": ("snare", {}),
-    "closed_hat": ("hihat", {}),
-    "open_hat": ("hihat", {"decay": 0.35}),
-    "low_tom": ("kick", {"decay": 0.3, "punch": 2}),
-    "mid_tom": ("kick", {"decay": 0.3, "punch": 2}),
-    "high_tom": ("kick", {"decay": 0.25, "punch": 2}),
-    "crash": ("hihat", {"decay": 1.2, "cutoff": 5000}),
-    "ride": ("hihat", {"decay": 0.45, "cutoff": 6000}),
-}
 _TAIL_S: Final = 1.0
 
 
 def render_drums(pattern: Pattern, kit: str, path: Path) -> None:
-    """Render a drum pattern with a drum kit to ``path`` (16-bit WAV): each drum class is
-    rendered by scsynth with its SynthDef, and the stems are mixed."""
+    """Render a drum pattern to ``path`` (16-bit WAV) with the drum SynthDefs its Pbind plays
+    (:data:`audiomancer.patterns.pbind.DRUM_VOICES`), so the studio sounds like the export:
+    scsynth renders each drum class with its SynthDef and controls, and the stems are mixed."""
+    import dataclasses
     import tempfile
 
     import numpy as np
 
     from audiomancer.patterns.model import DRUM_CLASS_BY_PITCH
+    from audiomancer.patterns.pbind import DRUM_VOICES
     from audiomancer.supercollider import library, nrt
 
     check_kit(kit)
-    notes = nrt.notes_from_pattern(pattern)
     by_class: dict[str, list[nrt.RenderNote]] = {}
-    for note, render_note in zip(pattern.notes, notes, strict=True):
-        by_class.setdefault(DRUM_CLASS_BY_PITCH[note.pitch].name, []).append(render_note)
+    for note, hit in zip(pattern.notes, nrt.notes_from_pattern(pattern), strict=True):
+        by_class.setdefault(DRUM_CLASS_BY_PITCH[note.pitch].name, []).append(hit)
     rate = nrt.DEFAULT_RATE
     frames = int((pattern.length * pattern.seconds_per_tick() + _TAIL_S) * rate)
     mix = np.zeros((frames, 2))
     with tempfile.TemporaryDirectory() as folder:
         for index, (name, hits) in enumerate(sorted(by_class.items())):
-            template, controls = _INTERIM_KIT[name]
+            template, settings = DRUM_VOICES[name]
+            controls = dict(settings)
+            freq = controls.pop("freq", None)  # a fixed tuning: every hit plays at it
+            if freq is not None:
+                hits = [dataclasses.replace(hit, freq=freq) for hit in hits]
             stem = Path(folder) / f"{index}.wav"
             nrt.render(library.template_source(template), hits, stem, tail=_TAIL_S,
                        controls=controls)  # fmt: skip
