@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Final
 
 from audiomancer.patterns.model import Pattern
+from audiomancer.supercollider.kit import KIT_NAMES
 
 AUDITION_SECONDS: Final = 2.0
-KITS: Final = ("default",)
+KITS: Final = KIT_NAMES
+"""Kits the page may choose, by name only: a kit folder holds code, and the browser never names
+code to run."""
 
 
 def check_kit(kit: str) -> str:
@@ -22,16 +25,15 @@ def check_kit(kit: str) -> str:
 
 
 def kit_version(kit: str) -> str:
-    """Something that changes when the kit's sound changes (part of the cache key): the drum
-    voices and their SynthDefs' code."""
+    """Something that changes when the kit's sound changes (part of the cache key): the code of
+    its voices."""
     import hashlib
 
-    from audiomancer.patterns.pbind import DRUM_VOICES
-    from audiomancer.supercollider import library
+    from audiomancer.supercollider.kit import load_kit
 
-    check_kit(kit)
-    sources = [library.template_source(t) for t in sorted({t for t, _ in DRUM_VOICES.values()})]
-    return hashlib.sha256(repr((DRUM_VOICES, sources)).encode()).hexdigest()[:12]
+    voices = load_kit(check_kit(kit))
+    code = "\x1f".join(f"{drum}={voice.source()}" for drum, voice in voices.items())
+    return hashlib.sha256(code.encode()).hexdigest()[:12]
 
 
 def render_line(pattern: Pattern, synth_code: str, path: Path) -> None:
@@ -45,35 +47,36 @@ _TAIL_S: Final = 1.0
 
 
 def render_drums(pattern: Pattern, kit: str, path: Path) -> None:
-    """Render a drum pattern to ``path`` (16-bit WAV) with the drum SynthDefs its Pbind plays
-    (:data:`audiomancer.patterns.pbind.DRUM_VOICES`), so the studio sounds like the export:
-    scsynth renders each drum class with its SynthDef and controls, and the stems are mixed."""
-    import dataclasses
+    """Render a drum pattern to ``path`` (16-bit WAV) with a shipped drum kit
+    (:mod:`audiomancer.supercollider.kit`): scsynth renders each drum class with its voice, each
+    hit at the voice's ``amp`` times the kit's velocity curve, and the stems are mixed."""
     import tempfile
 
     import numpy as np
 
     from audiomancer.patterns.model import DRUM_CLASS_BY_PITCH
-    from audiomancer.patterns.pbind import DRUM_VOICES
-    from audiomancer.supercollider import library, nrt
+    from audiomancer.supercollider import lang, nrt
+    from audiomancer.supercollider.kit import load_kit, velocity_amp
 
-    check_kit(kit)
-    by_class: dict[str, list[nrt.RenderNote]] = {}
-    for note, hit in zip(pattern.notes, nrt.notes_from_pattern(pattern), strict=True):
+    voices = load_kit(check_kit(kit))
+    tick = pattern.seconds_per_tick()
+    by_class: dict[str, list[tuple[float, float, int]]] = {}
+    for note in pattern.notes:
+        hit = (note.start * tick, note.duration * tick, note.velocity)
         by_class.setdefault(DRUM_CLASS_BY_PITCH[note.pitch].name, []).append(hit)
     rate = nrt.DEFAULT_RATE
-    frames = int((pattern.length * pattern.seconds_per_tick() + _TAIL_S) * rate)
+    frames = int((pattern.length * tick + _TAIL_S) * rate)
     mix = np.zeros((frames, 2))
     with tempfile.TemporaryDirectory() as folder:
         for index, (name, hits) in enumerate(sorted(by_class.items())):
-            template, settings = DRUM_VOICES[name]
-            controls = dict(settings)
-            freq = controls.pop("freq", None)  # a fixed tuning: every hit plays at it
-            if freq is not None:
-                hits = [dataclasses.replace(hit, freq=freq) for hit in hits]
+            scgf = lang.compile_synthdef(voices[name].source())
+            amp = nrt.read_synthdef_header(scgf).controls.get("amp", 1.0)
+            notes = [
+                nrt.RenderNote(start, duration, nrt.midi_to_hz(60), amp * velocity_amp(velocity))
+                for start, duration, velocity in hits
+            ]
             stem = Path(folder) / f"{index}.wav"
-            nrt.render(library.template_source(template), hits, stem, tail=_TAIL_S,
-                       controls=controls)  # fmt: skip
+            nrt.render(scgf, notes, stem, tail=_TAIL_S)
             samples, _ = nrt.read_wav(stem)
             samples = np.nan_to_num(samples.reshape(len(samples), -1)[:frames])
             mix[: len(samples), : samples.shape[1]] += samples
