@@ -46,16 +46,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypedDict
+from typing import Any, Final, TypedDict
 
 from audiomancer import paths
 from audiomancer.analyzers.synthdef import SynthDefInfo, parse_synthdef
 from audiomancer.atomic import atomic_write_text, file_lock, sweep_stale
 from audiomancer.errors import StoreAccessError, StoreCorruptError, SynthNotFoundError
+from audiomancer.generators.synth_model import (
+    GENERATION_METHODS,
+    METHOD_ALIASES,
+    GeneratedSynth,
+    normalize_method,
+)
 from audiomancer.supercollider import library
-
-if TYPE_CHECKING:
-    from audiomancer.generators.synths import GeneratedSynth
 
 __all__ = [
     "GENERATION_METHODS",
@@ -74,24 +77,9 @@ __all__ = [
 
 FORMAT: Final = "audiomancer.lineage"
 VERSION: Final = 1
-GENERATION_METHODS: Final = ("original", "generated", "mutation", "crossover")
-_ALIASES: Final = {"mutated": "mutation"}
 ID_PREFIX: Final = "synt_"
 """The spec examples write synth ids as ``synt_<name>``; lookups accept that form."""
 _SAFE_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-
-
-def normalize_method(method: str) -> str:
-    """A generation method as stored (``mutated`` → ``mutation``); ValueError if unknown."""
-    if not isinstance(method, str):
-        raise ValueError(f"invalid generation_method {method!r}")
-    method = _ALIASES.get(method, method)
-    if method not in GENERATION_METHODS:
-        raise ValueError(
-            f"invalid generation_method {method!r}: expected one of "
-            f"{', '.join(GENERATION_METHODS)} (or 'mutated')"
-        )
-    return method
 
 
 @dataclass
@@ -142,7 +130,10 @@ class SynthRecord:
             raise ValueError(f"record {synth_id!r} has no name")
         if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
             raise ValueError(f"record {synth_id!r}: parent_ids is not a list of ids")
-        if not isinstance(method, str) or _ALIASES.get(method, method) not in GENERATION_METHODS:
+        if (
+            not isinstance(method, str)
+            or METHOD_ALIASES.get(method, method) not in GENERATION_METHODS
+        ):
             raise ValueError(f"record {synth_id!r}: unknown generation_method {method!r}")
         if not isinstance(log, list) or not all(isinstance(line, str) for line in log):
             raise ValueError(f"record {synth_id!r}: mutation_log is not a list of strings")
@@ -158,7 +149,7 @@ class SynthRecord:
             id=synth_id,
             name=name,
             parent_ids=list(parents),
-            generation_method=_ALIASES.get(method, method),
+            generation_method=METHOD_ALIASES.get(method, method),
             mutation_log=list(log),
             user_rating=rating,
             user_notes=notes,

@@ -31,7 +31,6 @@ These functions return synths without storing them; ``LineageTracker.save`` (use
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import os
 import random
@@ -39,13 +38,12 @@ import re
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
 from audiomancer.analyzers.synthdef import (
     CATEGORIES,
-    SynthControl,
     SynthDefInfo,
     parse_synthdef,
 )
@@ -53,7 +51,8 @@ from audiomancer.errors import EngineError, SynthDefError
 from audiomancer.evolution import synth_ops
 from audiomancer.evolution.pattern_ops import validate_amount
 from audiomancer.evolution.synth_ops import NotApplicable, Result
-from audiomancer.generators.lineage import LineageTracker, normalize_method
+from audiomancer.generators.lineage import LineageTracker
+from audiomancer.generators.synth_model import GeneratedSynth
 from audiomancer.paths import scratch_dir
 from audiomancer.supercollider import lang, library, nrt
 from audiomancer.supercollider import syntax as sc
@@ -77,39 +76,6 @@ _TARGET_PEAK: Final = 0.7
 _MAX_NAME: Final = 64
 
 CategoryName = Literal["bass", "lead", "pad", "drum", "fx"]
-
-
-@dataclass
-class GeneratedSynth:
-    """A generated or mutated SynthDef.
-
-    ``generation_method`` is ``generated``, ``mutation`` or ``crossover`` (``mutated`` is
-    accepted and stored as ``mutation``). ``rejected`` (not in the spec) lists the operators
-    that did not apply and the candidates that failed on the way, with the reason.
-    """
-
-    name: str
-    source_code: str
-    controls: list[SynthControl] = field(default_factory=list)
-    parent_ids: list[str] = field(default_factory=list)
-    generation_method: str = "generated"
-    mutation_log: list[str] = field(default_factory=list)
-    category: str | None = None
-    rejected: list[str] = field(default_factory=list, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        # The spec types parent_ids and mutation_log as Optional: None means none.
-        self.parent_ids = list(self.parent_ids or [])
-        self.mutation_log = list(self.mutation_log or [])
-        self.controls = list(self.controls or [])
-        self.generation_method = normalize_method(self.generation_method)
-
-    def to_info(self) -> SynthDefInfo:
-        """The synth as a parsed SynthDefInfo (for another mutation or crossover)."""
-        info = parse_synthdef(self.source_code)
-        if self.category in CATEGORIES:
-            return dataclasses.replace(info, category=self.category)
-        return info
 
 
 def _as_info(synth: SynthDefInfo | GeneratedSynth) -> SynthDefInfo:
