@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Final
 
+from audiomancer.arguments import validate_amount
 from audiomancer.errors import IncompatiblePatternsError
 from audiomancer.patterns.groove import MAX_OFFSET, groove_offset
 from audiomancer.patterns.model import (
@@ -44,13 +45,6 @@ ADD_PROBABILITY: Final = 0.1
 REMOVE_PROBABILITY: Final = 0.1
 
 DEFAULT_DRUM = DRUM_CLASS_BY_PITCH[42]  # closed hat: the least disruptive hit to add
-
-
-def validate_amount(amount: float, name: str = "amount") -> float:
-    """Return a mutation amount/rate in 0.0-1.0 as float; ValueError naming it otherwise."""
-    if isinstance(amount, bool) or not isinstance(amount, int | float) or not 0.0 <= amount <= 1.0:
-        raise ValueError(f"invalid {name} {amount!r}: expected a number from 0.0 to 1.0")
-    return float(amount)
 
 
 def _fits(pattern: Pattern, notes: Sequence[Note]) -> bool:

@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Final, Literal
 
+from audiomancer.arguments import validate_amount
 from audiomancer.errors import (
     IncompatiblePatternsError,
     InvalidSynthError,
@@ -21,7 +22,7 @@ from audiomancer.errors import (
     SynthDefError,
     SynthNotFoundError,
 )
-from audiomancer.evolution.pattern_ops import check_compatible, crossover, mutate, validate_amount
+from audiomancer.evolution.pattern_ops import check_compatible, crossover, mutate
 from audiomancer.generators import synths
 from audiomancer.generators.lineage import LineageTracker, SynthLineage
 from audiomancer.patterns.metadata import PatternMetadata, derive_pattern_id

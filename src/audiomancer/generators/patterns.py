@@ -33,6 +33,7 @@ from typing import Final, Literal, overload
 
 import numpy as np
 
+from audiomancer.arguments import validate_amount
 from audiomancer.errors import InferenceTimeoutError
 from audiomancer.generators.bundles import bundle_drums, bundle_line
 from audiomancer.models.encoding import (
@@ -51,7 +52,6 @@ from audiomancer.models.encoding import (
 )
 from audiomancer.models.humanizer import humanize as humanize_drums
 from audiomancer.models.humanizer import load_humanizer
-from audiomancer.models.humanizer import validate_amount as validate_humanize_amount
 from audiomancer.models.lstm import generate_batch, make_rng, validate_temperature
 from audiomancer.models.magenta.bundle import MagentaBundle
 from audiomancer.models.primers import style_primers, validate_style
@@ -235,7 +235,7 @@ class PatternGenerator:
         temperature = validate_temperature(temperature)
         swing = style_swing(style_name) if swing is None else validate_swing(swing)
         grid = validate_swing_grid(swing_grid)
-        humanize = validate_humanize_amount(humanize)
+        humanize = validate_amount(humanize)
         seeds = _seeds(seed, n)
         rngs = [make_rng(s) for s in seeds]
         loaded = self._model("drums_rnn")

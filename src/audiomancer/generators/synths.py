@@ -47,9 +47,9 @@ from audiomancer.analyzers.synthdef import (
     SynthDefInfo,
     parse_synthdef,
 )
+from audiomancer.arguments import validate_amount
 from audiomancer.errors import EngineError, SynthDefError
 from audiomancer.evolution import synth_ops
-from audiomancer.evolution.pattern_ops import validate_amount
 from audiomancer.evolution.synth_ops import NotApplicable, Result
 from audiomancer.generators.lineage import LineageTracker
 from audiomancer.generators.synth_model import GeneratedSynth

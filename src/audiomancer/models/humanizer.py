@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from audiomancer.arguments import validate_amount
 from audiomancer.errors import ModelLoadError
 from audiomancer.patterns.model import (
     DRUM_CLASS_BY_PITCH,
@@ -218,18 +219,6 @@ def load_humanizer(path: Path | None = None) -> HumanizerModel:
         )
         _cache[target] = model
         return model
-
-
-def validate_amount(amount: float) -> float:
-    """Return a humanize amount 0.0-1.0 as float; ValueError naming it otherwise."""
-    if (
-        isinstance(amount, bool)
-        or not isinstance(amount, int | float)
-        or not math.isfinite(amount)
-        or not 0.0 <= amount <= 1.0
-    ):
-        raise ValueError(f"invalid amount {amount!r}: expected a number from 0.0 to 1.0")
-    return float(amount)
 
 
 def _check_seed(seed: int) -> int:
