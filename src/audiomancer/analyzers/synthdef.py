@@ -108,8 +108,8 @@ def parse_synthdefs(source: str | Path) -> list[SynthDefInfo]:
     names, compiled = _names(found, text)
     infos = []
     for node, name in zip(found, names, strict=True):
-        code = text if len(found) == 1 else _statement_code(program, node)
         graph = node.graph or _defined_function(program, node.function)
+        code = _synthdef_code(program, node, graph, text)
         info = _info(name, node, graph, code, path, category_hint)
         # When sclang had to run the code anyway, what it compiled is the ground truth.
         infos.append(with_compiled_controls(info, compiled[name]) if name in compiled else info)
@@ -127,12 +127,24 @@ def _read(source: str | Path) -> tuple[str, Path | None]:
     return source, None
 
 
-def _statement_code(program: sc.Program, node: sc.SynthDefNode) -> str:
-    """Code of the top-level statement holding one SynthDef (for files holding several)."""
-    for statement in program.body:
-        if any(n is node.call for n in sc.walk(statement)):
-            return sc.print_code(statement)
-    return sc.print_code(node.call)
+def _synthdef_code(
+    program: sc.Program, node: sc.SynthDefNode, graph: sc.FunctionDef | None, text: str
+) -> str:
+    """The code of the SynthDef alone: never a file's other statements (DESIGN §9).
+
+    A file that is just the SynthDef (maybe in parentheses, with comments) keeps its text;
+    otherwise the SynthDef expression (with ``.add`` and the like) is printed on its own, with a
+    graph function the file held in a variable written in place.
+    """
+    parents = {id(n): parent for n, parent in sc.walk_with_parents(program)}
+    top: sc.Node = node.call
+    while isinstance(parent := parents.get(id(top)), sc.Call) and parent.receiver is top:
+        top = parent
+    if not program.var_decls and len(program.body) == 1 and program.body[0] is top:
+        return text
+    if node.graph is None and graph is not None and node.function is not None:
+        top = sc.replace_node(top, node.function, graph)
+    return sc.print_code(top)
 
 
 def _info(

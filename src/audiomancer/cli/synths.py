@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,14 +12,23 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from audiomancer.analyzers.synthdef import CATEGORIES, SynthDefInfo, parse_synthdef
-from audiomancer.cli.app import app, err, friendly_errors, out
+from audiomancer.analyzers.synthdef import (
+    CATEGORIES,
+    SynthDefInfo,
+    parse_synthdef,
+    parse_synthdefs,
+)
+from audiomancer.cli.app import app, err, friendly_errors, out, user_text
 from audiomancer.generators.evolution import EvolutionEngine
 from audiomancer.generators.lineage import LineageTracker, SynthLineage, SynthRecord
-from audiomancer.generators.synths import breed_synths, generate_synth, mutate_synth
+from audiomancer.generators.synths import (
+    GeneratedSynth,
+    breed_synths,
+    generate_synth,
+    mutate_synth,
+)
 from audiomancer.supercollider import lang
 from audiomancer.supercollider.nrt import render_phrase
-from audiomancer.supercollider.source import read_source
 
 synth_app = typer.Typer(
     help="SuperCollider SynthDefs: inspect, validate, render, generate and evolve.",
@@ -47,22 +58,55 @@ def synth_info_command(file: SynthFile, name: SynthName = None) -> None:
             out.print(f"  {family}: {', '.join(classes)}")
 
 
-@synth_app.command("validate")
+RUNS_USER_CODE = (
+    "A file's SynthDef is run by sclang (its graph function executes: only trust code you would "
+    "run yourself); the file's other statements are never run or stored."
+)
+
+
+@contextmanager
+def _user_code(*refs: str | Path | None) -> Iterator[None]:
+    """A fresh sclang, ended afterwards, while code from a user's file is checked or built."""
+    if any(ref is not None and _is_file(str(ref)) for ref in refs):
+        with lang.untrusted():
+            yield
+    else:
+        yield
+
+
+def _is_file(ref: str) -> bool:
+    return ref.endswith(".scd") and Path(ref).is_file()
+
+
+@synth_app.command(
+    "validate", help=f"Check a file's SynthDefs with the real sclang. {RUNS_USER_CODE}"
+)
 def synth_validate_command(
-    file: Annotated[Path, typer.Argument(help="A .scd file (it is run by sclang to check it)")],
+    file: Annotated[Path, typer.Argument(help="A .scd file holding one or more SynthDefs")],
 ) -> None:
-    """Check a file with the real sclang. This runs the code: validate only code you trust."""
-    with friendly_errors():
-        result = lang.validate(read_source(file))
-        if result.ok:
-            out.print(f"[green]ok[/green]: {file} compiles")
-            return
-        where = f" (line {result.line})" if result.line else ""
-        err.print(f"[red]invalid[/red] at the {result.stage} stage{where}: {result.message}")
-        raise typer.Exit(1)
+    with friendly_errors(), lang.untrusted():
+        infos = parse_synthdefs(file)
+        for info in infos:
+            result = lang.validate(info.source_code)
+            if not result.ok:
+                where = f" (line {result.line})" if result.line else ""
+                err.print(
+                    user_text(
+                        ("invalid", "red"),
+                        f" SynthDef {info.name} at the {result.stage} stage{where}: "
+                        f"{result.message}",
+                    )
+                )
+                raise typer.Exit(1)
+        names = ", ".join(info.name for info in infos)
+        out.print(user_text(("ok", "green"), f": {file} compiles ({names})"))
 
 
-@synth_app.command("render")
+@synth_app.command(
+    "render",
+    help="Render a short phrase of a SynthDef to a WAV with scsynth and report its levels. "
+    + RUNS_USER_CODE,
+)
 def synth_render_command(
     file: SynthFile,
     output: Annotated[Path, typer.Option("--out", "-o", help="WAV file to write")] = Path(
@@ -71,8 +115,7 @@ def synth_render_command(
     seconds: Annotated[float, typer.Option(help="Length of the phrase in seconds")] = 2.0,
     name: SynthName = None,
 ) -> None:
-    """Render a short phrase of a SynthDef to a WAV with scsynth and report its levels."""
-    with friendly_errors():
+    with friendly_errors(), lang.untrusted():
         info = parse_synthdef(file, name=name)
         result = render_phrase(info.source_code, seconds, output)
         out.print(
@@ -110,6 +153,20 @@ def _load(tracker: LineageTracker, ref: str) -> tuple[str, SynthDefInfo]:
     return synth_id, tracker.load_synth(synth_id)
 
 
+def _record_file_parent(tracker: LineageTracker, ref: str | None, info: SynthDefInfo) -> None:
+    """A synth read from a file becomes a parent: keep its SynthDef (alone) as an original."""
+    if ref is None or not _is_file(ref):
+        return
+    original = GeneratedSynth(
+        name=info.name,
+        source_code=info.source_code,
+        controls=list(info.controls),
+        generation_method="original",
+        category=info.category,
+    )
+    tracker.save(original)
+
+
 def _stars(rating: int | None) -> str:
     return "★" * rating + "☆" * (5 - rating) if rating else ""
 
@@ -125,7 +182,11 @@ def _report(lineage: SynthLineage, tracker: LineageTracker) -> None:
     out.print(f"saved to {tracker.library_path(lineage['name'])}", markup=False)
 
 
-@synth_app.command("generate")
+@synth_app.command(
+    "generate",
+    help="Generate a synth from a description, check it, add it to the library. With --base "
+    "FILE: " + RUNS_USER_CODE,
+)
 def synth_generate_command(
     description: Annotated[
         str,
@@ -139,8 +200,7 @@ def synth_generate_command(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for the random details")] = None,
 ) -> None:
-    """Generate a synth from a description, check it, add it to the library."""
-    with friendly_errors():
+    with friendly_errors(), _user_code(base):
         tracker = LineageTracker()
         base_info = _load(tracker, base)[1] if base else None
         if category not in CATEGORIES:
@@ -154,10 +214,16 @@ def synth_generate_command(
             seed=seed,
             tracker=tracker,
         )
+        if base_info is not None:
+            _record_file_parent(tracker, base, base_info)
         _report(tracker.save(synth), tracker)
 
 
-@synth_app.command("mutate")
+@synth_app.command(
+    "mutate",
+    help="Mutate a synth: swap oscillator or filter, add LFO or distortion, move "
+    "defaults/envelope. Given a FILE: " + RUNS_USER_CODE,
+)
 def synth_mutate_command(
     name: SynthRef,
     amount: Annotated[float, typer.Option(help="Mutation strength, 0.0-1.0")] = 0.3,
@@ -165,30 +231,35 @@ def synth_mutate_command(
         int | None, typer.Option(help="Seed: the same seed gives the same mutant")
     ] = None,
 ) -> None:
-    """Mutate a synth: swap oscillator or filter, add LFO or distortion, move defaults/envelope."""
-    with friendly_errors():
+    with friendly_errors(), _user_code(name):
         tracker = LineageTracker()
         if name.endswith(".scd") and Path(name).is_file():
             _, info = _load(tracker, name)
             child = mutate_synth(info, amount, seed, tracker=tracker)
+            _record_file_parent(tracker, name, info)
             _report(tracker.save(child), tracker)
             return
         engine = EvolutionEngine(lineage=tracker)
         _report(engine.mutate_synth(name, amount, seed), tracker)
 
 
-@synth_app.command("breed")
+@synth_app.command(
+    "breed",
+    help="Breed two synths: A's oscillators, B's filter, effects of both, controls of both. "
+    "Given a FILE: " + RUNS_USER_CODE,
+)
 def synth_breed_command(
     first: Annotated[str, typer.Argument(help="Parent A: its oscillators, envelope and output")],
     second: Annotated[str, typer.Argument(help="Parent B: its filter")],
     seed: Annotated[int | None, typer.Option(help="Seed for the effects mix")] = None,
 ) -> None:
-    """Breed two synths: A's oscillators, B's filter, effects of both, controls of both."""
-    with friendly_errors():
+    with friendly_errors(), _user_code(first, second):
         tracker = LineageTracker()
         (id_a, a), (id_b, b) = _load(tracker, first), _load(tracker, second)
         child = breed_synths(a, b, seed, tracker=tracker)
         child.parent_ids = [id_a, id_b]
+        _record_file_parent(tracker, first, a)
+        _record_file_parent(tracker, second, b)
         _report(tracker.save(child), tracker)
 
 

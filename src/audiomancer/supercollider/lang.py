@@ -51,6 +51,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -67,6 +68,10 @@ STARTUP_TIMEOUT: Final = 60.0
 
 _OUTPUT_TAIL: Final = 20
 """How many lines of sclang's output an error message quotes."""
+
+MEMORY_LIMIT: Final = 640 * 2**20
+"""Bytes of data (heap) an sclang may use: enough for its class library and Qt, while code that
+allocates hundreds of megabytes (``Array.fill(5e7, 0)``) fails inside sclang with a build error."""
 
 _EXIT_CHECK: Final = 0.2
 """Seconds between checks, while waiting for output, that sclang is still running."""
@@ -281,7 +286,7 @@ class _GoneBeforeStart(Exception):
 class _Process:
     """One running sclang: the Popen, a reader thread feeding a queue, the working folder."""
 
-    def __init__(self, executable: Path, startup_timeout: float) -> None:
+    def __init__(self, executable: Path, startup_timeout: float, memory_limit: int | None) -> None:
         if not (executable.is_file() and os.access(executable, os.X_OK)):
             raise EngineNotFoundError(
                 f"sclang was not found at {executable}; install it with: "
@@ -303,6 +308,7 @@ class _Process:
         try:
             self.popen = processes.start(
                 args,
+                memory_limit=memory_limit,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -462,10 +468,15 @@ class Sclang:
     """
 
     def __init__(
-        self, executable: str | Path | None = None, *, startup_timeout: float = STARTUP_TIMEOUT
+        self,
+        executable: str | Path | None = None,
+        *,
+        startup_timeout: float = STARTUP_TIMEOUT,
+        memory_limit: int | None = MEMORY_LIMIT,
     ) -> None:
         self.executable = Path(executable) if executable is not None else None
         self.startup_timeout = startup_timeout
+        self.memory_limit = memory_limit
         self._lock = threading.Lock()
         self._process: _Process | None = None
         self._requests = 0
@@ -506,7 +517,7 @@ class Sclang:
             process.kill()
             self._process = None
         executable = self.executable or engines.find("sclang")
-        self._process = _Process(executable, self.startup_timeout)
+        self._process = _Process(executable, self.startup_timeout, self.memory_limit)
         self.starts += 1
         return self._process
 
@@ -803,6 +814,29 @@ def get_sclang() -> Sclang:
             _instance = Sclang(executable)
             _instance_pid = os.getpid()
         return _instance
+
+
+@contextlib.contextmanager
+def untrusted() -> Iterator[Sclang]:
+    """Run code from outside the project in an sclang of its own for the duration.
+
+    Inside the block the module's functions (validate, compile_synthdef, ...) and everything
+    built on them use a fresh sclang that is ended, with everything it started, when the block
+    ends: whatever the code changes in the interpreter (its preProcessor, methods redefined on
+    common classes, global variables) cannot reach later checks, which go back to the shared,
+    warm sclang (the fast path, kept for code audiomancer generates itself).
+    """
+    global _instance, _instance_pid
+    with _instance_lock:
+        previous, previous_pid = _instance, _instance_pid
+        fresh = Sclang(engines.find("sclang"))
+        _instance, _instance_pid = fresh, os.getpid()
+    try:
+        yield fresh
+    finally:
+        with _instance_lock:
+            _instance, _instance_pid = previous, previous_pid
+        fresh.close()
 
 
 @atexit.register
