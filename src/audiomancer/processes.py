@@ -44,6 +44,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Final
 
 _PR_SET_PDEATHSIG: Final = 1
@@ -151,6 +152,7 @@ def wait_exit(process: subprocess.Popen[Any], timeout: float) -> bool:
     """Wait up to timeout seconds for the engine to exit on its own; True once it has.
 
     Unlike ``Popen.wait`` this does not reap it, so its group id stays reserved for :func:`end`.
+    An engine whose main thread has ended counts as exited (end it to stop the rest).
     """
     deadline = time.monotonic() + timeout
     delay = 0.001
@@ -161,13 +163,26 @@ def wait_exit(process: subprocess.Popen[Any], timeout: float) -> bool:
             found = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
         except ChildProcessError:  # reaped elsewhere
             return True
-        if found is not None:
+        if found is not None or _main_thread_ended(process.pid):
             return True
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return False
         time.sleep(min(delay, remaining))
         delay = min(delay * 2, 0.05)
+
+
+def _main_thread_ended(pid: int) -> bool:
+    """True when the process's main thread has exited while other threads linger (state Z).
+
+    Such a process is on its way out (sclang after ``0.exit`` can sit like this while its helper
+    threads wind down, and its helpers keep its output open), so it counts as exited.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return False
+    return stat.rpartition(b")")[2].split()[:1] == [b"Z"]
 
 
 def end(process: subprocess.Popen[Any]) -> int | None:
