@@ -19,6 +19,7 @@ from audiomancer.analyzers.synthdef import (
     parse_synthdefs,
 )
 from audiomancer.cli.app import app, err, friendly_errors, out, user_text
+from audiomancer.errors import SynthDefError
 from audiomancer.generators.evolution import EvolutionEngine
 from audiomancer.generators.lineage import LineageTracker, SynthLineage, SynthRecord
 from audiomancer.generators.synths import (
@@ -85,7 +86,12 @@ def synth_validate_command(
     file: Annotated[Path, typer.Argument(help="A .scd file holding one or more SynthDefs")],
 ) -> None:
     with friendly_errors(), lang.untrusted():
-        infos = parse_synthdefs(file)
+        try:
+            infos = parse_synthdefs(file)
+        except SynthDefError as error:
+            stage = " at the syntax stage" if str(error).startswith("line ") else ""
+            err.print(user_text(("invalid", "red"), f"{stage}: {error}"))
+            raise typer.Exit(1) from None
         for info in infos:
             result = lang.validate(info.source_code)
             if not result.ok:
