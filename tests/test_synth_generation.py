@@ -263,9 +263,11 @@ def test_a_hot_synth_is_brought_below_full_scale() -> None:
     assert_valid(variant)
 
 
-def test_a_silent_effect_may_have_silent_children_but_a_broken_parent_raises() -> None:
-    variant = mutate_synth(corpus("freeverb_effect"), 0.5, seed=2)  # reads a bus: no sound
-    lang.compile_synthdef(variant.source_code)
+def test_a_silent_effect_is_refused_up_front_and_a_broken_parent_raises() -> None:
+    # An effect reading a bus renders nothing at its defaults: said once, before any attempt,
+    # rather than a silent child kept (issue 13, cause 8).
+    with pytest.raises(SynthDefError, match=r"silent at its default controls \(it processes a bus"):
+        mutate_synth(corpus("freeverb_effect"), 0.5, seed=2)
     with pytest.raises(SynthDefError, match="does not compile"):
         mutate_synth(parse_synthdef("SynthDef(\\bad, { Out.ar(0, NoSuchUGen.ar) }).add;"))
 

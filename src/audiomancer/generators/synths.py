@@ -276,7 +276,13 @@ def _audition(code: str) -> nrt.RenderResult:
     handle, name = tempfile.mkstemp(prefix="audition-", suffix=".wav", dir=folder)
     os.close(handle)
     try:
-        return nrt.render_phrase(scgf, PHRASE_SECONDS, Path(name))
+        result = nrt.render_phrase(scgf, PHRASE_SECONDS, Path(name))
+        if not result.is_silent and not result.has_nan:
+            samples, _ = nrt.read_wav(Path(name))
+            varying = abs(samples - samples.mean(axis=0)).max() if samples.size else 0.0
+            if varying < 10 ** (nrt.SILENCE_DBFS / 20):  # a pure DC offset: nothing to hear
+                result = dataclasses.replace(result, is_silent=True)
+        return result
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)
@@ -343,8 +349,6 @@ def _finish(candidate: _Candidate, base_code: str, rejected: list[str]) -> _Cand
             if again.audible:
                 return _Candidate(scaled, [*candidate.log, *lines])
             result = again
-    if result.is_silent and not result.has_nan and not result.clipping and _is_silent(base_code):
-        return candidate  # as silent as its parent: an effect or a synth played by others
     rejected.append(f"candidate is not audible: {_problems(result)}")
     return None
 
@@ -355,6 +359,25 @@ def _require_compiles(info: SynthDefInfo) -> None:
         raise SynthDefError(
             f"SynthDef {info.name!r} does not compile, so it cannot be evolved: {error}"
         )
+    if _is_silent(info.source_code):
+        raise SynthDefError(
+            f"SynthDef {info.name!r} is silent at its default controls{_silence_reason(info)}, "
+            "so no audible variation of it can be checked"
+        )
+
+
+_BUS_READERS: Final = frozenset({"In", "InFeedback", "LocalIn", "InTrig", "SoundIn"})
+_BUFFER_READERS: Final = frozenset({"PlayBuf", "BufRd", "TGrains", "GrainBuf", "Warp1", "FFT"})
+
+
+def _silence_reason(info: SynthDefInfo) -> str:
+    """Why a SynthDef that compiles may render nothing, from the UGens it uses."""
+    used = {name for names in info.ugens.values() for name in names}
+    if used & _BUS_READERS:
+        return " (it processes a bus it reads with In: an effect needs a signal on that bus)"
+    if used & _BUFFER_READERS:
+        return " (it reads a buffer, and no buffer is loaded when it is auditioned)"
+    return " (it renders below -60 dBFS, or only a DC offset)"
 
 
 def _apply(
@@ -425,10 +448,35 @@ def _result(
 # --------------------------------------------------------------------------------------------
 
 
+def _applies(
+    operator: synth_ops.Operator, program: sc.Program, rng: random.Random, amount: float
+) -> str | None:
+    """None when the operator can act on the program, else why not (tried on a copy of the
+    generator, so the real one is not advanced)."""
+    trial = random.Random()
+    trial.setstate(rng.getstate())
+    try:
+        operator(program, trial, amount)
+    except NotApplicable as reason:
+        return str(reason)
+    return None
+
+
 def _mutate_once(
     program: sc.Program, rng: random.Random, amount: float, rejected: list[str]
 ) -> _Candidate | None:
-    operators = list(synth_ops.MUTATIONS)
+    # Only operators that apply to this synth take part, each with the spec's weight: a synth
+    # with no filter never spends its one mutation on "swap filter" standing in for another.
+    operators = []
+    for entry in synth_ops.MUTATIONS:
+        reason = _applies(entry[2], program, rng, amount)
+        if reason is None:
+            operators.append(entry)
+        elif f"{entry[0]}: not applicable: {reason}" not in rejected:
+            rejected.append(f"{entry[0]}: not applicable: {reason}")
+    if not operators:
+        rejected.append("no mutation operator applies to this synth")
+        return None
     weights = [weight for _, weight, _ in operators]
     fired = [i for i, weight in enumerate(weights) if rng.random() < amount * weight]
     queue = fired or [rng.choices(range(len(operators)), weights=weights)[0]]
@@ -830,9 +878,17 @@ def generate_synth(
     fast = bool(set(words) & _FAST_WORDS)
     source = "template" if base_synth is None else "base synth"
     rejected: list[str] = []
+    if base_synth is not None and not keywords:
+        raise SynthDefError(
+            f"the description {description!r} names no sound audiomancer can apply to "
+            f"{info.name!r}; it knows: {', '.join(label for label, _, _ in KEYWORDS)}"
+        )
     for attempt in range(MAX_ATTEMPTS):
         candidate = _Candidate(program, [f"From {source} {info.name}"])
-        for label, edit in keywords if attempt < MAX_ATTEMPTS - 1 else []:
+        # From a template, the last attempt is the template itself; a base is never returned
+        # unchanged.
+        last = attempt == MAX_ATTEMPTS - 1 and base_synth is None
+        for label, edit in [] if last else keywords:
             applied = _apply(_bound(edit, rng, chosen_category, fast), candidate, label, rejected)
             if applied is not None:
                 candidate = _Candidate(
@@ -842,6 +898,11 @@ def generate_synth(
                         *(f"{label}: {line}" for line in applied.log[len(candidate.log) :]),
                     ],
                 )
+        if base_synth is not None and len(candidate.log) == 1:
+            raise SynthDefError(
+                f"none of the keywords of {description!r} applies to {info.name!r}: "
+                + "; ".join(rejected[-len(keywords) :])
+            )
         finished = _finish(candidate, info.source_code, rejected)
         if finished is not None:
             return _result(

@@ -49,6 +49,16 @@ _FREQ_ROLE: Final = Role("freq", 20.0, 20000.0, "log", "vibrato")
 _AMP_ROLE: Final = Role("amp", 0.0, 1.0, "lin", "tremolo")
 
 
+_DISCRETE: Final = frozenset(
+    {"shape", "curve", "interp", "interpolation", "id", "idx", "chan", "chans", "channel",
+     "channels", "num", "numchannels", "mode", "type", "sel", "select", "which", "wave",
+     "waveform", "loop", "seed", "bufnum", "buffer", "buf", "bus", "sample", "slot", "voice",
+     "choice", "preset", "algo", "algorithm", "note"}
+)  # fmt: skip
+"""Words of integer or enumerated controls (buffers, buses, channels, ids, interpolation and
+curve selectors): their defaults are never moved by fractions, nor modulated."""
+
+
 def _name_tokens(name: str) -> list[str]:
     return [t.lower() for t in re.findall(r"[a-z]+|[A-Z][a-z]*|\d+", name)]
 
@@ -64,6 +74,8 @@ def role_of(name: str) -> Role | None:
     bare = name[2:] if name.startswith("i_") else name
     lowered = bare.lower()
     if lowered in STRUCTURAL or lowered.startswith(("bus", "buf")):
+        return None
+    if any(token in _DISCRETE for token in [lowered, *_name_tokens(bare.replace("_", " "))]):
         return None
     if lowered == "freq":
         return _FREQ_ROLE
