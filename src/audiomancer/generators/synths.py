@@ -462,14 +462,30 @@ def _applies(
     return None
 
 
+_APPLICABLE_CACHE: dict[tuple[str, float], list[str | None]] = {}
+
+
+def _applicable(program: sc.Program, amount: float) -> list[str | None]:
+    """For each of MUTATIONS, None when it applies to the program, else why not (cached: the
+    same parent is mutated again and again)."""
+    key = (_digest(sc.print_code(program)), amount)
+    if key not in _APPLICABLE_CACHE:
+        if len(_APPLICABLE_CACHE) > _CACHE_LIMIT:
+            _APPLICABLE_CACHE.clear()
+        probe = random.Random(0)
+        _APPLICABLE_CACHE[key] = [
+            _applies(operator, program, probe, amount) for _, _, operator in synth_ops.MUTATIONS
+        ]
+    return _APPLICABLE_CACHE[key]
+
+
 def _mutate_once(
     program: sc.Program, rng: random.Random, amount: float, rejected: list[str]
 ) -> _Candidate | None:
     # Only operators that apply to this synth take part, each with the spec's weight: a synth
     # with no filter never spends its one mutation on "swap filter" standing in for another.
     operators = []
-    for entry in synth_ops.MUTATIONS:
-        reason = _applies(entry[2], program, rng, amount)
+    for entry, reason in zip(synth_ops.MUTATIONS, _applicable(program, amount), strict=True):
         if reason is None:
             operators.append(entry)
         elif f"{entry[0]}: not applicable: {reason}" not in rejected:
