@@ -38,7 +38,7 @@ import re
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, Literal
 
@@ -281,7 +281,7 @@ def _audition(code: str) -> nrt.RenderResult:
             samples, _ = nrt.read_wav(Path(name))
             varying = abs(samples - samples.mean(axis=0)).max() if samples.size else 0.0
             if varying < 10 ** (nrt.SILENCE_DBFS / 20):  # a pure DC offset: nothing to hear
-                result = dataclasses.replace(result, is_silent=True)
+                result = replace(result, is_silent=True)
         return result
     finally:
         with contextlib.suppress(FileNotFoundError):
