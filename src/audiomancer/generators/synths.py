@@ -462,13 +462,14 @@ def _applies(
     return None
 
 
-_APPLICABLE_CACHE: dict[tuple[str, float], list[str | None]] = {}
+_APPLICABLE_CACHE: dict[tuple[str, float, tuple[int, ...]], list[str | None]] = {}
 
 
 def _applicable(program: sc.Program, amount: float) -> list[str | None]:
     """For each of MUTATIONS, None when it applies to the program, else why not (cached: the
     same parent is mutated again and again)."""
-    key = (_digest(sc.print_code(program)), amount)
+    table = tuple(id(operator) for _, _, operator in synth_ops.MUTATIONS)
+    key = (_digest(sc.print_code(program)), amount, table)
     if key not in _APPLICABLE_CACHE:
         if len(_APPLICABLE_CACHE) > _CACHE_LIMIT:
             _APPLICABLE_CACHE.clear()
