@@ -30,22 +30,6 @@ def audiomancer_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         os.environ["AUDIOMANCER_HOME"] = old
 
 
-SHARED_DATA = Path(
-    os.environ.get(
-        "AUDIOMANCER_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    )
-)
-"""The team's training data (``../shared/data`` beside the checkout; AUDIOMANCER_DATA overrides)."""
-
-
-def need_shared_data(*parts: str) -> Path:
-    """A path inside the shared data, or fail with where it was looked for (never skip)."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.fail(f"shared data missing: {path} (clone beside ../shared or set AUDIOMANCER_DATA)")
-    return path
-
-
 def need_engine(name: str) -> Path:
     """Path of an engine, or skip/fail per the engine policy when it is missing."""
     try:

@@ -25,7 +25,6 @@ from audiomancer.patterns.model import (
     Note,
     Pattern,
 )
-from conftest import need_shared_data
 from strategies import patterns
 
 GROOVE_SAMPLES = 12
@@ -103,13 +102,15 @@ def test_malformed_midi_data_is_a_pattern_file_error(bad: str) -> None:
         from_midi_data(bad)
 
 
-def groove_file(index: int, count: int = GROOVE_SAMPLES) -> tuple[Path, dict[str, str]]:
-    """The index-th of ``count`` 4/4 Groove MIDI files spread evenly over info.csv."""
-    groove = need_shared_data("groove-midi")
-    with open(groove / "info.csv", newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["time_signature"] == "4-4"]
-    row = rows[:: max(1, len(rows) // count)][index]
-    return groove / row["midi_filename"], row
+GROOVE = Path(__file__).parent / "data" / "groove-midi"
+"""Thirteen files of the Groove MIDI Dataset (CC BY 4.0; see data/groove-midi/README.md)."""
+
+
+def groove_file(index: int) -> tuple[Path, dict[str, str]]:
+    """The index-th Groove MIDI file shipped with the tests, with its info.csv row."""
+    with open(GROOVE / "info.csv", newline="") as handle:
+        row = list(csv.DictReader(handle))[index]
+    return GROOVE / row["midi_filename"], row
 
 
 @pytest.mark.parametrize("index", range(GROOVE_SAMPLES))
@@ -123,8 +124,8 @@ def test_groove_midi_files_import_as_drums(index: int) -> None:
 
 
 def test_whole_groove_file_too_long_for_a_pattern_says_how_to_import_it() -> None:
-    session = need_shared_data("groove-midi", "drummer1", "session1")
-    longest = max(session.glob("*.mid"), key=lambda p: p.stat().st_size)
+    # The longest file of drummer1/session1 (a 3-minute samba), shipped whole for this test.
+    longest = GROOVE / "drummer1" / "session1" / "28_latin-samba_116_beat_4-4.mid"
     with pytest.raises(PatternFileError, match="--bars"):
         read_midi(longest)
 
