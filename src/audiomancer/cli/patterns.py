@@ -302,10 +302,19 @@ def _pattern_table(records: list[PatternMetadata]) -> Table:
 def show_command(
     pattern_id: PatternIdArgument,
     fmt: FormatOption = "summary",
+    picture: Annotated[
+        Path | None, typer.Option(help="Also draw it to this SVG file (drum grid or piano roll)")
+    ] = None,
 ) -> None:
     """Show a stored pattern as Tidal code, Pbind, JSON or a summary."""
     with friendly_errors():
-        print_pattern(pattern_store().get(pattern_id), fmt)
+        store = pattern_store()
+        print_pattern(store.get(pattern_id), fmt)
+        if picture is not None:
+            from audiomancer.patterns.picture import write_pattern_svg
+
+            write_pattern_svg(store.get_pattern(pattern_id), picture)
+            err.print(f"drew {picture}", markup=False)
 
 
 @app.command("export")
