@@ -94,3 +94,31 @@ def test_summary_view_prints_every_code_line_whole(columns: int) -> None:
     assert max(map(len, code_lines)) > 200  # the test means something at both widths
     for line in code_lines:
         assert line in shown, line
+
+
+@pytest.mark.parametrize("fmt", ["summary", "tidal", "pbind", "json"])
+def test_a_reader_that_stops_early_ends_the_command_quietly(fmt: str) -> None:
+    """``audiomancer generate ... | head``: no error line, no traceback, and what was generated
+    is stored all the same."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "audiomancer", "generate", "drums", "--count", "40", "-f", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(100)
+    process.stdout.close()  # far less than the 40 patterns' code: later writes hit a closed pipe
+    stderr = process.stderr.read().decode()
+    process.wait(timeout=120)
+    assert "Broken pipe" not in stderr and "Traceback" not in stderr and "error" not in stderr
+    assert len(PatternStore().list(limit=100)) == 40
+
+
+def test_tidal_and_pbind_output_names_the_stored_patterns_on_stderr() -> None:
+    result = runner.invoke(app, ["generate", "drums", "--count", "2", "--seed", "4", "-f", "tidal"])
+    assert result.exit_code == 0
+    ids = [record.id for record in PatternStore().list()]
+    assert len(ids) == 2 and all(f"audiomancer rate {i} 1-5" in result.stderr for i in ids)
+    assert all(i not in result.stdout for i in ids)  # stdout stays the two Tidal blocks alone
+    built = runner.invoke(app, ["build", "drums", BEAT, "-f", "pbind"])
+    assert built.stdout.startswith("// audiomancer pattern") and "stored ptrn_" in built.stderr

@@ -6,7 +6,9 @@ usage errors exit with 2 (typer's convention).
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -49,6 +51,14 @@ def user_text(*parts: str | tuple[str, str]) -> Text:
     return Text.assemble(*parts)
 
 
+def _quiet_closed_stdout() -> None:
+    """The reader of stdout went away (``audiomancer show ID | head``): end as quietly as
+    ``cat`` does, with no error line and no second failure when Python flushes at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Report audiomancer's errors and bad values as one line, exit 1; warnings in yellow.
@@ -60,6 +70,10 @@ def friendly_errors() -> Iterator[None]:
         warnings.simplefilter("always")
         try:
             yield
+            sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
+        except BrokenPipeError:
+            _quiet_closed_stdout()
+            raise typer.Exit(1) from None  # as rich does for its own writes
         except (AudiomancerError, ValueError, OSError) as error:
             err.print(user_text(("error:", "red"), f" {error}"))
             raise typer.Exit(1) from None

@@ -17,6 +17,7 @@ from audiomancer.cli.patterns import (
     MidiOption,
     ScaleOption,
     SoundOption,
+    note_stored,
     pattern_store,
     print_document,
     print_pattern,
@@ -85,6 +86,7 @@ def _show(result: list[PatternMetadata], midi: Path | None, fmt: str, count: int
     """Print one pattern, or a batch (``--count``): json as one array, the rest in turn."""
     if count == 1:
         print_pattern(result[0], fmt)
+        note_stored(result[0], fmt)
         write_midi_if_asked(result[0], midi)
         if fmt == "summary":
             out.print(f"\nrate it to steer evolution: audiomancer rate {result[0].id} 1-5")
@@ -96,6 +98,7 @@ def _show(result: list[PatternMetadata], midi: Path | None, fmt: str, count: int
             if index:
                 print_document("")
             print_pattern(record, fmt)
+            note_stored(record, fmt)
         if midi is not None:
             write_midi_if_asked(record, midi.with_stem(f"{midi.stem}-{index + 1:02d}"))
     if fmt == "summary":

@@ -159,6 +159,13 @@ def print_pattern(record: PatternMetadata, fmt: str = "summary") -> None:
     print_code("Pbind", record["sc_code"])
 
 
+def note_stored(record: PatternMetadata, fmt: str) -> None:
+    """Beside Tidal code or a Pbind on stdout, name the stored pattern on stderr, so the
+    musician knows which id to rate; json carries the id, and the summary view shows it."""
+    if fmt in ("tidal", "pbind"):
+        err.print(f"stored {record.id}; rate it: audiomancer rate {record.id} 1-5", markup=False)
+
+
 def notice(fmt: str) -> Console:
     """Where messages go: stdout in the summary view, stderr beside a machine-readable one."""
     return out if fmt == "summary" else err
@@ -235,6 +242,7 @@ def import_command(
         )
         record = pattern_store().put(pattern, generation_method="imported")
         print_pattern(record, fmt)
+        note_stored(record, fmt)
         write_midi_if_asked(record, midi)
 
 
@@ -264,6 +272,7 @@ def build_command(
         pattern = dataclasses.replace(pattern, kit=kit, sound=sound)
         record = pattern_store().put(pattern, generation_method="generated")
         print_pattern(record, fmt)
+        note_stored(record, fmt)
         write_midi_if_asked(record, midi)
 
 
