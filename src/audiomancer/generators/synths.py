@@ -16,13 +16,7 @@ synth in any process), names the result and proves it works before returning it:
 3. **Retry.** A candidate that fails is dropped and a new one is drawn from the same random
    stream, up to :data:`MAX_ATTEMPTS` times; then SynthDefError. Nothing unchecked is returned.
 
-Names are SuperCollider symbols (``[a-z][a-z0-9_]*``), derived deterministically and unique in
-the library (:class:`~audiomancer.generators.lineage.LineageTracker`): ``tb303_m427`` for a
-mutant (three digits from the parent and the seed, bumped while taken; a mutant of a mutant
-is ``tb303_m...`` again), ``tb303_x_juno_pad`` for a child (``_2``, ``_3``... while taken),
-``warm_acid_bass_001`` for a generated synth (the description's words before "with", "and",
-...). A name is taken only by a *different* synth: the same result made again keeps its name.
-Descriptions never reach the code; only the sanitised name does.
+Names are derived in :mod:`audiomancer.generators.synth_names`.
 
 These functions return synths without storing them; ``LineageTracker.save`` (used by
 ``EvolutionEngine.mutate_synth`` and the CLI) puts them in the library and the lineage.
@@ -36,7 +30,6 @@ import os
 import random
 import re
 import tempfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -53,6 +46,15 @@ from audiomancer.evolution import synth_ops
 from audiomancer.evolution.synth_ops import NotApplicable, Result
 from audiomancer.generators.lineage import LineageTracker
 from audiomancer.generators.synth_model import GeneratedSynth
+from audiomancer.generators.synth_names import (
+    FILLERS,
+    STOP_WORDS,
+    child_names,
+    generated_names,
+    mutant_names,
+    pick_name,
+    sanitize_name,
+)
 from audiomancer.paths import scratch_dir
 from audiomancer.supercollider import lang, library, nrt
 from audiomancer.supercollider import syntax as sc
@@ -84,159 +86,6 @@ def _as_info(synth: SynthDefInfo | GeneratedSynth) -> SynthDefInfo:
     if isinstance(synth, SynthDefInfo):
         return synth
     raise TypeError(f"expected a SynthDefInfo or GeneratedSynth, not {type(synth).__name__}")
-
-
-# --------------------------------------------------------------------------------------------
-# Names
-# --------------------------------------------------------------------------------------------
-
-
-def sanitize_name(text: str, fallback: str = "synth", limit: int = 48) -> str:
-    """A safe SynthDef name from any text: ``[a-z0-9_]``, starting with a letter.
-
-    >>> sanitize_name("Warm Acid-Bass!"), sanitize_name("303 line"), sanitize_name("")
-    ('warm_acid_bass', 'synth_303_line', 'synth')
-    """
-    cleaned = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-    if not cleaned or not cleaned[0].isalpha():
-        cleaned = f"{fallback}_{cleaned}".strip("_")
-    return cleaned[:limit].rstrip("_") or fallback
-
-
-def _mutant_names(parent: str, seed: int | None, rng: random.Random) -> Iterator[str]:
-    base = re.sub(r"_m\d+$", "", sanitize_name(parent)) or "synth"
-    if seed is None:
-        number = rng.randrange(100, 1000)
-    else:
-        number = 100 + zlib.crc32(f"{parent}:{seed}".encode()) % 900
-    while True:
-        yield f"{base}_m{number}"
-        number += 1
-
-
-def _child_names(a: str, b: str) -> Iterator[str]:
-    left, right = sanitize_name(a, limit=28), sanitize_name(b, limit=28)
-    base = f"{left}_x_{right}"
-    yield base
-    index = 2
-    while True:
-        yield f"{base}_{index}"
-        index += 1
-
-
-_STOP_WORDS: Final = frozenset(
-    {
-        "with",
-        "and",
-        "plus",
-        "featuring",
-        "using",
-        "that",
-        "which",
-        "for",
-        "from",
-        "in",
-        "on",
-        "of",
-        "to",
-        "like",
-        "but",
-        "having",
-        "has",
-        "into",
-        "through",
-        "over",
-    }
-)
-_FILLERS: Final = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "some",
-        "very",
-        "really",
-        "quite",
-        "super",
-        "bit",
-        "little",
-        "more",
-        "less",
-        "kind",
-        "sort",
-    }
-)
-_INSTRUMENTS: Final = frozenset(
-    {
-        "bass",
-        "lead",
-        "pad",
-        "drum",
-        "drums",
-        "fx",
-        "kick",
-        "snare",
-        "hat",
-        "hihat",
-        "hats",
-        "keys",
-        "organ",
-        "pluck",
-        "riser",
-        "zap",
-        "sub",
-        "synth",
-        "strings",
-        "string",
-        "perc",
-        "tom",
-        "clap",
-        "bell",
-        "stab",
-        "arp",
-        "chord",
-        "chords",
-        "laser",
-        "effect",
-        "sfx",
-        "noise",
-        "piano",
-        "brass",
-        "choir",
-    }
-)
-
-
-def _description_base(description: str, category: str) -> str:
-    words: list[str] = []
-    for word in re.findall(r"[a-z0-9]+", description.lower()):
-        if word in _STOP_WORDS:
-            break
-        if word not in _FILLERS:
-            words.append(word)
-    words = words[:4]
-    if not any(word in _INSTRUMENTS or word == category for word in words):
-        words.append(category)
-    return sanitize_name("_".join(words), fallback=category, limit=40)
-
-
-def _generated_names(description: str, category: str) -> Iterator[str]:
-    base = _description_base(description, category)
-    number = 1
-    while True:
-        yield f"{base}_{number:03d}"
-        number += 1
-
-
-def _pick_name(
-    names: Iterator[str], program: sc.Program, tracker: LineageTracker
-) -> tuple[str, str]:
-    """The first name not taken by a different synth, and the code under that name."""
-    for name in names:
-        code = sc.print_code(synth_ops.rename(program, name))
-        if not tracker.is_taken(name) or tracker.library_source(name) == code:
-            return name, code
-    raise AssertionError("unreachable: name generators are endless")
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,7 +275,7 @@ def _result(
     category: str | None,
     rejected: list[str],
 ) -> GeneratedSynth:
-    name, code = _pick_name(names, program, tracker)
+    name, code = pick_name(names, program, tracker)
     error = _compile_error(code)
     if error is not None:  # a name cannot break code, but nothing unchecked leaves here
         raise SynthDefError(f"the finished synth {name!r} does not compile: {error}")
@@ -539,7 +388,7 @@ def mutate_synth(
     info = _as_info(synth)
     tracker = _tracker(tracker)
     rng = _rng(seed)
-    names = _mutant_names(info.name, seed, rng)
+    names = mutant_names(info.name, seed, rng)
     _require_compiles(info)
     program = sc.parse(info.source_code)
     synth_ops.locate(program)
@@ -616,7 +465,7 @@ def breed_synths(
             return _result(
                 finished.program,
                 finished.log,
-                _child_names(a.name, b.name),
+                child_names(a.name, b.name),
                 tracker,
                 parents=[a.name, b.name],
                 method="crossover",
@@ -836,7 +685,7 @@ def _pick_template(category: str, words: list[str]) -> str:
     members += [n for n in names if library.template_category(n) == category and n not in members]
     if not members:
         raise SynthDefError(f"no template for category {category!r}")
-    query = {_stem(w) for w in words if w not in _STOP_WORDS and w not in _FILLERS}
+    query = {_stem(w) for w in words if w not in STOP_WORDS and w not in FILLERS}
     query.discard(category)
 
     def score(name: str) -> int:
@@ -925,7 +774,7 @@ def generate_synth(
             return _result(
                 finished.program,
                 finished.log,
-                _generated_names(description, chosen_category),
+                generated_names(description, chosen_category),
                 tracker,
                 parents=[info.name],
                 method="generated",
