@@ -2,20 +2,9 @@
 
 The edits themselves are the pure operators of :mod:`audiomancer.evolution.synth_ops`; this
 module picks them (all randomness from one ``random.Random(seed)``, so a seed gives the same
-synth in any process), names the result and proves it works before returning it:
+synth in any process), names the result and proves it works before returning it.
 
-1. **Compile.** After each operator the candidate is compiled by the real sclang
-   (:func:`audiomancer.supercollider.lang.compile_synthdef`, ~5 ms). An operator that does not
-   apply (:class:`~audiomancer.evolution.synth_ops.NotApplicable`) or whose result does not
-   compile is undone, noted in ``GeneratedSynth.rejected``, and another operator is tried.
-2. **Render once.** The finished candidate plays a short phrase offline
-   (:func:`audiomancer.supercollider.nrt.render_phrase`). It must be audible: not silent, no
-   NaN or infinity, peak below full scale. A candidate that clips by less than 18 dB is scaled
-   down (``Output level × 0.5`` in the log) and rendered again; one that is silent is accepted
-   only when its parent is silent too (an effect reading a bus has no sound of its own).
-3. **Retry.** A candidate that fails is dropped and a new one is drawn from the same random
-   stream, up to :data:`MAX_ATTEMPTS` times; then SynthDefError. Nothing unchecked is returned.
-
+How a candidate is checked is in :mod:`audiomancer.generators.synth_checks`.
 Names are derived in :mod:`audiomancer.generators.synth_names`.
 
 These functions return synths without storing them; ``LineageTracker.save`` (used by
@@ -24,15 +13,9 @@ These functions return synths without storing them; ``LineageTracker.save`` (use
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
 import random
 import re
-import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Callable
 from typing import Final, Literal
 
 from audiomancer.analyzers.synthdef import (
@@ -41,10 +24,24 @@ from audiomancer.analyzers.synthdef import (
     parse_synthdef,
 )
 from audiomancer.arguments import validate_amount
-from audiomancer.errors import EngineError, SynthDefError
+from audiomancer.errors import SynthDefError
 from audiomancer.evolution import synth_ops
 from audiomancer.evolution.synth_ops import NotApplicable, Result
 from audiomancer.generators.lineage import LineageTracker
+from audiomancer.generators.synth_checks import (
+    CACHE_LIMIT,
+    MAX_ATTEMPTS,
+    Candidate,
+    apply_edit,
+    as_info,
+    bound,
+    default_tracker,
+    digest,
+    finish,
+    make_rng,
+    require_compiles,
+    to_generated,
+)
 from audiomancer.generators.synth_model import GeneratedSynth
 from audiomancer.generators.synth_names import (
     FILLERS,
@@ -52,11 +49,9 @@ from audiomancer.generators.synth_names import (
     child_names,
     generated_names,
     mutant_names,
-    pick_name,
     sanitize_name,
 )
-from audiomancer.paths import scratch_dir
-from audiomancer.supercollider import lang, library, nrt
+from audiomancer.supercollider import library
 from audiomancer.supercollider import syntax as sc
 
 __all__ = [
@@ -69,227 +64,7 @@ __all__ = [
     "sanitize_name",
 ]
 
-MAX_ATTEMPTS: Final = 8
-"""Candidates drawn before giving up on a mutation, crossover or generation."""
-PHRASE_SECONDS: Final = 2.0
-"""Length of the audition phrase every result is rendered with."""
-_LEVEL_STEPS: Final = (0.5, 0.25, 0.125)
-_TARGET_PEAK: Final = 0.7
-_MAX_NAME: Final = 64
-
 CategoryName = Literal["bass", "lead", "pad", "drum", "fx"]
-
-
-def _as_info(synth: SynthDefInfo | GeneratedSynth) -> SynthDefInfo:
-    if isinstance(synth, GeneratedSynth):
-        return synth.to_info()
-    if isinstance(synth, SynthDefInfo):
-        return synth
-    raise TypeError(f"expected a SynthDefInfo or GeneratedSynth, not {type(synth).__name__}")
-
-
-# --------------------------------------------------------------------------------------------
-# Checking candidates
-# --------------------------------------------------------------------------------------------
-
-_COMPILE_CACHE: dict[str, str | None] = {}
-_RENDER_CACHE: dict[str, bool] = {}
-_CACHE_LIMIT: Final = 512
-
-
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def _compile_error(code: str) -> str | None:
-    """sclang's complaint about the code, None when it compiles to a SynthDef."""
-    key = _digest(code)
-    if key in _COMPILE_CACHE:
-        return _COMPILE_CACHE[key]
-    try:
-        lang.compile_synthdef(code)
-        error = None
-    except SynthDefError as failure:
-        error = str(failure).strip().splitlines()[0][:200] if str(failure).strip() else "error"
-    if len(_COMPILE_CACHE) > _CACHE_LIMIT:
-        _COMPILE_CACHE.clear()
-    _COMPILE_CACHE[key] = error
-    return error
-
-
-def _audition(code: str) -> nrt.RenderResult:
-    """Compile and render the audition phrase (the WAV is deleted after measuring)."""
-    scgf = lang.compile_synthdef(code)
-    folder = scratch_dir() / "audition"
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix="audition-", suffix=".wav", dir=folder)
-    os.close(handle)
-    try:
-        result = nrt.render_phrase(scgf, PHRASE_SECONDS, Path(name))
-        if not result.is_silent and not result.has_nan:
-            samples, _ = nrt.read_wav(Path(name))
-            varying = abs(samples - samples.mean(axis=0)).max() if samples.size else 0.0
-            if varying < 10 ** (nrt.SILENCE_DBFS / 20):  # a pure DC offset: nothing to hear
-                result = replace(result, is_silent=True)
-        return result
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
-
-
-def _is_silent(code: str) -> bool:
-    """True when a (parent's) code renders without error but silently."""
-    key = _digest(code)
-    if key not in _RENDER_CACHE:
-        try:
-            result = _audition(code)
-            silent = result.is_silent and not result.has_nan
-        except (SynthDefError, EngineError):
-            silent = False
-        if len(_RENDER_CACHE) > _CACHE_LIMIT:
-            _RENDER_CACHE.clear()
-        _RENDER_CACHE[key] = silent
-    return _RENDER_CACHE[key]
-
-
-def _problems(result: nrt.RenderResult) -> str:
-    found = [
-        text
-        for flag, text in (
-            (result.is_silent, f"silent (peak {result.peak_dbfs:.1f} dBFS)"),
-            (result.has_nan, "NaN or infinite samples"),
-            (result.clipping, f"clips (peak {result.peak:.2f})"),
-        )
-        if flag
-    ]
-    return ", ".join(found)
-
-
-@dataclass
-class _Candidate:
-    program: sc.Program
-    log: list[str]
-
-
-def _finish(candidate: _Candidate, base_code: str, rejected: list[str]) -> _Candidate | None:
-    """The candidate, level-corrected if it clipped, once it compiles and renders audibly;
-    None (with the reason added to ``rejected``) otherwise."""
-    code = sc.print_code(candidate.program)
-    error = _compile_error(code)
-    if error is not None:
-        rejected.append(f"candidate does not compile: {error}")
-        return None
-    try:
-        result = _audition(code)
-    except (SynthDefError, EngineError) as failure:
-        rejected.append(f"candidate does not render: {str(failure)[:200]}")
-        return None
-    if result.audible:
-        return candidate
-    if result.clipping and not result.has_nan and not result.is_silent:
-        factor = next((f for f in _LEVEL_STEPS if result.peak * f <= _TARGET_PEAK), None)
-        if factor is not None:
-            scaled, lines = synth_ops.scale_output(candidate.program, factor)
-            try:
-                again = _audition(sc.print_code(scaled))
-            except (SynthDefError, EngineError) as failure:
-                rejected.append(f"scaled candidate does not render: {str(failure)[:200]}")
-                return None
-            if again.audible:
-                return _Candidate(scaled, [*candidate.log, *lines])
-            result = again
-    rejected.append(f"candidate is not audible: {_problems(result)}")
-    return None
-
-
-def _require_compiles(info: SynthDefInfo) -> None:
-    error = _compile_error(info.source_code)
-    if error is not None:
-        raise SynthDefError(
-            f"SynthDef {info.name!r} does not compile, so it cannot be evolved: {error}"
-        )
-    if _is_silent(info.source_code):
-        raise SynthDefError(
-            f"SynthDef {info.name!r} is silent at its default controls{_silence_reason(info)}, "
-            "so no audible variation of it can be checked"
-        )
-
-
-_BUS_READERS: Final = frozenset({"In", "InFeedback", "LocalIn", "InTrig", "SoundIn"})
-_BUFFER_READERS: Final = frozenset({"PlayBuf", "BufRd", "TGrains", "GrainBuf", "Warp1", "FFT"})
-
-
-def _silence_reason(info: SynthDefInfo) -> str:
-    """Why a SynthDef that compiles may render nothing, from the UGens it uses."""
-    used = {name for names in info.ugens.values() for name in names}
-    if used & _BUS_READERS:
-        return " (it processes a bus it reads with In: an effect needs a signal on that bus)"
-    if used & _BUFFER_READERS:
-        return " (it reads a buffer, and no buffer is loaded when it is auditioned)"
-    return " (it renders below -60 dBFS, or only a DC offset)"
-
-
-def _apply(
-    edit: Callable[[sc.Program], Result], candidate: _Candidate, label: str, rejected: list[str]
-) -> _Candidate | None:
-    """``candidate`` after ``edit`` if it applies and still compiles; None otherwise."""
-    try:
-        program, lines = edit(candidate.program)
-    except NotApplicable as reason:
-        rejected.append(f"{label}: not applicable: {reason}")
-        return None
-    error = _compile_error(sc.print_code(program))
-    if error is not None:
-        rejected.append(f"{label}: result does not compile: {error}")
-        return None
-    return _Candidate(program, [*candidate.log, *lines])
-
-
-def _bound(function: Callable[..., Result], *args: object) -> Callable[[sc.Program], Result]:
-    """``function`` with every argument after the program fixed."""
-
-    def edit(program: sc.Program) -> Result:
-        return function(program, *args)
-
-    return edit
-
-
-def _rng(seed: int | str | None) -> random.Random:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str)):
-        raise ValueError(f"invalid seed {seed!r}: expected an integer or None")
-    return random.Random(seed)
-
-
-def _tracker(tracker: LineageTracker | None) -> LineageTracker:
-    return tracker if tracker is not None else LineageTracker()
-
-
-def _result(
-    program: sc.Program,
-    log: list[str],
-    names: Iterator[str],
-    tracker: LineageTracker,
-    *,
-    parents: list[str],
-    method: str,
-    category: str | None,
-    rejected: list[str],
-) -> GeneratedSynth:
-    name, code = pick_name(names, program, tracker)
-    error = _compile_error(code)
-    if error is not None:  # a name cannot break code, but nothing unchecked leaves here
-        raise SynthDefError(f"the finished synth {name!r} does not compile: {error}")
-    info = parse_synthdef(code)
-    return GeneratedSynth(
-        name=name,
-        source_code=code,
-        controls=info.controls,
-        parent_ids=parents,
-        generation_method=method,
-        mutation_log=log,
-        category=category,
-        rejected=rejected,
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,9 +93,9 @@ def _applicable(program: sc.Program, amount: float) -> list[str | None]:
     """For each of MUTATIONS, None when it applies to the program, else why not (cached: the
     same parent is mutated again and again)."""
     table = tuple(id(operator) for _, _, operator in synth_ops.MUTATIONS)
-    key = (_digest(sc.print_code(program)), amount, table)
+    key = (digest(sc.print_code(program)), amount, table)
     if key not in _APPLICABLE_CACHE:
-        if len(_APPLICABLE_CACHE) > _CACHE_LIMIT:
+        if len(_APPLICABLE_CACHE) > CACHE_LIMIT:
             _APPLICABLE_CACHE.clear()
         probe = random.Random(0)
         _APPLICABLE_CACHE[key] = [
@@ -331,7 +106,7 @@ def _applicable(program: sc.Program, amount: float) -> list[str | None]:
 
 def _mutate_once(
     program: sc.Program, rng: random.Random, amount: float, rejected: list[str]
-) -> _Candidate | None:
+) -> Candidate | None:
     # Only operators that apply to this synth take part, each with the spec's weight: a synth
     # with no filter never spends its one mutation on "swap filter" standing in for another.
     operators = []
@@ -347,12 +122,12 @@ def _mutate_once(
     fired = [i for i, weight in enumerate(weights) if rng.random() < amount * weight]
     queue = fired or [rng.choices(range(len(operators)), weights=weights)[0]]
     tried = set(queue)
-    candidate = _Candidate(program, [])
+    candidate = Candidate(program, [])
     applied = 0
     while queue:
         index = queue.pop(0)
         name, _, operator = operators[index]
-        result = _apply(_bound(operator, rng, amount), candidate, name, rejected)
+        result = apply_edit(bound(operator, rng, amount), candidate, name, rejected)
         if result is not None:
             candidate = result
             applied += 1
@@ -385,11 +160,11 @@ def mutate_synth(
     mutant can be made.
     """
     amount = validate_amount(amount)
-    info = _as_info(synth)
-    tracker = _tracker(tracker)
-    rng = _rng(seed)
+    info = as_info(synth)
+    tracker = default_tracker(tracker)
+    rng = make_rng(seed)
     names = mutant_names(info.name, seed, rng)
-    _require_compiles(info)
+    require_compiles(info)
     program = sc.parse(info.source_code)
     synth_ops.locate(program)
     rejected: list[str] = []
@@ -399,9 +174,9 @@ def mutate_synth(
             raise SynthDefError(
                 f"no mutation applies to SynthDef {info.name!r}: " + "; ".join(rejected[-6:])
             )
-        finished = _finish(candidate, info.source_code, rejected)
+        finished = finish(candidate, info.source_code, rejected)
         if finished is not None:
-            return _result(
+            return to_generated(
                 finished.program,
                 finished.log,
                 names,
@@ -436,11 +211,11 @@ def breed_synths(
     compiled as it is applied and dropped if it breaks the code; the child renders audibly.
     SynthDefError when a parent does not compile or no valid child can be made.
     """
-    a, b = _as_info(synth_a), _as_info(synth_b)
-    tracker = _tracker(tracker)
-    rng = _rng(seed)
-    _require_compiles(a)
-    _require_compiles(b)
+    a, b = as_info(synth_a), as_info(synth_b)
+    tracker = default_tracker(tracker)
+    rng = make_rng(seed)
+    require_compiles(a)
+    require_compiles(b)
     program_a, program_b = sc.parse(a.source_code), sc.parse(b.source_code)
     synth_ops.locate(program_a)
     synth_ops.locate(program_b)
@@ -448,7 +223,7 @@ def breed_synths(
     rejected: list[str] = []
     stages = list(synth_ops.CROSSOVER_STAGES)
     for attempt in range(MAX_ATTEMPTS):
-        candidate = _Candidate(program_a, [])
+        candidate = Candidate(program_a, [])
         # Later attempts leave out the filter and then the effects: the plainest child of two
         # working parents is A with B's controls.
         skip = {"mix_effects"} if attempt >= 3 else set()
@@ -457,12 +232,12 @@ def breed_synths(
         for name, stage in stages:
             if name in skip:
                 continue
-            applied = _apply(_bound(stage, program_b, rng, names), candidate, name, rejected)
+            applied = apply_edit(bound(stage, program_b, rng, names), candidate, name, rejected)
             if applied is not None:
                 candidate = applied
-        finished = _finish(candidate, a.source_code, rejected)
+        finished = finish(candidate, a.source_code, rejected)
         if finished is not None:
-            return _result(
+            return to_generated(
                 finished.program,
                 finished.log,
                 child_names(a.name, b.name),
@@ -729,15 +504,15 @@ def generate_synth(
         raise ValueError(f"invalid category {category!r}: expected one of {', '.join(CATEGORIES)}")
     words = _tokens(description)
     if base_synth is not None:
-        info = _as_info(base_synth)
+        info = as_info(base_synth)
         chosen_category: str = info.category
     else:
         template = _pick_template(category, words)
         info = parse_synthdef(library.template_path(template))
         chosen_category = category
-    tracker = _tracker(tracker)
-    rng = _rng(seed if seed is not None else f"generate:{category}:{description}")
-    _require_compiles(info)
+    tracker = default_tracker(tracker)
+    rng = make_rng(seed if seed is not None else f"generate:{category}:{description}")
+    require_compiles(info)
     program = sc.parse(info.source_code)
     synth_ops.locate(program)
     keywords = _keywords(words)
@@ -750,14 +525,16 @@ def generate_synth(
             f"{info.name!r}; it knows: {', '.join(label for label, _, _ in KEYWORDS)}"
         )
     for attempt in range(MAX_ATTEMPTS):
-        candidate = _Candidate(program, [f"From {source} {info.name}"])
+        candidate = Candidate(program, [f"From {source} {info.name}"])
         # From a template, the last attempt is the template itself; a base is never returned
         # unchanged.
         last = attempt == MAX_ATTEMPTS - 1 and base_synth is None
         for label, edit in [] if last else keywords:
-            applied = _apply(_bound(edit, rng, chosen_category, fast), candidate, label, rejected)
+            applied = apply_edit(
+                bound(edit, rng, chosen_category, fast), candidate, label, rejected
+            )
             if applied is not None:
-                candidate = _Candidate(
+                candidate = Candidate(
                     applied.program,
                     [
                         *candidate.log,
@@ -769,9 +546,9 @@ def generate_synth(
                 f"none of the keywords of {description!r} applies to {info.name!r}: "
                 + "; ".join(rejected[-len(keywords) :])
             )
-        finished = _finish(candidate, info.source_code, rejected)
+        finished = finish(candidate, info.source_code, rejected)
         if finished is not None:
-            return _result(
+            return to_generated(
                 finished.program,
                 finished.log,
                 generated_names(description, chosen_category),
