@@ -52,6 +52,7 @@ from audiomancer import paths
 from audiomancer.analyzers.synthdef import SynthDefInfo, parse_synthdef
 from audiomancer.atomic import atomic_write_text, file_lock, sweep_stale
 from audiomancer.errors import StoreAccessError, StoreCorruptError, SynthNotFoundError
+from audiomancer.family import generation_numbers
 from audiomancer.generators.synth_model import (
     GENERATION_METHODS,
     METHOD_ALIASES,
@@ -501,35 +502,8 @@ class LineageTracker:
                 records[resolved].user_notes = notes
 
     def _generations(self, records: dict[str, SynthRecord]) -> dict[str, int]:
-        """Each synth's generation: 0 without parents, else 1 + its oldest parent's.
-
-        Iterative (a lineage may be many thousands of generations deep); a parent edge that
-        closes a cycle is left out.
-        """
-        generations: dict[str, int] = {}
-
-        def parents(synth_id: str) -> list[str]:
-            record = records.get(synth_id)
-            return record.parent_ids if record is not None else []
-
-        for start in records:
-            if start in generations:
-                continue
-            on_path = {start}
-            stack = [(start, iter(parents(start)))]
-            while stack:
-                node, pending = stack[-1]
-                for parent in pending:
-                    if parent not in generations and parent not in on_path:
-                        on_path.add(parent)
-                        stack.append((parent, iter(parents(parent))))
-                        break
-                else:
-                    stack.pop()
-                    on_path.discard(node)
-                    known = [generations[p] for p in parents(node) if p in generations]
-                    generations[node] = 1 + max(known) if known else 0
-        return generations
+        """Each synth's generation: 0 without parents, else 1 + its oldest parent's."""
+        return generation_numbers({i: r.parent_ids for i, r in records.items()})
 
     def _cycle(self, start: str, edges: dict[str, list[str]]) -> list[str] | None:
         """A cycle reachable from start along edges (as a path that returns to its start)."""

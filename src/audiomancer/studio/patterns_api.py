@@ -11,6 +11,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from audiomancer.errors import PatternNotFoundError
+from audiomancer.family import generation_numbers
 from audiomancer.patterns.metadata import PatternMetadata
 from audiomancer.patterns.model import PATTERN_TYPES, validate_pattern_type
 from audiomancer.studio import requests as rq
@@ -29,21 +30,7 @@ CARD_KEYS: Final = (
 def generations(records: list[PatternMetadata]) -> dict[str, int]:
     """Generation of each pattern: 0 without parents, else one more than its oldest-bred parent
     (parents missing from the store count as generation 0)."""
-    by_id = {r.id: r for r in records}
-    found: dict[str, int] = {}
-
-    def generation(pattern_id: str, visiting: frozenset[str]) -> int:
-        if pattern_id in found:
-            return found[pattern_id]
-        record = by_id.get(pattern_id)
-        parents = [p for p in record.parent_ids if p not in visiting] if record else []
-        value = 1 + max(generation(p, visiting | {pattern_id}) for p in parents) if parents else 0
-        found[pattern_id] = value
-        return value
-
-    for record in records:
-        generation(record.id, frozenset())
-    return found
+    return generation_numbers({r.id: r.parent_ids for r in records})
 
 
 def card(record: PatternMetadata, generation: int) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from audiomancer.analyzers.synthdef import CATEGORIES, SynthDefInfo, parse_synthdef
 from audiomancer.errors import AudiomancerError
+from audiomancer.family import generation_numbers
 from audiomancer.generators.lineage import LineageTracker, SynthRecord
 from audiomancer.studio import requests as rq
 from audiomancer.studio.context import Studio
@@ -35,23 +36,6 @@ def _parse(code: str) -> SynthDefInfo:
         found = parse_synthdef(code)
         with _parsed_lock:
             _parsed[digest] = found
-    return found
-
-
-def _generations(records: dict[str, SynthRecord]) -> dict[str, int]:
-    found: dict[str, int] = {}
-
-    def generation(synth_id: str, visiting: frozenset[str]) -> int:
-        if synth_id in found:
-            return found[synth_id]
-        record = records.get(synth_id)
-        parents = [p for p in record.parent_ids if p not in visiting] if record else []
-        value = 1 + max(generation(p, visiting | {synth_id}) for p in parents) if parents else 0
-        found[synth_id] = value
-        return value
-
-    for synth_id in records:
-        generation(synth_id, frozenset())
     return found
 
 
@@ -91,7 +75,7 @@ def _synths(tracker: LineageTracker) -> list[dict[str, Any]]:
     records = dict(stored)
     for name in templates:
         records.setdefault(name, tracker.get_record(name))
-    gens = _generations(records)
+    gens = generation_numbers({i: r.parent_ids for i, r in records.items()})
     # Newest generation first; within one, bred synths newest first, then templates A-Z.
     order = {synth_id: -i for i, synth_id in enumerate(stored)}
     order.update({name: i + 1 for i, name in enumerate(sorted(templates))})
