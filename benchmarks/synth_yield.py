@@ -1,7 +1,7 @@
 """Yield of synth evolution: how many mutate/breed/generate results compile and sound.
 
     .venv/bin/python benchmarks/synth_yield.py [--seeds 50] [--workers 2] [--quick]
-    .venv/bin/python benchmarks/synth_yield.py --corpus [--seeds 2] [--workers 2]
+    .venv/bin/python benchmarks/synth_yield.py --corpus [--seeds 2] [--workers 2] [--only mutate]
 
 Every template × seeds 0..N-1 goes through ``mutate_synth`` (amount 0.3, 0.55, 0.8 in turn),
 ``breed_synths`` (with a rotating partner template) and ``generate_synth`` (a rotating
@@ -45,6 +45,7 @@ DESCRIPTIONS = {
     "fx": ("noisy sweep riser", "metallic zap", "distorted long fx", "bright filtered laser"),
 }  # fmt: skip
 AMOUNTS = (0.3, 0.55, 0.8)
+OPERATIONS = ("mutate", "breed", "generate")
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,8 @@ def _share(hits: int, total: int) -> str:
     return f"{100 * hits / total:.1f}% ({hits}/{total})" if total else "n/a"
 
 
-def corpus_main(seeds: int, workers: int) -> int:
-    """The issue-13 table over the real-world corpus."""
+def corpus_main(seeds: int, workers: int, operations: tuple[str, ...] = OPERATIONS) -> int:
+    """The issue-13 table over the real-world corpus (``operations``: which calls to make)."""
     import wild_corpus
 
     files = [str(p) for p in wild_corpus.corpus_files()]
@@ -155,7 +156,7 @@ def corpus_main(seeds: int, workers: int) -> int:
         for index, path in enumerate(files):
             for seed in range(seeds):
                 partner = files[(index + 1 + 7 * seed) % len(files)]
-                for operation in ("mutate", "breed", "generate"):
+                for operation in operations:
                     tasks.append((operation, path, partner, seed))
         outcomes: list[wild_corpus.Outcome] = list(pool.map(_corpus_call, tasks, chunksize=2))  # type: ignore[arg-type]
     wall = time.perf_counter() - started
@@ -209,12 +210,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--quick", action="store_true", help="3 seeds: a smoke test")
     parser.add_argument("--corpus", action="store_true", help="the real-world corpus (issue 13)")
+    parser.add_argument("--only", choices=OPERATIONS, action="append",
+                        help="with --corpus: only this operation (repeatable)")  # fmt: skip
     args = parser.parse_args()
     seeds = 3 if args.quick else args.seeds
     home = tempfile.mkdtemp(prefix="audiomancer-yield-")
     os.environ["AUDIOMANCER_HOME"] = home
     if args.corpus:
-        return corpus_main(args.seeds if args.seeds != 50 else 2, args.workers)
+        operations = tuple(args.only) if args.only else OPERATIONS
+        return corpus_main(args.seeds if args.seeds != 50 else 2, args.workers, operations)
     tasks = _tasks(seeds)
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:

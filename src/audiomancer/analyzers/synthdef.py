@@ -9,8 +9,10 @@ no number (a symbol, ``nil``). Defaults in parentheses and simple arithmetic on 
 folded. Controls that a class adds by itself (``EnvGate``: ``gate`` and ``fadeTime``) and the
 arguments of a ``SynthDef.wrap``-ped literal function count too. When the compiled SynthDef is
 at hand (``parse_synthdef(..., scgf=bytes)``), its controls are the ground truth for names,
-order and defaults. Files are read as sclang reads them: bytes, not a text encoding (see
-``audiomancer.supercollider.source``). UGens are grouped by family
+order and defaults; so are they when a default is an expression that only sclang can evaluate
+(``Control.names(\\env).kr(Env.newClear(8).asArray)``): the code is then compiled, if sclang is
+installed (None stays where it is not). Files are read as sclang reads them: bytes, not a
+text encoding (see ``audiomancer.supercollider.source``). UGens are grouped by family
 (``audiomancer.supercollider.ugens``). The category is taken from a ``// category: NAME``
 comment when there is one, else guessed from the name, the default frequency and the UGens.
 """
@@ -110,10 +112,32 @@ def parse_synthdefs(source: str | Path) -> list[SynthDefInfo]:
     for node, name in zip(found, names, strict=True):
         graph = node.graph or _defined_function(program, node.function)
         code = _synthdef_code(program, node, graph, text)
-        info = _info(name, node, graph, code, path, category_hint)
-        # When sclang had to run the code anyway, what it compiled is the ground truth.
-        infos.append(with_compiled_controls(info, compiled[name]) if name in compiled else info)
-    return infos
+        infos.append(_info(name, node, graph, code, path, category_hint))
+    if not compiled and any(_unread(info) for info in infos):
+        compiled = _compiled_if_possible(text)
+    # When sclang had to run the code anyway, what it compiled is the ground truth.
+    return [
+        with_compiled_controls(info, compiled[info.name]) if info.name in compiled else info
+        for info in infos
+    ]
+
+
+def _unread(info: SynthDefInfo) -> bool:
+    """A control whose default the source alone cannot tell (an expression such as
+    ``Control.names(\\env).kr(Env.newClear(8).asArray)`` or ``Array.fill(4, 0.05)``)."""
+    return any(control.default is None for control in info.controls)
+
+
+def _compiled_if_possible(text: str) -> dict[str, bytes]:
+    """What sclang compiles of the code, to read defaults only it can evaluate; nothing when
+    sclang is not installed or the code does not compile (the defaults stay unknown, None)."""
+    from audiomancer.errors import AudiomancerError
+    from audiomancer.supercollider import lang
+
+    try:
+        return lang.compile_synthdefs(text)
+    except AudiomancerError:
+        return {}
 
 
 def _read(source: str | Path) -> tuple[str, Path | None]:
