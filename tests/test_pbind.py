@@ -21,6 +21,7 @@ from audiomancer.patterns.model import (
 from audiomancer.patterns.pbind import (
     amp_to_velocity,
     drum_instrument,
+    drum_level,
     pbind_code,
     sc_number,
     sc_symbol,
@@ -54,6 +55,13 @@ def expected_instrument(pattern: Pattern, note_pitch: int, instrument: str) -> s
     return instrument
 
 
+def event_level(pattern: Pattern, note_pitch: int, instrument: str) -> float:
+    """The amp of velocity 127 for an event: a kit drum's level, else 1."""
+    if pattern.type == "drums" and instrument == "default":
+        return drum_level(DRUM_CLASS_BY_PITCH[note_pitch].name)
+    return 1.0
+
+
 def check_plays_exactly(pattern: Pattern, instrument: str = "default") -> None:
     """Each note is exactly one sounding event, at its time, pitch, length and loudness, on its
     instrument (drums: the drum SynthDef of its class, which the code itself defines)."""
@@ -68,10 +76,11 @@ def check_plays_exactly(pattern: Pattern, instrument: str = "default") -> None:
         assert abs(event.onset - round(ticks) / TICKS_PER_BEAT) < ONSET_TOLERANCE, event
         assert event.midinote is not None and event.midinote.is_integer(), event
         assert event.instrument == expected_instrument(pattern, int(event.midinote), instrument)
-        played.append(
-            (round(ticks), int(event.midinote), event.sustain, amp_to_velocity(event.amp))
-        )
-        assert event.amp == velocity_to_amp(amp_to_velocity(event.amp))  # amp is exact
+        level = event_level(pattern, int(event.midinote), instrument)
+        velocity = amp_to_velocity(event.amp, level)
+        played.append((round(ticks), int(event.midinote), event.sustain, velocity))
+        # amp follows the velocity exactly on the Tidal export's curve (as sclang computes it)
+        assert event.amp == velocity_to_amp(velocity, level)
     expected = [
         (note.start, note.pitch, note.duration / TICKS_PER_BEAT, note.velocity)
         for note in pattern.notes
@@ -220,10 +229,43 @@ def test_printed_drum_code_plays_drum_synthdefs_it_defines() -> None:
 # --- mappings ----------------------------------------------------------------------------
 
 
+def test_drum_pbinds_play_the_render_and_tidal_velocity_curve() -> None:
+    from audiomancer.patterns.tidal import velocity_to_gain
+    from audiomancer.supercollider import kit, nrt
+    from audiomancer.supercollider.pattern_render import compile_cached
+
+    velocities = [1, 40, 64, 100, 127]
+    hats = DRUM_CLASS_BY_NAME["closed_hat"].pitch
+    snare = DRUM_CLASS_BY_NAME["snare"].pitch
+    notes = [Note(beat(i), snare if i % 2 else hats, v) for i, v in enumerate(velocities)]
+    pattern = Pattern(notes=tuple(notes), type="drums", bars=2)
+    voices = kit.default_kit()
+    levels = {}
+    for drum in ("closed_hat", "snare"):
+        # the level is the kit SynthDef's own default amp, as sclang compiles it
+        header = nrt.read_synthdef_header(compile_cached(voices[drum].source(), 30.0))
+        assert header.controls["amp"] == pytest.approx(drum_level(drum), rel=1e-7)
+        levels[DRUM_CLASS_BY_NAME[drum].pitch] = header.controls["amp"]
+    sounding = sorted((e for e in play(pattern) if not e.is_rest), key=lambda e: e.onset)
+    assert len(sounding) == len(velocities)
+    for event, velocity in zip(sounding, velocities, strict=True):
+        assert event.midinote is not None
+        # what the render sends for this hit: the voice's level * (v / 127) ** 2 ...
+        rendered = levels[int(event.midinote)] * kit.velocity_amp(velocity)
+        assert event.amp == pytest.approx(rendered, rel=1e-6)
+        # ... which is Tidal's: SuperDirt plays gain ** 4 (gain rounded to 3 places)
+        tidal = levels[int(event.midinote)] * velocity_to_gain(velocity) ** 4
+        assert event.amp == pytest.approx(tidal, rel=0.02)
+    relative = [e.amp / levels[int(e.midinote or 0)] for e in sounding]
+    assert relative[2] == pytest.approx((64 / 127) ** 2)  # squared: half velocity, quarter amp
+
+
 def test_velocity_and_amp_round_trip() -> None:
     for velocity in range(1, 128):
         assert amp_to_velocity(velocity_to_amp(velocity)) == velocity
+        assert amp_to_velocity(velocity_to_amp(velocity, 0.7), 0.7) == velocity
     assert velocity_to_amp(127) == 1.0
+    assert velocity_to_amp(64) == pytest.approx((64 / 127) ** 2)
     assert amp_to_velocity(0.0) == 1 and amp_to_velocity(3.0) == 127
     with pytest.raises(ValueError):
         velocity_to_amp(128)

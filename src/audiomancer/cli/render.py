@@ -47,6 +47,7 @@ def render_stored(
     kit: str = "default",
     stems: Path | None = None,
     sample_format: str = "int24",
+    seed: int = 0,
 ) -> PatternRender:
     """Render a stored pattern by id (what ``audiomancer render`` does)."""
     from audiomancer.patterns.store import PatternStore
@@ -63,6 +64,7 @@ def render_stored(
         kit=kit,
         stems=stems,
         sample_format=sample_format,  # type: ignore[arg-type]
+        seed=seed,
     )
 
 
@@ -79,10 +81,19 @@ def render_command(
     sample_format: Annotated[
         str, typer.Option("--format", help="int24 | int16 | float (32-bit)")
     ] = "int24",
+    seed: Annotated[
+        int, typer.Option(help="Seed of the noise in the sounds: same seed, same bytes")
+    ] = 0,
 ) -> None:
     """Render a stored pattern to a WAV file with scsynth (drums on the kit, notes on a synth)."""
     with friendly_errors():
         result = render_stored(
-            pattern_id, output, synth=synth, kit=kit, stems=stems, sample_format=sample_format
+            pattern_id,
+            output,
+            synth=synth,
+            kit=kit,
+            stems=stems,
+            sample_format=sample_format,
+            seed=seed,
         )
         err.print(report(result), markup=False)

@@ -14,8 +14,11 @@ lanes. The mappings:
   lane's notes from overlapping (a monophonic line is one Pbind; each extra voice of a chord
   adds a lane). A lane whose first note is not at the start begins with a ``Rest``; gaps between
   notes within a lane are the difference between ``dur`` and ``sustain``.
-- **Loudness**: ``\\amp`` = velocity / 127 (:func:`velocity_to_amp`), written as the ratio
-  ``(100/127)`` so the velocity stays readable; :func:`amp_to_velocity` inverts it exactly.
+- **Loudness**: the rows carry the MIDI velocity (``\\velocity``, readable as it is) and
+  ``\\amp`` follows it on the curve of the Tidal export and the renders:
+  ``amp = level * (velocity / 127) ** 2`` (:func:`velocity_to_amp`), where ``level`` is a kit
+  drum's own default ``amp`` (its loudness at velocity 127, :meth:`KitVoice.amp_level`) and 1
+  otherwise. :func:`amp_to_velocity` inverts it exactly.
 - **Tempo** is *not* an event key: an event carrying ``\\tempo`` sets the tempo of the clock that
   plays it, for everything else on that clock as well. The header comment gives the bpm and the
   line that plays the pattern at it.
@@ -69,21 +72,40 @@ def _drum_kit() -> dict[str, tuple[str, str]]:
     return {d: (v.synthdef, v.source().rstrip("\n")) for d, v in default_kit().items()}
 
 
-def velocity_to_amp(velocity: int) -> float:
-    """SuperCollider ``\\amp`` for a MIDI velocity: velocity / 127 (127 -> 1.0)."""
+def drum_level(drum: str) -> float:
+    """The ``amp`` of a drum class's kit SynthDef at velocity 127 (its default ``amp``)."""
+    return _drum_levels()[drum]
+
+
+@functools.lru_cache(maxsize=1)
+def _drum_levels() -> dict[str, float]:
+    from audiomancer.supercollider.kit import default_kit
+
+    return {drum: voice.amp_level() for drum, voice in default_kit().items()}
+
+
+def velocity_to_amp(velocity: int, level: float = 1.0) -> float:
+    """SuperCollider ``\\amp`` for a MIDI velocity: ``level * (velocity / 127) ** 2``.
+
+    The Tidal export's curve (SuperDirt plays ``gain ** 4`` of ``gain = sqrt(velocity / 127)``)
+    and the renders'. Computed as sclang computes the Pbind's
+    ``(Pkey(\\velocity) / 127).squared * level``, to the same double.
+    """
     if isinstance(velocity, bool) or not isinstance(velocity, int) or not 0 <= velocity <= 127:
         raise ValueError(f"invalid velocity {velocity!r}: expected an integer from 0 to 127")
-    return velocity / MAX_VELOCITY
+    ratio = velocity / MAX_VELOCITY
+    return ratio * ratio * level
 
 
-def amp_to_velocity(amp: float) -> int:
-    """The MIDI velocity of an ``\\amp``: round(amp * 127), clamped to 1-127.
-
-    Exact inverse of :func:`velocity_to_amp` for velocities 1-127.
+def amp_to_velocity(amp: float, level: float = 1.0) -> int:
+    """The MIDI velocity of an ``\\amp`` played at ``level``: ``127 * sqrt(amp / level)``,
+    rounded and clamped to 1-127. Exact inverse of :func:`velocity_to_amp` for 1-127.
     """
     if isinstance(amp, bool) or not isinstance(amp, int | float) or not math.isfinite(amp):
         raise ValueError(f"invalid amp {amp!r}: expected a finite number")
-    return min(MAX_VELOCITY, max(1, round(amp * MAX_VELOCITY)))
+    if not math.isfinite(level) or level <= 0:
+        raise ValueError(f"invalid level {level!r}: expected a positive number")
+    return min(MAX_VELOCITY, max(1, round(math.sqrt(max(amp, 0.0) / level) * MAX_VELOCITY)))
 
 
 def beats(ticks: int) -> Fraction:
@@ -159,11 +181,14 @@ def _lanes(pattern: Pattern) -> list[_Lane]:
 def _lane_code(pattern: Pattern, lane: _Lane, instrument: str, indent: str) -> list[str]:
     inner = indent + INDENT
     rows_indent = inner + INDENT
-    columns = ["dur", "sustain", "amp"]  # one row per event
+    columns = ["dur", "sustain", "velocity"]  # one row per event
     if lane.pitch is None:
         columns.insert(1, "midinote")
+    level = ""
     if lane.pitch is not None and instrument == "":
-        instrument = sc_symbol(drum_instrument(DRUM_CLASS_BY_PITCH[lane.pitch].name))
+        drum = DRUM_CLASS_BY_PITCH[lane.pitch].name
+        instrument = sc_symbol(drum_instrument(drum))
+        level = f" * {drum_level(drum)!r}"
     lines = [f"{indent}Pbind("]
     lines.append(f"{inner}\\instrument, {instrument},")
     if lane.pitch is not None:
@@ -187,9 +212,10 @@ def _lane_code(pattern: Pattern, lane: _Lane, instrument: str, indent: str) -> l
         values = [sc_number(beats(following - note.start))]
         if lane.pitch is None:
             values.append(str(note.pitch))
-        values += [sc_number(beats(note.duration)), f"({note.velocity}/{MAX_VELOCITY})"]
+        values += [sc_number(beats(note.duration)), str(note.velocity)]
         lines.append(f"{rows_indent}[{', '.join(values)}],")
-    lines.append(f"{inner}])")
+    lines.append(f"{inner}]),")
+    lines.append(f"{inner}\\amp, (Pkey(\\velocity) / {MAX_VELOCITY}).squared{level}")
     lines.append(f"{indent})")
     return lines
 
@@ -207,7 +233,8 @@ def _header(pattern: Pattern, lanes: int, carried: list[str], instrument: str) -
         f"// audiomancer pattern: {_comment(about)}",
         f"// {len(pattern.notes)} notes, {sc_number(beats(pattern.length))} beats; {shape}.",
         "// Times in beats (quarter notes): dur = time to the lane's next note, sustain = length;",
-        "// amp = velocity / 127. Tempo is left to the clock.",
+        f"// amp = {'the drum' + chr(39) + 's level * ' if carried else ''}(velocity / 127) squared, "
+        "the Tidal export's curve. Tempo is left to the clock.",
         *_sounds(carried, instrument),
         "// Evaluate the block (cursor inside the parentheses, Ctrl/Cmd-Enter); it stores the",
         f"// pattern in {PATTERN_VARIABLE}. Then, to play it at {pattern.bpm:g} bpm:",

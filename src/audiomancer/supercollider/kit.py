@@ -38,6 +38,7 @@ KIT_NAMES: Final = (DEFAULT_KIT,)
 SYNTHDEF_PREFIX: Final = "am_"
 _SUFFIX: Final = ".scd"
 _NAME: Final = re.compile(r"SynthDef\s*\(\s*(?:\\(\w+)|'(\w+)'|\"(\w+)\")")
+_AMP: Final = re.compile(r"\|[^|]*?\bamp\s*=\s*([0-9]*\.?[0-9]+)[^|]*\|")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,17 @@ class KitVoice:
     def source(self) -> str:
         """The SuperCollider code of the voice."""
         return self.path.read_text(encoding="utf-8")
+
+    def amp_level(self) -> float:
+        """The default of the voice's ``amp`` control: its level at velocity 127.
+
+        Read from the argument list ``|... amp = 0.7 ...|`` (the kit's contract); ValueError
+        when the code has none.
+        """
+        found = _AMP.search(self.source())
+        if found is None:
+            raise ValueError(f"{self.path} has no default for amp in |...| arguments")
+        return float(found.group(1))
 
 
 def drum_class_names() -> tuple[str, ...]:

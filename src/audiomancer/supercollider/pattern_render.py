@@ -54,6 +54,21 @@ GATE_CONTROLS: Final = ("gate", "trig", "t_gate")
 STALE_SECONDS: Final = 3600.0
 """Temporary render files older than this are swept away by the next render."""
 _FALLBACK_AMP: Final = 0.3
+SEED_SYNTHDEF: Final = r"""SynthDef(\am_seed, { |seed = 0|
+    RandSeed.ir(1, seed);
+    FreeSelf.kr(1);
+}).add;
+"""
+"""Seeds the server's random generator 0 (shared by every synth that does not pick another with
+``RandID``) when it is created, then frees itself: played first in every score, it makes noise,
+``Rand`` and ``Dust`` repeat exactly from render to render (scsynth seeds its generators from
+the clock at start-up)."""
+SEED_NODE_ID: Final = nrt.FIRST_NODE_ID - 1
+DEFAULT_SEED: Final = 0
+ADD_TO_HEAD: Final = 0
+ADD_TO_TAIL: Final = 1
+MAX_SEED: Final = 2**24
+"""Seeds travel as OSC floats: every integer up to 2**24 is exact."""
 
 
 @dataclass(frozen=True)
@@ -152,9 +167,10 @@ def _score(
     kit: str | Path,
     timeout: float,
     end_s: float,
+    seed: int,
 ) -> tuple[list[osc.Bundle], list[Lane]]:
     tick = pattern.seconds_per_tick()
-    loads: list[osc.Message] = []
+    loads: list[osc.Message] = [osc.message("/d_recv", compile_cached(SEED_SYNTHDEF, timeout))]
     events: dict[float, list[osc.Message]] = {}
     releases: dict[float, list[osc.Message]] = {}
     lanes: list[Lane] = []
@@ -174,7 +190,7 @@ def _score(
             base = _amp_default(header.controls, amp_name)
             bus = 2 * len(lanes)
             for start, velocity in hits:
-                args: list[osc.OscArgument] = [header.name, node, 0, 0, "out", bus]
+                args: list[osc.OscArgument] = [header.name, node, ADD_TO_TAIL, 0, "out", bus]
                 if amp_name:
                     args += [amp_name, base * kits.velocity_amp(velocity)]
                 events.setdefault(start, []).append(osc.Message("/s_new", tuple(args)))
@@ -196,7 +212,7 @@ def _score(
         base = _amp_default(header.controls, amp_name)
         loads.append(osc.message("/d_recv", scgf))
         for note in sorted(pattern.notes):
-            args = [header.name, node, 0, 0, freq_name, nrt.midi_to_hz(note.pitch)]
+            args = [header.name, node, ADD_TO_TAIL, 0, freq_name, nrt.midi_to_hz(note.pitch)]
             if "out" in header.controls:
                 args += ["out", 0]
             if amp_name:
@@ -211,6 +227,10 @@ def _score(
         lanes.append(Lane(pattern.type, len(pattern.notes), header.name))
     for moment, messages in releases.items():
         events[moment] = messages + events.get(moment, [])
+    # scsynth builds a synth's units (``Rand``, the first noise samples) when the synth first
+    # runs, in node order: the seed synth goes to the head of the root group and every note to
+    # its tail, so it seeds the generators before any note of the same control block draws.
+    loads.append(osc.message("/s_new", "am_seed", SEED_NODE_ID, ADD_TO_HEAD, 0, "seed", seed))
     bundles = [osc.Bundle(0.0, tuple(loads))]
     bundles += [osc.Bundle(moment, tuple(events[moment])) for moment in sorted(events)]
     bundles.append(osc.Bundle(end_s, (osc.message("/c_set", 0, 0.0),)))
@@ -232,13 +252,16 @@ def render_pattern(
     sample_rate: int = nrt.DEFAULT_RATE,
     tail_cap: float = TAIL_CAP,
     timeout: float | None = None,
+    seed: int = DEFAULT_SEED,
 ) -> PatternRender:
     """Render a pattern to a stereo WAV at ``path`` (and one WAV per lane under ``stems``).
 
     ``synth_code`` is the SuperCollider code of the synth a melodic pattern plays (by default
     :data:`DEFAULT_SYNTHS`); drums play ``kit`` (a kit name or a folder, see
     :func:`audiomancer.supercollider.kit.load_kit`). ``sample_format`` is ``int24``, ``int16``
-    or ``float``. Files are written atomically. Raises ValueError for a render longer than
+    or ``float``. ``seed`` (0 to 2**24) seeds scsynth's random generators: the same pattern with
+    the same arguments and seed gives the same bytes, in any process. Files are written
+    atomically. Raises ValueError for a render longer than
     :data:`MAX_RENDER_SECONDS` or bad arguments, SynthDefError for a synth that does not compile,
     cannot be played or has no frequency control, EngineNotFoundError naming the Debian package
     when scsynth or sclang is missing.
@@ -248,6 +271,8 @@ def render_pattern(
             f"invalid sample format {sample_format!r}: expected one of "
             f"{', '.join(wavio.OUTPUT_FORMATS)}"
         )
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"invalid seed {seed!r}: expected an integer from 0 to {MAX_SEED}")
     tail_cap = nrt._finite("tail_cap", tail_cap, low=0, strict=False)
     length = pattern.length * pattern.seconds_per_tick()
     end_s = length + tail_cap
@@ -263,7 +288,7 @@ def render_pattern(
     destination = Path(path).absolute()
     destination.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(destination.parent)
-    bundles, lanes = _score(pattern, synth_code, kit, limit, end_s)
+    bundles, lanes = _score(pattern, synth_code, kit, limit, end_s, seed)
     channels = 2 * len(lanes)
     work = scratch_dir() / "nrt"
     work.mkdir(parents=True, exist_ok=True)
