@@ -356,6 +356,9 @@ AmountOption = Annotated[
     float, typer.Option(help="Mutation strength 0.0-1.0 (higher = more drastic)")
 ]
 SeedOption = Annotated[int | None, typer.Option(help="Random seed: same seed, same result")]
+RenderOption = Annotated[
+    Path | None, typer.Option("--render", help="Also render it to this WAV file, to listen to")
+]
 
 
 @app.command("mutate")
@@ -364,12 +367,15 @@ def mutate_command(
     amount: AmountOption = 0.3,
     seed: SeedOption = None,
     fmt: FormatOption = "summary",
+    render: RenderOption = None,
 ) -> None:
     """Store a mutated copy of a pattern and print it with what changed."""
     with friendly_errors():
+        _check_render_file(render)
         record = _engine().mutate_pattern(pattern_id, amount=amount, seed=seed)
         _print_changes(record, notice(fmt))
         print_pattern(record, fmt)
+        _render_file(record, render)
 
 
 @app.command("humanize")
@@ -387,12 +393,15 @@ def humanize_command(
         float | None, typer.Option(help="Swing it first: percent 50 (straight) to 75")
     ] = None,
     fmt: FormatOption = "summary",
+    render: RenderOption = None,
 ) -> None:
     """Store a drum pattern played like a drummer (learned velocity and timing) and print it."""
     with friendly_errors():
+        _check_render_file(render)
         record = _engine().humanize_pattern(pattern_id, amount, seed, style=style, swing=swing)
         _print_changes(record, notice(fmt))
         print_pattern(record, fmt)
+        _render_file(record, render)
 
 
 @app.command("crossover")
@@ -401,12 +410,29 @@ def crossover_command(
     second: Annotated[str, typer.Argument(help="Parent giving the bars after the cut")],
     seed: SeedOption = None,
     fmt: FormatOption = "summary",
+    render: RenderOption = None,
 ) -> None:
     """Store a child of two patterns cut at a random bar line and print it."""
     with friendly_errors():
+        _check_render_file(render)
         record = _engine().crossover_patterns(first, second, seed=seed)
         _print_changes(record, notice(fmt))
         print_pattern(record, fmt)
+        _render_file(record, render)
+
+
+def _check_render_file(path: Path | None) -> None:
+    if path is not None:
+        from audiomancer.cli.render import check_output_file
+
+        check_output_file(path, "--render")
+
+
+def _render_file(record: PatternMetadata, path: Path | None) -> None:
+    if path is not None:
+        from audiomancer.cli.render import render_created
+
+        render_created(record, path)
 
 
 def _print_changes(record: PatternMetadata, console: Console) -> None:
@@ -424,9 +450,17 @@ def evolve_command(
     crossover_rate: Annotated[float, typer.Option(help="Crossover probability 0.0-1.0")] = 0.2,
     seed: SeedOption = None,
     fmt: ListFormatOption = "table",
+    render: Annotated[
+        Path | None,
+        typer.Option(help="Also render every new pattern to DIR/<id>.wav, to listen to"),
+    ] = None,
 ) -> None:
     """Evolve patterns by your ratings; list every pattern of every generation."""
     with friendly_errors():
+        if render is not None:
+            from audiomancer.cli.render import check_output_folder
+
+            check_output_folder(render, "--render")
         records = _engine().evolve_population(
             pattern_ids, generations, mutation_rate, crossover_rate, seed
         )
@@ -435,6 +469,10 @@ def evolve_command(
             f"{len(records) - len(set(pattern_ids))} new patterns; rate them to steer the next "
             "run: `audiomancer rate ID SCORE`"
         )
+        if render is not None:
+            from audiomancer.cli.render import render_all_created
+
+            render_all_created([r for r in records if r.id not in set(pattern_ids)], render)
 
 
 @app.command("top")
@@ -454,11 +492,22 @@ def top_command(
 @app.command("lineage")
 def lineage_command(
     pattern_id: PatternIdArgument,
+    picture: Annotated[
+        Path | None, typer.Option(help="Also draw the family tree to this SVG file")
+    ] = None,
 ) -> None:
     """Draw a pattern's ancestry as a tree (both parents of every crossover)."""
     with friendly_errors():
+        if picture is not None:
+            from audiomancer.cli.render import check_output_file
+
+            check_output_file(picture, "--picture")
         store = pattern_store()
         out.print(_ancestry_tree(store, store.get(pattern_id), set()))
+        if picture is not None:
+            from audiomancer.cli.pictures import write_pattern_lineage
+
+            err.print(f"drew {write_pattern_lineage(pattern_id, picture)}", markup=False)
 
 
 def _ancestry_tree(store: PatternStore, record: PatternMetadata, seen: set[str]) -> Tree:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +11,7 @@ import typer
 from audiomancer.cli.app import app, err, friendly_errors
 
 if TYPE_CHECKING:
+    from audiomancer.patterns.metadata import PatternMetadata
     from audiomancer.supercollider.pattern_render import PatternRender
 
 FORMATS = ("int24", "int16", "float")
@@ -26,6 +28,41 @@ def synth_code(ref: str) -> str:
 
     tracker = LineageTracker()
     return tracker.source_code(tracker.resolve(ref))
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """Refuse, before any work, a file to write that is a folder or lies in no folder."""
+    if path.is_dir():
+        raise IsADirectoryError(f"{option} {str(path)!r} is a folder: give a file name to write")
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"{option} {str(path)!r}: no such folder {str(folder)!r} (create it first)"
+        )
+
+
+def check_output_folder(path: Path, option: str) -> None:
+    """Refuse, before any work, a folder to write into that does not exist or is a file."""
+    if not path.is_dir():
+        what = "is a file, not a folder" if path.exists() else "is no folder (create it first)"
+        raise NotADirectoryError(f"{option} {str(path)!r} {what}")
+
+
+def render_created(record: PatternMetadata, output: Path) -> PatternRender:
+    """Render a pattern just created (mutated, bred, evolved) so it can be heard before rating:
+    drums on the default kit, melody and bass on their default synth; one line on stderr."""
+    from audiomancer.supercollider.pattern_render import render_pattern
+
+    result = render_pattern(record.to_pattern(), output)
+    err.print(f"{record.id}: {report(result)}", markup=False)
+    return result
+
+
+def render_all_created(records: Sequence[PatternMetadata], folder: Path) -> list[PatternRender]:
+    """Render each record to ``folder/<id>.wav`` (see :func:`render_created`)."""
+    if records:
+        err.print(f"rendering {len(records)} patterns to {folder}", markup=False)
+    return [render_created(record, folder / f"{record.id}.wav") for record in records]
 
 
 def report(result: PatternRender) -> str:

@@ -356,9 +356,18 @@ def _grow(
 
 
 @synth_app.command("tree")
-def synth_tree_command(name: SynthRef) -> None:
+def synth_tree_command(
+    name: SynthRef,
+    picture: Annotated[
+        Path | None, typer.Option(help="Also draw the family tree to this SVG file")
+    ] = None,
+) -> None:
     """Draw a synth's family tree: its ancestors down to it, and its descendants below it."""
     with friendly_errors():
+        if picture is not None:
+            from audiomancer.cli.render import check_output_file
+
+            check_output_file(picture, "--picture")
         tracker = LineageTracker()
         lineage = tracker.get_lineage(name)
         current = lineage["synth_id"]
@@ -368,6 +377,10 @@ def synth_tree_command(name: SynthRef) -> None:
         tree = Tree(f"family of {escape(current)} (generation {lineage['generation']})")
         _grow(tree, roots, records, current, below)
         out.print(tree)
+        if picture is not None:
+            from audiomancer.cli.pictures import write_synth_family
+
+            err.print(f"drew {write_synth_family(current, picture)}", markup=False)
 
 
 @synth_app.command("audition")

@@ -229,12 +229,13 @@ def _header(pattern: Pattern, lanes: int, carried: list[str], instrument: str) -
     if pattern.style:
         about += f", style {pattern.style}"
     shape = "one Pbind" if lanes <= 1 else f"a Ppar of {lanes} Pbinds, one per lane"
+    level = "the drum's level * " if carried else ""
     return [
         f"// audiomancer pattern: {_comment(about)}",
         f"// {len(pattern.notes)} notes, {sc_number(beats(pattern.length))} beats; {shape}.",
         "// Times in beats (quarter notes): dur = time to the lane's next note, sustain = length;",
-        f"// amp = {'the drum' + chr(39) + 's level * ' if carried else ''}(velocity / 127) squared, "
-        "the Tidal export's curve. Tempo is left to the clock.",
+        f"// amp = {level}(velocity / 127) squared, the Tidal export's curve. Tempo is left to "
+        "the clock.",
         *_sounds(carried, instrument),
         "// Evaluate the block (cursor inside the parentheses, Ctrl/Cmd-Enter); it stores the",
         f"// pattern in {PATTERN_VARIABLE}. Then, to play it at {pattern.bpm:g} bpm:",

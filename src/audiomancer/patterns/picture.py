@@ -9,7 +9,9 @@
   darker), bar lines drawn.
 
 Every note rect carries ``data-start``, ``data-pitch``, ``data-velocity`` and ``data-duration``
-(ticks) so tools, tests and the studio can read the picture back.
+(ticks) so tools, tests and the studio can read the picture back. The CLI draws on white paper
+(:data:`~audiomancer.patterns.svg.LIGHT`), the studio on its dark page
+(:data:`~audiomancer.patterns.svg.DARK`); see :mod:`audiomancer.patterns.svg`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Final
-from xml.sax.saxutils import escape
 
 from audiomancer.atomic import atomic_write_text
 from audiomancer.patterns.model import (
@@ -30,6 +31,7 @@ from audiomancer.patterns.model import (
     key_pitch_class,
     scale_pitch_classes,
 )
+from audiomancer.patterns.svg import LIGHT, Palette, document, shade, text
 
 STEP_WIDTH: Final = 24.0
 """Pixels per 16th step."""
@@ -40,56 +42,37 @@ MARGIN: Final = 8.0
 _NAMES: Final = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
-def _shade(velocity: int) -> str:
-    """A blue from light (soft) to dark (hard) for a velocity 1-127."""
-    amount = velocity / 127
-    red = round(200 - 170 * amount)
-    green = round(220 - 150 * amount)
-    blue = round(255 - 60 * amount)
-    return f"#{red:02x}{green:02x}{blue:02x}"
-
-
-def _note_rect(x: float, y: float, width: float, height: float, note: Note) -> str:
+def _note_rect(
+    x: float, y: float, width: float, height: float, note: Note, palette: Palette
+) -> str:
     start, pitch, velocity, duration = note.start, note.pitch, note.velocity, note.duration
     return (
         f'<rect class="note" x="{x:.2f}" y="{y:.2f}" width="{width:.2f}" height="{height:.2f}" '
-        f'rx="2" fill="{_shade(velocity)}" stroke="#102040" stroke-width="0.5" '
+        f'rx="2" fill="{shade(palette, velocity)}" stroke="{palette.note_stroke}" '
+        'stroke-width="0.5" '
         f'data-start="{start}" data-pitch="{pitch}" data-velocity="{velocity}" '
         f'data-duration="{duration}"/>'
     )
 
 
-def _grid_lines(pattern: Pattern, top: float, bottom: float, scale: float) -> list[str]:
+def _grid_lines(
+    pattern: Pattern, top: float, bottom: float, scale: float, palette: Palette
+) -> list[str]:
     lines: list[str] = []
     bar = pattern.bar_length
     for tick in range(0, pattern.length + 1, TICKS_PER_STEP):
         x = LABEL_WIDTH + tick * scale
         if tick % bar == 0:
-            colour, width, kind = "#303030", 1.5, "bar"
+            colour, width, kind = palette.bar, 1.5, "bar"
         elif tick % TICKS_PER_BEAT == 0:
-            colour, width, kind = "#808080", 1.0, "beat"
+            colour, width, kind = palette.beat, 1.0, "beat"
         else:
-            colour, width, kind = "#d8d8d8", 0.5, "step"
+            colour, width, kind = palette.step, 0.5, "step"
         lines.append(
             f'<line class="{kind}" x1="{x:.2f}" y1="{top:.2f}" x2="{x:.2f}" y2="{bottom:.2f}" '
             f'stroke="{colour}" stroke-width="{width}"/>'
         )
     return lines
-
-
-def _document(width: float, height: float, title: str, body: list[str]) -> str:
-    return "\n".join(
-        [
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
-            f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
-            'font-family="sans-serif" font-size="11">',
-            f"<title>{escape(title)}</title>",
-            f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="white"/>',
-            *body,
-            "</svg>",
-            "",
-        ]
-    )
 
 
 def _title(pattern: Pattern) -> str:
@@ -99,8 +82,9 @@ def _title(pattern: Pattern) -> str:
     return ", ".join(parts)
 
 
-def drum_grid_svg(pattern: Pattern) -> str:
-    """The drum grid of a drum pattern (see the module documentation)."""
+def drum_grid_svg(pattern: Pattern, palette: Palette = LIGHT, title: str | None = None) -> str:
+    """The drum grid of a drum pattern (see the module documentation); ``title`` names it
+    (by default its type, length and tempo)."""
     scale = STEP_WIDTH / TICKS_PER_STEP
     width = LABEL_WIDTH + pattern.length * scale + MARGIN
     top = MARGIN
@@ -108,25 +92,25 @@ def drum_grid_svg(pattern: Pattern) -> str:
     body: list[str] = []
     for drum in DRUM_CLASSES:
         y = top + drum.index * ROW_HEIGHT
-        fill = "#f4f4f4" if drum.index % 2 else "#ffffff"
+        fill = palette.row if drum.index % 2 else palette.background
         body.append(
             f'<rect class="row" x="{LABEL_WIDTH:.2f}" y="{y:.2f}" '
             f'width="{pattern.length * scale:.2f}" height="{ROW_HEIGHT:.2f}" fill="{fill}"/>'
         )
         body.append(
-            f'<text x="{MARGIN:.0f}" y="{y + ROW_HEIGHT * 0.68:.2f}">{escape(drum.name)}</text>'
+            f'<text x="{MARGIN:.0f}" y="{y + ROW_HEIGHT * 0.68:.2f}">{text(drum.name)}</text>'
         )
-    body += _grid_lines(pattern, top, height - MARGIN, scale)
+    body += _grid_lines(pattern, top, height - MARGIN, scale, palette)
     cell = STEP_WIDTH * 0.7
     for note in pattern.notes:
         row = DRUM_CLASS_BY_PITCH[note.pitch].index
         x = LABEL_WIDTH + note.start * scale + 1
         y = top + row * ROW_HEIGHT + 3
-        body.append(_note_rect(x, y, cell, ROW_HEIGHT - 6, note))
-    return _document(width, height, _title(pattern), body)
+        body.append(_note_rect(x, y, cell, ROW_HEIGHT - 6, note, palette))
+    return document(width, height, title or _title(pattern), body, palette)
 
 
-def piano_roll_svg(pattern: Pattern) -> str:
+def piano_roll_svg(pattern: Pattern, palette: Palette = LIGHT, title: str | None = None) -> str:
     """The piano roll of a melodic pattern (see the module documentation)."""
     scale = STEP_WIDTH / TICKS_PER_STEP
     pitches = [note.pitch for note in pattern.notes] or [60]
@@ -141,11 +125,11 @@ def piano_roll_svg(pattern: Pattern) -> str:
     for pitch in range(low, high + 1):
         y = top + (high - pitch) * KEY_HEIGHT
         if root is not None and pitch % 12 == root:
-            fill, kind = "#dbe6c8", "root"
+            fill, kind = palette.root, "root"
         elif degrees is not None and pitch % 12 in degrees:
-            fill, kind = "#eef3e4", "degree"
+            fill, kind = palette.degree, "degree"
         else:
-            fill, kind = "#ffffff", "other"
+            fill, kind = palette.background, "other"
         body.append(
             f'<rect class="{kind}" x="{LABEL_WIDTH:.2f}" y="{y:.2f}" '
             f'width="{pattern.length * scale:.2f}" height="{KEY_HEIGHT:.2f}" fill="{fill}"/>'
@@ -154,18 +138,22 @@ def piano_roll_svg(pattern: Pattern) -> str:
             name = f"{_NAMES[pitch % 12]}{pitch // 12 - 1}"
             body.append(f'<text x="{MARGIN:.0f}" y="{y + KEY_HEIGHT - 1:.2f}">{name}</text>')
     body += [
-        line for line in _grid_lines(pattern, top, height - MARGIN, scale) if "step" not in line
+        line
+        for line in _grid_lines(pattern, top, height - MARGIN, scale, palette)
+        if 'class="step"' not in line
     ]
     for note in pattern.notes:
         x = LABEL_WIDTH + note.start * scale
         y = top + (high - note.pitch) * KEY_HEIGHT + 1
-        body.append(_note_rect(x, y, max(2.0, note.duration * scale - 1), KEY_HEIGHT - 2, note))
-    return _document(width, height, _title(pattern), body)
+        width_ = max(2.0, note.duration * scale - 1)
+        body.append(_note_rect(x, y, width_, KEY_HEIGHT - 2, note, palette))
+    return document(width, height, title or _title(pattern), body, palette)
 
 
-def pattern_svg(pattern: Pattern) -> str:
+def pattern_svg(pattern: Pattern, palette: Palette = LIGHT, title: str | None = None) -> str:
     """SVG text of a pattern: a drum grid for drums, a piano roll for melody and bass."""
-    return drum_grid_svg(pattern) if pattern.type == "drums" else piano_roll_svg(pattern)
+    draw = drum_grid_svg if pattern.type == "drums" else piano_roll_svg
+    return draw(pattern, palette, title)
 
 
 def write_pattern_svg(pattern: Pattern, path: str | os.PathLike[str]) -> Path:

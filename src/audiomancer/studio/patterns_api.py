@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from audiomancer.errors import PatternNotFoundError
 from audiomancer.family import generation_numbers
 from audiomancer.patterns.metadata import PatternMetadata
 from audiomancer.patterns.model import PATTERN_TYPES, validate_pattern_type
@@ -97,11 +96,15 @@ async def pattern_audio(request: Request) -> Response:
 
 
 async def pattern_picture(request: Request) -> Response:
-    from audiomancer.studio import pictures
+    from audiomancer.patterns.picture import pattern_svg
+    from audiomancer.patterns.svg import DARK
 
     studio = Studio.of(request)
     record = await run_in_threadpool(studio.store.get, request.path_params["id"])
-    svg = await run_in_threadpool(pictures.pattern_svg, record)
+    kind = "drum grid" if record.type == "drums" else "piano roll"
+    svg = await run_in_threadpool(
+        lambda: pattern_svg(record.to_pattern(), DARK, f"{kind} of {record.id}")
+    )
     return Response(svg, media_type="image/svg+xml")
 
 
@@ -118,31 +121,14 @@ async def pattern_midi(request: Request) -> Response:
     )
 
 
-def _ancestry(studio: Studio, pattern_id: str) -> list[PatternMetadata]:
-    """A pattern and every ancestor still in the store, the pattern first."""
-    found: dict[str, PatternMetadata] = {}
-    stack = [pattern_id]
-    while stack:
-        current = stack.pop()
-        if current in found:
-            continue
-        try:
-            record = studio.store.get(current)
-        except PatternNotFoundError:
-            if current == pattern_id:
-                raise
-            continue
-        found[current] = record
-        stack.extend(reversed(record.parent_ids))
-    return list(found.values())
-
-
 async def pattern_lineage(request: Request) -> Response:
     studio = Studio.of(request)
     pattern_id = request.path_params["id"]
 
     def work() -> dict[str, Any]:
-        family = _ancestry(studio, pattern_id)
+        from audiomancer.patterns.lineage_picture import pattern_ancestry
+
+        family = pattern_ancestry(studio.store, pattern_id)
         gens = generations(studio.store.list())
         family.sort(key=lambda r: (-gens.get(r.id, 0), r.id != pattern_id))
         return {"id": pattern_id, "family": [card(r, gens.get(r.id, 0)) for r in family]}
@@ -151,13 +137,15 @@ async def pattern_lineage(request: Request) -> Response:
 
 
 async def pattern_tree(request: Request) -> Response:
-    from audiomancer.studio import pictures
+    from audiomancer.patterns import lineage_picture as tree
+    from audiomancer.patterns.svg import DARK
 
     studio = Studio.of(request)
     pattern_id = request.path_params["id"]
 
     def work() -> str:
-        return pictures.family_tree_svg(_ancestry(studio, pattern_id), pattern_id)
+        family = tree.pattern_family(tree.pattern_ancestry(studio.store, pattern_id))
+        return tree.family_tree_svg(family, pattern_id, DARK)
 
     return Response(await run_in_threadpool(work), media_type="image/svg+xml")
 
