@@ -36,7 +36,7 @@ CATEGORIES: Final[tuple[Category, ...]] = ("bass", "lead", "pad", "drum", "fx")
 ControlRate = Literal["kr", "ar", "ir", "tr"]
 Default = float | list[float] | None
 
-_CATEGORY_COMMENT: Final = re.compile(r"//\s*category:\s*(\w+)", re.IGNORECASE)
+_CATEGORY_COMMENT: Final = r"(?i)//\s*category:\s*(\w+)"
 _NAME_HINTS: Final[tuple[tuple[Category, tuple[str, ...]], ...]] = (
     ("drum", ("kick", "snare", "hat", "hh", "clap", "drum", "perc", "tom", "cymbal", "ride",
               "crash", "rim", "cowbell", "bd", "sn")),
@@ -480,5 +480,5 @@ def guess_category(
 
 
 def _category_comment(text: str) -> str | None:
-    match = _CATEGORY_COMMENT.search(text)
+    match = re.search(_CATEGORY_COMMENT, text)
     return match.group(1).lower() if match else None

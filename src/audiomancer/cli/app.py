@@ -14,12 +14,15 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from audiomancer.errors import AudiomancerError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 app = typer.Typer(
     name="audiomancer",
@@ -27,9 +30,28 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rich's help panels load markdown-it, 0.1 s per --help
+    context_settings={"max_content_width": 120},  # wide terminals see whole summaries
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: rich loads only for a command that prints."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True, emoji=False))
+err = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True, emoji=False))
 
 
 def _exit_for_signal(signum: int, frame: FrameType | None) -> None:
@@ -48,6 +70,8 @@ def exit_on_signals() -> None:
 
 def user_text(*parts: str | tuple[str, str]) -> Text:
     """Console text from plain strings (never read as markup) and (text, style) pairs."""
+    from rich.text import Text
+
     return Text.assemble(*parts)
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from audiomancer import __version__, engines
+from audiomancer import __version__
 from audiomancer.cli.app import app, out
-from audiomancer.errors import EngineNotFoundError
 
 
 @app.command("doctor")
 def doctor_command() -> None:
     """Report each engine audiomancer uses, with its version or how to install it."""
+    from rich.table import Table
+
+    from audiomancer import engines
+    from audiomancer.errors import EngineNotFoundError
+
     table = Table("engine", "status", "used for")
     missing_runtime = False
     for name, engine in engines.ENGINES.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -24,8 +24,10 @@ from audiomancer.cli.patterns import (
     record_json,
     write_midi_if_asked,
 )
-from audiomancer.generators.patterns import PatternGenerator
-from audiomancer.patterns.metadata import PatternMetadata
+
+if TYPE_CHECKING:
+    from audiomancer.generators.patterns import PatternGenerator
+    from audiomancer.patterns.metadata import PatternMetadata
 
 generate_app = typer.Typer(
     help="Generate drum, melody and bass patterns with the trained models.",
@@ -70,6 +72,8 @@ CountOption = Annotated[
 
 def _generator(model: Path | None, kind: Literal["drums", "melody"]) -> PatternGenerator:
     """A generator on the user's store, with the ``--model`` bundle loaded if one is named."""
+    from audiomancer.generators.patterns import PatternGenerator
+
     generator = PatternGenerator(pattern_store())
     if model is not None:
         generator.load_model(str(model))

@@ -7,31 +7,34 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Column, Table
-from rich.tree import Tree
 
 from audiomancer.cli.app import app, err, friendly_errors, out
-from audiomancer.errors import PatternNotFoundError
-from audiomancer.generators.evolution import EvolutionEngine
-from audiomancer.patterns.metadata import PatternMetadata
-from audiomancer.patterns.midi import read_midi, write_midi
-from audiomancer.patterns.model import PATTERN_TYPES
-from audiomancer.patterns.steps import parse_steps
-from audiomancer.patterns.store import PatternStore
+
+if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads none of it
+    from rich.console import Console
+    from rich.table import Table
+    from rich.tree import Tree
+
+    from audiomancer.generators.evolution import EvolutionEngine
+    from audiomancer.patterns.metadata import PatternMetadata
+    from audiomancer.patterns.store import PatternStore
 
 FORMATS = ("tidal", "pbind", "json", "summary")
 LIST_FORMATS = ("table", "json")
 
 
 def pattern_store() -> PatternStore:
+    from audiomancer.patterns.store import PatternStore
+
     return PatternStore()
 
 
 def _check_type(value: str | None) -> str | None:
+    from audiomancer.patterns.model import PATTERN_TYPES
+
     if value is not None and value not in PATTERN_TYPES:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(PATTERN_TYPES)}")
     return value
@@ -173,6 +176,8 @@ def notice(fmt: str) -> Console:
 
 def write_midi_if_asked(record: PatternMetadata, midi: Path | None) -> None:
     if midi is not None:
+        from audiomancer.patterns.midi import write_midi
+
         path = write_midi(record.to_pattern(), midi)
         err.print(f"wrote {path}", markup=False)
 
@@ -228,6 +233,8 @@ def import_command(
                 timeout=timeout,
             )
         else:
+            from audiomancer.patterns.midi import read_midi
+
             pattern = read_midi(file, pattern_type=pattern_type, bars=bars)
             if bpm is not None:
                 pattern = dataclasses.replace(pattern, bpm=bpm)
@@ -267,6 +274,8 @@ def build_command(
 ) -> None:
     """Build a pattern from step notation, store it and print its Tidal code and Pbind."""
     with friendly_errors():
+        from audiomancer.patterns.steps import parse_steps
+
         _check_type(pattern_type)
         pattern = parse_steps(steps, pattern_type, bpm=bpm, key=key, scale=scale, style=style)
         pattern = dataclasses.replace(pattern, kit=kit, sound=sound)
@@ -289,6 +298,8 @@ def list_command(
 
 
 def _pattern_table(records: list[PatternMetadata]) -> Table:
+    from rich.table import Column, Table
+
     table = Table("type", "bars", "bpm", "key", "style", "method", "parents", "rating")
     # Ids are what users copy into the next command: never truncate them.
     table.columns.insert(0, Column("id", no_wrap=True, min_width=len("ptrn_00000000")))
@@ -349,6 +360,8 @@ def rate_command(
 
 
 def _engine() -> EvolutionEngine:
+    from audiomancer.generators.evolution import EvolutionEngine
+
     return EvolutionEngine(pattern_store())
 
 
@@ -511,6 +524,10 @@ def lineage_command(
 
 
 def _ancestry_tree(store: PatternStore, record: PatternMetadata, seen: set[str]) -> Tree:
+    from rich.tree import Tree
+
+    from audiomancer.errors import PatternNotFoundError
+
     rating = f" {'★' * record.user_rating}" if record.user_rating else ""
     first_change = f" — {record['mutation_log'][0]}" if record["mutation_log"] else ""
     node = Tree(f"[bold]{record.id}[/bold] {record['generation_method']}{rating}{first_change}")

@@ -5,37 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
-from rich.tree import Tree
 
-from audiomancer.analyzers.synthdef import (
-    CATEGORIES,
-    SynthDefInfo,
-    parse_synthdef,
-    parse_synthdefs,
-)
 from audiomancer.cli.app import app, err, friendly_errors, out, user_text
-from audiomancer.errors import SynthDefError
-from audiomancer.generators.evolution import EvolutionEngine
-from audiomancer.generators.lineage import LineageTracker, SynthLineage, SynthRecord
-from audiomancer.generators.synths import (
-    GeneratedSynth,
-    breed_synths,
-    generate_synth,
-    mutate_synth,
-)
-from audiomancer.supercollider import lang
-from audiomancer.supercollider.nrt import render_phrase
+
+if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads none of it
+    from rich.tree import Tree
+
+    from audiomancer.analyzers.synthdef import SynthDefInfo
+    from audiomancer.generators.lineage import LineageTracker, SynthLineage, SynthRecord
 
 synth_app = typer.Typer(
     help="SuperCollider SynthDefs: inspect, validate, render, generate and evolve.",
     no_args_is_help=True,
 )
 app.add_typer(synth_app, name="synth")
+
+
+def escape(text: str) -> str:
+    """``text`` shown as it is inside console markup."""
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(text)
+
 
 SynthFile = Annotated[Path, typer.Argument(help="A .scd file holding one or more SynthDefs")]
 SynthName = Annotated[
@@ -46,6 +40,10 @@ SynthName = Annotated[
 @synth_app.command("info")
 def synth_info_command(file: SynthFile, name: SynthName = None) -> None:
     """Show a SynthDef's controls, UGens by family and category (reads, runs nothing)."""
+    from rich.table import Table
+
+    from audiomancer.analyzers.synthdef import parse_synthdef
+
     with friendly_errors():
         info = parse_synthdef(file, name=name)
         out.print(f"[bold]{info.name}[/bold]  category: {info.category}")
@@ -68,6 +66,8 @@ RUNS_USER_CODE = (
 @contextmanager
 def _user_code(*refs: str | Path | None) -> Iterator[None]:
     """A fresh sclang, ended afterwards, while code from a user's file is checked or built."""
+    from audiomancer.supercollider import lang
+
     if any(ref is not None and _is_file(str(ref)) for ref in refs):
         with lang.untrusted():
             yield
@@ -85,6 +85,10 @@ def _is_file(ref: str) -> bool:
 def synth_validate_command(
     file: Annotated[Path, typer.Argument(help="A .scd file holding one or more SynthDefs")],
 ) -> None:
+    from audiomancer.analyzers.synthdef import parse_synthdefs
+    from audiomancer.errors import SynthDefError
+    from audiomancer.supercollider import lang
+
     with friendly_errors(), lang.untrusted():
         try:
             infos = parse_synthdefs(file)
@@ -121,6 +125,10 @@ def synth_render_command(
     seconds: Annotated[float, typer.Option(help="Length of the phrase in seconds")] = 2.0,
     name: SynthName = None,
 ) -> None:
+    from audiomancer.analyzers.synthdef import parse_synthdef
+    from audiomancer.supercollider import lang
+    from audiomancer.supercollider.nrt import render_phrase
+
     with friendly_errors(), lang.untrusted():
         info = parse_synthdef(file, name=name)
         result = render_phrase(info.source_code, seconds, output)
@@ -151,6 +159,8 @@ SynthRef = Annotated[
 
 def _load(tracker: LineageTracker, ref: str) -> tuple[str, SynthDefInfo]:
     """(id, parsed SynthDef) of a library synth, a template or a .scd file."""
+    from audiomancer.analyzers.synthdef import parse_synthdef
+
     path = Path(ref)
     if ref.endswith(".scd") and path.is_file():
         info = parse_synthdef(path)
@@ -163,6 +173,8 @@ def _record_file_parent(tracker: LineageTracker, ref: str | None, info: SynthDef
     """A synth read from a file becomes a parent: keep its SynthDef (alone) as an original."""
     if ref is None or not _is_file(ref):
         return
+    from audiomancer.generators.synths import GeneratedSynth
+
     original = GeneratedSynth(
         name=info.name,
         source_code=info.source_code,
@@ -206,6 +218,10 @@ def synth_generate_command(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for the random details")] = None,
 ) -> None:
+    from audiomancer.analyzers.synthdef import CATEGORIES
+    from audiomancer.generators.lineage import LineageTracker
+    from audiomancer.generators.synths import generate_synth
+
     with friendly_errors(), _user_code(base):
         tracker = LineageTracker()
         base_info = _load(tracker, base)[1] if base else None
@@ -237,6 +253,10 @@ def synth_mutate_command(
         int | None, typer.Option(help="Seed: the same seed gives the same mutant")
     ] = None,
 ) -> None:
+    from audiomancer.generators.evolution import EvolutionEngine
+    from audiomancer.generators.lineage import LineageTracker
+    from audiomancer.generators.synths import mutate_synth
+
     with friendly_errors(), _user_code(name):
         tracker = LineageTracker()
         if name.endswith(".scd") and Path(name).is_file():
@@ -259,6 +279,9 @@ def synth_breed_command(
     second: Annotated[str, typer.Argument(help="Parent B: its filter")],
     seed: Annotated[int | None, typer.Option(help="Seed for the effects mix")] = None,
 ) -> None:
+    from audiomancer.generators.lineage import LineageTracker
+    from audiomancer.generators.synths import breed_synths
+
     with friendly_errors(), _user_code(first, second):
         tracker = LineageTracker()
         (id_a, a), (id_b, b) = _load(tracker, first), _load(tracker, second)
@@ -276,6 +299,8 @@ def synth_rate_command(
     notes: Annotated[str | None, typer.Option(help="What you think of it")] = None,
 ) -> None:
     """Rate a synth from 1 to 5 (ratings steer evolution)."""
+    from audiomancer.generators.lineage import LineageTracker
+
     with friendly_errors():
         tracker = LineageTracker()
         tracker.rate_synth(name, score, notes)
@@ -291,6 +316,10 @@ def synth_top_command(
     ] = None,
 ) -> None:
     """The highest-rated synths."""
+    from rich.table import Table
+
+    from audiomancer.generators.lineage import LineageTracker
+
     with friendly_errors():
         top = LineageTracker().get_top_rated(limit, min_rating)
         if not top:
@@ -363,6 +392,10 @@ def synth_tree_command(
     ] = None,
 ) -> None:
     """Draw a synth's family tree: its ancestors down to it, and its descendants below it."""
+    from rich.tree import Tree
+
+    from audiomancer.generators.lineage import LineageTracker
+
     with friendly_errors():
         if picture is not None:
             from audiomancer.cli.render import check_output_file
@@ -390,6 +423,9 @@ def synth_audition_command(
     seconds: Annotated[float, typer.Option(help="Length of the phrase in seconds")] = 2.0,
 ) -> None:
     """Render a short phrase of a library synth or template to a WAV file."""
+    from audiomancer.generators.lineage import LineageTracker
+    from audiomancer.supercollider.nrt import render_phrase
+
     with friendly_errors():
         tracker = LineageTracker()
         synth_id = tracker.resolve(name)

@@ -80,7 +80,7 @@ FORMAT: Final = "audiomancer.lineage"
 VERSION: Final = 1
 ID_PREFIX: Final = "synt_"
 """The spec examples write synth ids as ``synt_<name>``; lookups accept that form."""
-_SAFE_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_SAFE_NAME: Final = r"[A-Za-z][A-Za-z0-9_]*"
 
 
 @dataclass
@@ -349,7 +349,7 @@ class LineageTracker:
 
     def library_path(self, name: str) -> Path:
         """Where the library keeps the code of the synth called ``name``."""
-        if not _SAFE_NAME.fullmatch(name):
+        if not re.fullmatch(_SAFE_NAME, name):
             raise ValueError(f"invalid synth name {name!r}: expected letters, digits and _")
         return self.library_dir / f"{name}.scd"
 

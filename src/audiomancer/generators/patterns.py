@@ -25,17 +25,14 @@ import os
 import secrets
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final, Literal, overload
+from typing import TYPE_CHECKING, Final, Literal, overload
 
 import numpy as np
 
 from audiomancer.arguments import validate_amount
 from audiomancer.errors import InferenceTimeoutError
-from audiomancer.generators.bundles import bundle_drums, bundle_line
 from audiomancer.models.encoding import (
     FIRST_NOTE_EVENT,
     MAX_PITCH,
@@ -50,10 +47,7 @@ from audiomancer.models.encoding import (
     decode_melody,
     note_on_event,
 )
-from audiomancer.models.humanizer import humanize as humanize_drums
-from audiomancer.models.humanizer import load_humanizer
 from audiomancer.models.lstm import generate_batch, make_rng, validate_temperature
-from audiomancer.models.magenta.bundle import MagentaBundle
 from audiomancer.models.primers import style_primers, validate_style
 from audiomancer.models.registry import LoadedModel, load_model, validate_model_name
 from audiomancer.paths import models_dir
@@ -76,6 +70,9 @@ from audiomancer.patterns.model import (
     validate_scale,
 )
 from audiomancer.patterns.store import PatternStore
+
+if TYPE_CHECKING:  # a Magenta bundle (--model) and the humanizer load only when used
+    from audiomancer.models.magenta.bundle import MagentaBundle
 
 PRIMER_REPEATS: Final = 2
 """How many times the style primer is fed before sampling."""
@@ -128,6 +125,8 @@ class PatternGenerator:
             path = Path(model_name)
             if not path.is_file() and path.parent == Path("."):
                 path = models_dir() / path.name
+            from audiomancer.models.magenta.bundle import MagentaBundle
+
             bundle = MagentaBundle.load(path)
             self._bundles[bundle.kind] = bundle
             return
@@ -254,6 +253,8 @@ class PatternGenerator:
                 check=check,
             )
         else:
+            from audiomancer.generators.bundles import bundle_drums
+
             batch = [
                 bundle_drums(
                     bundle,
@@ -278,6 +279,9 @@ class PatternGenerator:
             pattern = Pattern(tuple(notes), "drums", bars, bpm, style=style_name, kit=kit)
             pattern = apply_swing(pattern, swing, grid)
             if humanize > 0:
+                from audiomancer.models.humanizer import humanize as humanize_drums
+                from audiomancer.models.humanizer import load_humanizer
+
                 draw = int(rng.integers(2**63))
                 humanizer = load_humanizer()
                 pattern = humanize_drums(pattern, humanize, draw, style_name, model=humanizer)
@@ -286,6 +290,8 @@ class PatternGenerator:
         voice = () if kit is None else (kit,)
         groove: tuple[object, ...] = () if swing == STRAIGHT else (("swing", swing, grid),)
         if humanize > 0:
+            from audiomancer.models.humanizer import load_humanizer
+
             groove += (("humanize", humanize, load_humanizer().digest),)
         stored_seeds = None if seed is None else seeds
         records = self._store(
@@ -439,6 +445,8 @@ class PatternGenerator:
                 check=check,
             )
         else:
+            from audiomancer.generators.bundles import bundle_line
+
             batch = [
                 bundle_line(
                     bundle,
@@ -587,6 +595,9 @@ def _seed(seed: int | None) -> int:
 
 def _download(url: str, target: Path) -> None:
     """Fetch a URL into ``target`` atomically; OSError naming the URL on any failure."""
+    import urllib.error
+    import urllib.request
+
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:

@@ -33,7 +33,7 @@ BASS_SOUND: Final = "supersaw"
 """SuperDirt synth that plays bass patterns by default."""
 DEFAULT_KIT: Final = "dirt"
 
-_SOUND_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]*")
+_SOUND_NAME: Final = r"[A-Za-z0-9][A-Za-z0-9_]*"
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def validate_sound(sound: str) -> str:
 
     ValueError otherwise.
     """
-    if isinstance(sound, str) and _SOUND_NAME.fullmatch(sound):
+    if isinstance(sound, str) and re.fullmatch(_SOUND_NAME, sound):
         return sound
     raise ValueError(
         f"invalid sound {sound!r}: expected a SuperDirt sound name (letters, digits, _), "

@@ -34,9 +34,7 @@ import warnings
 from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Final
-
-import mido
+from typing import TYPE_CHECKING, Any, Final
 
 from audiomancer.atomic import atomic_write_bytes
 from audiomancer.errors import PatternFileError
@@ -56,6 +54,9 @@ from audiomancer.patterns.model import (
     validate_time_signature,
 )
 
+if TYPE_CHECKING:  # mido loads only to write or read a .mid file, not for midi_data
+    import mido
+
 MIDI_DATA_FORMAT: Final = "audiomancer.midi_data/1"
 MELODIC_CHANNEL: Final = 0
 # General MIDI programs (zero-based) so a DAW or GM synth picks a sensible sound.
@@ -74,6 +75,8 @@ def channel_for(pattern_type: str) -> int:
 
 def to_midi_file(pattern: Pattern) -> mido.MidiFile:
     """Build a type 1 MIDI file of the pattern."""
+    import mido
+
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     midi.tracks.append(_conductor_track(pattern))
     midi.tracks.append(_note_track(pattern))
@@ -81,6 +84,8 @@ def to_midi_file(pattern: Pattern) -> mido.MidiFile:
 
 
 def _conductor_track(pattern: Pattern) -> mido.MidiTrack:
+    import mido
+
     numerator, denominator = pattern.time_signature
     return mido.MidiTrack(
         [
@@ -95,6 +100,8 @@ def _conductor_track(pattern: Pattern) -> mido.MidiTrack:
 
 
 def _note_track(pattern: Pattern) -> mido.MidiTrack:
+    import mido
+
     channel = channel_for(pattern.type)
     events: list[tuple[int, int, mido.Message]] = []
     for note in pattern.notes:
@@ -172,6 +179,8 @@ def read_midi(
 
 
 def _open_midi(source: str | Path | bytes, name: str) -> mido.MidiFile:
+    import mido
+
     try:
         if isinstance(source, bytes):
             return mido.MidiFile(file=io.BytesIO(source))
@@ -200,6 +209,8 @@ def _read_meta(
             elif message.type == "time_signature" and signature is None:
                 signature = (message.numerator, message.denominator)
         end_tick = max(end_tick, round(now * scale))
+    import mido  # already loaded by _open_midi
+
     bpm = round(mido.tempo2bpm(tempo), 3) if tempo is not None else 120.0
     try:
         validate_bpm(bpm)

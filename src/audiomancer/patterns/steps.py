@@ -36,12 +36,12 @@ HIT_VELOCITY: Final = 100
 ACCENT_VELOCITY: Final = 127
 _RESTS: Final = frozenset(".-~")
 _DRUM_ALIASES: Final = {c.tidal_sound: c for c in DRUM_CLASSES} | DRUM_CLASS_BY_NAME
-_NOTE_TOKEN: Final = re.compile(r"^(?:([A-Ga-g][#b]?)(-?\d)|(\d{1,3}))(?::(\d{1,3}))?$")
+_NOTE_TOKEN: Final = r"^(?:([A-Ga-g][#b]?)(-?\d)|(\d{1,3}))(?::(\d{1,3}))?$"
 
 
 def note_number(name: str) -> int:
     """MIDI number of a note name with octave: 'C4' -> 60, 'F#2' -> 42, 'Bb-1' -> 10."""
-    match = _NOTE_TOKEN.match(name)
+    match = re.match(_NOTE_TOKEN, name)
     try:
         if match is None or match.group(1) is None:
             raise ValueError(name)
@@ -113,7 +113,7 @@ def _melodic_steps(text: str) -> tuple[list[Note], int]:
 
 
 def _note_token(token: str) -> tuple[int, int]:
-    match = _NOTE_TOKEN.match(token)
+    match = re.match(_NOTE_TOKEN, token)
     if match is None:
         raise ValueError(
             f"invalid step {token!r}: expected a note like 'C4', 'Eb3:90' or '60', "

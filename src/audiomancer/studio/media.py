@@ -25,7 +25,7 @@ DEFAULT_KIT: Final = "default"
 SAMPLE_FORMAT: Final = "int16"
 """Browsers play 16-bit PCM everywhere, at half the size of float."""
 
-_SAFE: Final = re.compile(r"[^A-Za-z0-9_-]")
+_SAFE: Final = r"[^A-Za-z0-9_-]"
 
 
 def audio_dir() -> Path:
@@ -38,7 +38,7 @@ def _digest(*parts: str) -> str:
 
 
 def _safe(text: str) -> str:
-    return _SAFE.sub("_", text)[:64]
+    return re.sub(_SAFE, "_", text)[:64]
 
 
 class AudioCache:

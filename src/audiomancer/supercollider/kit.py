@@ -37,8 +37,8 @@ KIT_NAMES: Final = (DEFAULT_KIT,)
 """Names of the shipped kits."""
 SYNTHDEF_PREFIX: Final = "am_"
 _SUFFIX: Final = ".scd"
-_NAME: Final = re.compile(r"SynthDef\s*\(\s*(?:\\(\w+)|'(\w+)'|\"(\w+)\")")
-_AMP: Final = re.compile(r"\|[^|]*?\bamp\s*=\s*([0-9]*\.?[0-9]+)[^|]*\|")
+_NAME: Final = r"SynthDef\s*\(\s*(?:\\(\w+)|'(\w+)'|\"(\w+)\")"
+_AMP: Final = r"\|[^|]*?\bamp\s*=\s*([0-9]*\.?[0-9]+)[^|]*\|"
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class KitVoice:
         Read from the argument list ``|... amp = 0.7 ...|`` (the kit's contract); ValueError
         when the code has none.
         """
-        found = _AMP.search(self.source())
+        found = re.search(_AMP, self.source())
         if found is None:
             raise ValueError(f"{self.path} has no default for amp in |...| arguments")
         return float(found.group(1))
@@ -83,7 +83,7 @@ def _shipped_folder() -> Path:
 
 def synthdef_name_in(source: str, where: str) -> str:
     """The name of the (first) SynthDef a ``.scd`` file defines; ValueError when it has none."""
-    found = _NAME.search(source)
+    found = re.search(_NAME, source)
     if found is None:
         raise ValueError(f"{where} defines no SynthDef(\\name, ...)")
     return next(group for group in found.groups() if group)

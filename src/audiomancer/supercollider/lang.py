@@ -684,8 +684,8 @@ class Sclang:
 
 # -- answers --------------------------------------------------------------------------------
 
-_ERROR_LINE: Final = re.compile(r"ERROR: (.*)")
-_POSITION: Final = re.compile(r"line (\d+) char (\d+)")
+_ERROR_LINE: Final = r"ERROR: (.*)"
+_POSITION: Final = r"line (\d+) char (\d+)"
 _IGNORED_ERRORS: Final = ("Command line parse failed",)
 
 
@@ -697,10 +697,10 @@ def _failure(answer: _Answer, code: str) -> ValidationResult:
     line: int | None = None
     char: int | None = None
     for text in answer.noise:
-        found = _ERROR_LINE.search(text)
+        found = re.search(_ERROR_LINE, text)
         if found and not message and found.group(1).strip() not in _IGNORED_ERRORS:
             message = found.group(1).strip()
-        position = _POSITION.search(text)
+        position = re.search(_POSITION, text)
         if position and line is None:
             line, char = int(position.group(1)), int(position.group(2))
     stage: Stage = "syntax"

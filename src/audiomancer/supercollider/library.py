@@ -18,7 +18,7 @@ from audiomancer.errors import SynthNotFoundError
 
 CATEGORIES: Final = ("bass", "lead", "pad", "drum", "fx")
 _SUFFIX: Final = ".scd"
-_CATEGORY_LINE: Final = re.compile(r"^\s*//\s*category:\s*(\w+)\s*$")
+_CATEGORY_LINE: Final = r"^\s*//\s*category:\s*(\w+)\s*$"
 
 
 def _folder() -> Traversable:
@@ -59,7 +59,7 @@ def template_category(name: str) -> str:
     """A template's category (bass, lead, pad, drum or fx), from its first-line comment."""
     source = template_source(name)
     first = source.splitlines()[0] if source else ""
-    found = _CATEGORY_LINE.match(first)
+    found = re.match(_CATEGORY_LINE, first)
     if found is None or found.group(1) not in CATEGORIES:
         raise ValueError(
             f"template {name!r} does not start with '// category: <{'|'.join(CATEGORIES)}>'"

@@ -64,8 +64,8 @@ RT_MEMORY_KB: Final = 65536
 _OUTPUT_TAIL: Final = 20
 """How many failure lines an error message quotes."""
 
-_FAILURE: Final = re.compile(r"FAILURE|not installed|exception|ERROR|not found", re.IGNORECASE)
-_BENIGN: Final = re.compile(r"FAILURE IN SERVER /n_set Node \d+ not found")
+_FAILURE: Final = r"(?i)FAILURE|not installed|exception|ERROR|not found"
+_BENIGN: Final = r"FAILURE IN SERVER /n_set Node \d+ not found"
 _SAMPLE_FORMATS: Final[tuple[str, ...]] = ("float", "int16", "int24", "int32")
 
 
@@ -401,7 +401,7 @@ def _failures(output: str) -> list[str]:
     return [
         line.strip()
         for line in output.splitlines()
-        if _FAILURE.search(line) and not _BENIGN.search(line)
+        if re.search(_FAILURE, line) and not re.search(_BENIGN, line)
     ]
 
 

@@ -268,7 +268,7 @@ def _prelude() -> str:
     return ":load\n" + _HEADER + "\n:{\n" + _stand_ins().strip("\n") + "\n:}"
 
 
-_PURE_STATEMENT: Final = re.compile(
+_PURE_STATEMENT: Final = (
     r"(d\d{1,2}|p|hush|setcps|once|asap|first|only|solo|unsolo|mute|unmute|unmuteAll|unsoloAll"
     r"|resetCycles|xfade|xfadeIn|jump|jumpIn|jumpIn'|clutch|clutchIn|anticipate|anticipateIn"
     r"|interpolate|interpolateIn|histpan|wait|mortal)(\s|\$|\(|$)"
@@ -283,13 +283,15 @@ def _defines_nothing(paragraph: Paragraph) -> bool:
     if not lines:
         return True
     return (
-        bool(_PURE_STATEMENT.match(lines[0])) and "<-" not in lines[0] and ";" not in paragraph.text
+        bool(re.match(_PURE_STATEMENT, lines[0]))
+        and "<-" not in lines[0]
+        and ";" not in paragraph.text
     )
 
 
 # --- reading ghci's answers ---------------------------------------------------------------
 
-_ERROR_LOCATION: Final = re.compile(
+_ERROR_LOCATION: Final = (
     r"^<interactive>:(?:(\d+):\d+(?:-\d+)?|\((\d+),\d+\)-\(\d+,\d+\)): error:?\s*(.*)$"
 )
 
@@ -303,7 +305,7 @@ class _Problem:
 def _first_problem(lines: list[str]) -> _Problem | None:
     """ghci's first error (compile error or exception) in its output; None when there is none."""
     for index, line in enumerate(lines):
-        match = _ERROR_LOCATION.match(line)
+        match = re.match(_ERROR_LOCATION, line)
         if match:
             message = match.group(3).strip()
             rest = [text.strip() for text in lines[index + 1 :] if text.strip()]

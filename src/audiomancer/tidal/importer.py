@@ -59,12 +59,12 @@ BASS_BELOW: Final = 52
 TIDAL_NOTE_ZERO: Final = 60
 DEFAULT_OCTAVE: Final = 5
 
-_HEADER: Final = re.compile(
+_HEADER: Final = (
+    r"(?m)"
     r"^--\s*audiomancer (?P<type>drums|melody|bass): (?P<bars>\d+) bars? of "
     r"(?P<num>\d+)/(?P<den>\d+) at (?P<bpm>[0-9.]+) bpm"
     r"(?:, (?P<key>[A-G][#b]?) (?P<scale>[a-z]+))?"
-    r"(?:, kit (?P<kit>\w+))?(?:, sound (?P<sound>\w+))?",
-    re.MULTILINE,
+    r"(?:, kit (?P<kit>\w+))?(?:, sound (?P<sound>\w+))?"
 )
 
 
@@ -83,7 +83,7 @@ class Header:
 
 def parse_header(code: str) -> Header | None:
     """Our header comment's facts, or None when the code has no such comment."""
-    match = _HEADER.search(code)
+    match = re.search(_HEADER, code)
     if match is None:
         return None
     kind = validate_pattern_type(match["type"])

@@ -7,9 +7,9 @@ import re
 from typing import Final
 
 _ESCAPES: Final = {"n": "\n", "r": "\r", "t": "\t", "f": "\f", "v": "\v"}
-_RADIX_RE: Final = re.compile(r"(\d+)r([0-9A-Za-z]*(?:\.[0-9A-Za-z]*)?)")
-_ACCIDENTAL_CENTS_RE: Final = re.compile(r"(\d+)([sb])(\d+)")
-_ACCIDENTAL_STEPS_RE: Final = re.compile(r"(\d+)(s+|b+)")
+_RADIX_RE: Final = r"(\d+)r([0-9A-Za-z]*(?:\.[0-9A-Za-z]*)?)"
+_ACCIDENTAL_CENTS_RE: Final = r"(\d+)([sb])(\d+)"
+_ACCIDENTAL_STEPS_RE: Final = r"(\d+)(s+|b+)"
 
 
 def unescape_string(raw: str) -> str:
@@ -41,8 +41,8 @@ def _radix_value(radix: int, digits: str) -> int | float:
 
 
 def _accidental_value(body: str, negative: bool) -> float | None:
-    cents = _ACCIDENTAL_CENTS_RE.fullmatch(body)
-    steps = _ACCIDENTAL_STEPS_RE.fullmatch(body)
+    cents = re.fullmatch(_ACCIDENTAL_CENTS_RE, body)
+    steps = re.fullmatch(_ACCIDENTAL_STEPS_RE, body)
     if cents:
         sign = 1 if cents.group(2) == "s" else -1
         value = int(cents.group(1)) + sign * min(int(cents.group(3)), 499) / 1000
@@ -63,7 +63,7 @@ def _unsigned_number_value(body: str) -> int | float:
         return math.inf
     if body.startswith("0x"):
         return int(body[2:] or "0", 16)
-    radix = _RADIX_RE.fullmatch(body)
+    radix = re.fullmatch(_RADIX_RE, body)
     if radix:
         return _radix_value(int(radix.group(1)), radix.group(2))
     if re.fullmatch(r"\d+", body):
@@ -79,7 +79,7 @@ def number_value(text: str) -> int | float:
     accidental = _accidental_value(body, negative)
     if accidental is not None:
         return accidental
-    with_pi = body.endswith("pi") and not _RADIX_RE.fullmatch(body)
+    with_pi = body.endswith("pi") and not re.fullmatch(_RADIX_RE, body)
     value = _unsigned_number_value(body[:-2] if with_pi else body)
     if with_pi:
         value = value * math.pi

@@ -48,9 +48,9 @@ from audiomancer.supercollider.syntax.tokens import BINOP_CHARS
 _WIDTH: Final = 100
 _TAB: Final = "\t"
 _TAB_WIDTH: Final = 4
-_SYMBOL_NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|")
-_ENDS_WITH_WORD_RE: Final = re.compile(r"[A-Za-z0-9_]$")
-_RADIX_AT_END_RE: Final = re.compile(r"(?<![A-Za-z0-9_.])\d+r[0-9A-Za-z.]*$")
+_SYMBOL_NAME_RE: Final = r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|"
+_ENDS_WITH_WORD_RE: Final = r"[A-Za-z0-9_]$"
+_RADIX_AT_END_RE: Final = r"(?<![A-Za-z0-9_.])\d+r[0-9A-Za-z.]*$"
 
 _CommentedText: TypeAlias = tuple[tuple[Comment, ...], str]
 
@@ -284,7 +284,7 @@ class _Printer:
         if isinstance(node.key, str):
             return f"{node.key}: {value}"
         key = self.render(node.key, level)
-        colon = " : " if _ENDS_WITH_WORD_RE.search(key) else ": "
+        colon = " : " if re.search(_ENDS_WITH_WORD_RE, key) else ": "
         return key + colon + value
 
     def event(self, node: Event, level: int) -> str:
@@ -298,7 +298,7 @@ class _Printer:
     def before_dots(self, node: Node, level: int) -> str:
         """A bound written before ``..`` (a radix literal there would swallow the dot)."""
         text = self.render(node, level)
-        return f"({text})" if _RADIX_AT_END_RE.search(text) else text
+        return f"({text})" if re.search(_RADIX_AT_END_RE, text) else text
 
     def range_bounds(self, start: Node | None, second: Node | None, level: int) -> str:
         """``start, second`` of a series or slice."""
@@ -323,7 +323,7 @@ class _Printer:
     def receiver_text(self, receiver: Node, level: int) -> str:
         """The receiver of ``.selector``, parenthesised when the dot would bind elsewhere."""
         text = self.render(receiver, level)
-        if _needs_parens_as_receiver(receiver) or _RADIX_AT_END_RE.search(text):
+        if _needs_parens_as_receiver(receiver) or re.search(_RADIX_AT_END_RE, text):
             return f"({text})"
         return text
 
@@ -509,7 +509,7 @@ def _bare_symbol_text(node: Symbol, _level: int) -> str:
 
 
 def _symbol_text(node: Symbol) -> str:
-    if node.style != "quoted" and _SYMBOL_NAME_RE.fullmatch(node.name):
+    if node.style != "quoted" and re.fullmatch(_SYMBOL_NAME_RE, node.name):
         return "\\" + node.name
     return "'" + node.name.replace("\\", "\\\\").replace("'", "\\'") + "'"
 

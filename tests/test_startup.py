@@ -1,0 +1,109 @@
+"""The command starts fast: importing the CLI, ``--help`` and ``generate drums`` load only what
+they need (issue 10 §2). Each check runs in a fresh interpreter and reads its ``sys.modules``.
+The times themselves are measured by ``benchmarks/startup.py``, never asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPORT = """
+import json, sys
+from audiomancer.cli import app
+try:
+    app({arguments!r}, prog_name="audiomancer")
+except SystemExit as end:
+    code = end.code
+else:
+    code = 0
+print(json.dumps({{"code": code, "modules": sorted(sys.modules)}}), file=sys.stderr)
+"""
+
+HEAVY = ("numpy", "audiomancer.supercollider.syntax", "audiomancer.generators")
+"""What the issue names: none of it loads with ``import audiomancer.cli``."""
+
+
+def loaded(code: str, home: Path) -> set[str]:
+    """The modules a fresh interpreter holds after running ``code``."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, AUDIOMANCER_HOME=str(home)),
+        timeout=120,
+        check=True,
+    )
+    report = json.loads(result.stderr.strip().splitlines()[-1])
+    assert report.get("code", 0) in (0, None), result.stderr
+    return set(report["modules"])
+
+
+def under(modules: set[str], *packages: str) -> set[str]:
+    """The modules that are one of ``packages`` or inside one."""
+    return {m for m in modules if any(m == p or m.startswith(p + ".") for p in packages)}
+
+
+def test_importing_the_cli_loads_no_numpy_parser_or_generators(tmp_path: Path) -> None:
+    modules = loaded(
+        "import json, sys\nimport audiomancer.cli\n"
+        "print(json.dumps({'modules': sorted(sys.modules)}), file=sys.stderr)",
+        tmp_path,
+    )
+    assert "audiomancer.cli.synths" in modules  # the commands are all there
+    assert under(modules, *HEAVY) == set()
+    # nor the rest of what a command loads when it runs: storage, codecs, engines, printing
+    assert under(modules, "audiomancer.patterns", "audiomancer.supercollider", "mido") == set()
+    assert under(modules, "rich", "pydantic", "sqlite3", "urllib.request") == set()
+
+
+def test_help_loads_no_numpy_parser_generators_or_rich(tmp_path: Path) -> None:
+    modules = loaded(REPORT.format(arguments=["--help"]), tmp_path)
+    assert under(modules, *HEAVY, "rich", "pydantic", "audiomancer.patterns") == set()
+
+
+@pytest.mark.parametrize("group", ["synth", "generate"])
+def test_group_help_loads_nothing_heavy(group: str, tmp_path: Path) -> None:
+    modules = loaded(REPORT.format(arguments=[group, "--help"]), tmp_path)
+    assert under(modules, *HEAVY, "rich", "pydantic") == set()
+
+
+def test_generate_drums_loads_the_model_not_the_synth_side(tmp_path: Path) -> None:
+    arguments = ["generate", "drums", "--style", "techno", "--bars", "4", "--seed", "1"]
+    modules = loaded(REPORT.format(arguments=arguments), tmp_path)
+    assert {"numpy", "audiomancer.generators.patterns", "audiomancer.models.lstm"} <= modules
+    assert (
+        under(
+            modules,
+            "audiomancer.supercollider.syntax",
+            "audiomancer.supercollider.lang",
+            "audiomancer.supercollider.nrt",
+            "audiomancer.analyzers",
+            "audiomancer.evolution",
+            "audiomancer.generators.synths",
+            "audiomancer.generators.lineage",
+            "audiomancer.generators.evolution",
+            "audiomancer.generators.bundles",  # Magenta bundles: only with --model
+            "audiomancer.models.magenta",
+            "audiomancer.models.humanizer",  # only with --humanize
+            "mido",  # only with --midi
+            "urllib.request",  # only to download models
+            "pydantic",
+        )
+        == set()
+    )
+
+
+def test_the_generators_package_keeps_its_public_names() -> None:
+    import audiomancer.generators as generators
+
+    for name in generators.__all__:
+        assert getattr(generators, name).__name__ == name
+    assert set(generators.__all__) <= set(dir(generators))
+    with pytest.raises(AttributeError, match="no_such_name"):
+        generators.no_such_name  # noqa: B018
