@@ -397,6 +397,9 @@ def main() -> None:
     from magenta import magenta_benchmarks  # beside this script, like batch
 
     results += magenta_benchmarks(args.quick)
+    from startup import startup_benchmarks  # beside this script, like batch
+
+    results += startup_benchmarks(args.quick)
     table = markdown(results)
     print(table)
     if args.write:
