@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import typer
 
@@ -50,8 +50,11 @@ class _LazyConsole:
         return getattr(self._console, name)
 
 
-out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True, emoji=False))
-err = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True, emoji=False))
+# Never markup or emoji codes: user text (names, keys, paths) is printed as it is; style with
+# user_text()/rich.text.Text. Tables and trees of these consoles read their strings plainly too.
+_PLAIN: Final = {"highlight": False, "soft_wrap": True, "markup": False, "emoji": False}
+out = cast("Console", _LazyConsole(**_PLAIN))
+err = cast("Console", _LazyConsole(stderr=True, **_PLAIN))
 
 
 def _exit_for_signal(signum: int, frame: FrameType | None) -> None:

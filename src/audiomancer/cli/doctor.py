@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from audiomancer import __version__
-from audiomancer.cli.app import app, out
+from audiomancer.cli.app import app, out, user_text
 
 
 @app.command("doctor")
@@ -20,9 +20,9 @@ def doctor_command() -> None:
     missing_runtime = False
     for name, engine in engines.ENGINES.items():
         try:
-            status = f"[green]{engines.version(name)}[/green]"
+            status = user_text((engines.version(name), "green"))
         except EngineNotFoundError:
-            status = f"[red]missing[/red]: {engine.install_hint}"
+            status = user_text(("missing", "red"), f": {engine.install_hint}")
             missing_runtime |= name != "tidal"  # Tidal is optional: only `import FILE.tidal`
         table.add_row(name, status, engine.purpose)
     out.print(f"audiomancer {__version__}")

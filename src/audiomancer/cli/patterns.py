@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from audiomancer.cli.app import app, err, friendly_errors, out
+from audiomancer.cli.app import app, err, friendly_errors, out, user_text
 
 if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads none of it
     from rich.console import Console
@@ -132,7 +132,7 @@ def print_document(text: str) -> None:
 
 def print_code(title: str, code: str) -> None:
     """A titled block of code in the summary view, every line whole (copying it works)."""
-    out.print(f"\n[bold]{title}[/bold]")
+    out.print(user_text("\n", (title, "bold")))
     print_document(code)
 
 
@@ -152,12 +152,12 @@ def print_pattern(record: PatternMetadata, fmt: str = "summary") -> None:
         print_document(record["sc_code"])
         return
     header = (
-        f"[bold]{record.id}[/bold]  {record.type}  {record['bars']} bars  "
+        f"  {record.type}  {record['bars']} bars  "
         f"{record['bpm']:g} bpm  {record['time_signature'][0]}/{record['time_signature'][1]}"
     )
     if record["key"]:
         header += f"  {record['key']} {record['scale'] or ''}"
-    out.print(header)
+    out.print(user_text((record.id, "bold"), header))
     print_code("Tidal", record["tidal_code"])
     print_code("Pbind", record["sc_code"])
 
@@ -179,7 +179,7 @@ def write_midi_if_asked(record: PatternMetadata, midi: Path | None) -> None:
         from audiomancer.patterns.midi import write_midi
 
         path = write_midi(record.to_pattern(), midi)
-        err.print(f"wrote {path}", markup=False)
+        err.print(f"wrote {path}")
 
 
 @app.command("import")
@@ -334,7 +334,7 @@ def show_command(
             from audiomancer.patterns.picture import write_pattern_svg
 
             write_pattern_svg(store.get_pattern(pattern_id), picture)
-            err.print(f"drew {picture}", markup=False)
+            err.print(f"drew {picture}")
 
 
 @app.command("export")
@@ -450,9 +450,9 @@ def _render_file(record: PatternMetadata, path: Path | None) -> None:
 
 def _print_changes(record: PatternMetadata, console: Console) -> None:
     parents = " × ".join(record.parent_ids)
-    console.print(f"[bold]{record.id}[/bold] ← {parents} ({record['generation_method']})")
+    console.print(user_text((record.id, "bold"), f" ← {parents} ({record['generation_method']})"))
     for line in record["mutation_log"]:
-        console.print(f"  • {line}", markup=False)
+        console.print(f"  • {line}")
 
 
 @app.command("evolve")
@@ -530,7 +530,9 @@ def _ancestry_tree(store: PatternStore, record: PatternMetadata, seen: set[str])
 
     rating = f" {'★' * record.user_rating}" if record.user_rating else ""
     first_change = f" — {record['mutation_log'][0]}" if record["mutation_log"] else ""
-    node = Tree(f"[bold]{record.id}[/bold] {record['generation_method']}{rating}{first_change}")
+    node = Tree(
+        user_text((record.id, "bold"), f" {record['generation_method']}{rating}{first_change}")
+    )
     seen = seen | {record.id}
     for parent_id in record.parent_ids:
         if parent_id in seen:
@@ -538,5 +540,5 @@ def _ancestry_tree(store: PatternStore, record: PatternMetadata, seen: set[str])
         try:
             node.add(_ancestry_tree(store, store.get(parent_id), seen))
         except PatternNotFoundError:
-            node.add(f"{parent_id} [dim](deleted)[/dim]")
+            node.add(user_text(parent_id, (" (deleted)", "dim")))
     return node

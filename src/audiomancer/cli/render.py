@@ -133,4 +133,4 @@ def render_command(
             sample_format=sample_format,
             seed=seed,
         )
-        err.print(report(result), markup=False)
+        err.print(report(result))

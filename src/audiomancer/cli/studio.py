@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from audiomancer.cli.app import app, err, friendly_errors, out
+from audiomancer.cli.app import app, err, friendly_errors, out, user_text
 
 
 @app.command("studio")
@@ -28,6 +28,6 @@ def studio_command(
             host,
             port,
             open_browser=not no_open,
-            announce=lambda line: out.print(line, markup=False),
-            warn=lambda line: err.print(f"[yellow]warning:[/yellow] {line}"),
+            announce=out.print,
+            warn=lambda line: err.print(user_text(("warning:", "yellow"), f" {line}")),
         )

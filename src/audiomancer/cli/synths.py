@@ -12,6 +12,7 @@ import typer
 from audiomancer.cli.app import app, err, friendly_errors, out, user_text
 
 if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads none of it
+    from rich.text import Text
     from rich.tree import Tree
 
     from audiomancer.analyzers.synthdef import SynthDefInfo
@@ -22,13 +23,6 @@ synth_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(synth_app, name="synth")
-
-
-def escape(text: str) -> str:
-    """``text`` shown as it is inside console markup."""
-    from rich.markup import escape as escape_markup
-
-    return escape_markup(text)
 
 
 SynthFile = Annotated[Path, typer.Argument(help="A .scd file holding one or more SynthDefs")]
@@ -46,7 +40,7 @@ def synth_info_command(file: SynthFile, name: SynthName = None) -> None:
 
     with friendly_errors():
         info = parse_synthdef(file, name=name)
-        out.print(f"[bold]{info.name}[/bold]  category: {info.category}")
+        out.print(user_text((info.name, "bold"), f"  category: {info.category}"))
         controls = Table("control", "default", "rate", "lag")
         for control in info.controls:
             default = "" if control.default is None else f"{control.default}"
@@ -146,7 +140,7 @@ def synth_render_command(
             if flag
         ]
         if problems:
-            err.print(f"[red]not audible:[/red] {'; '.join(problems)}")
+            err.print(user_text(("not audible:", "red"), f" {'; '.join(problems)}"))
             raise typer.Exit(1)
 
 
@@ -192,12 +186,16 @@ def _stars(rating: int | None) -> str:
 def _report(lineage: SynthLineage, tracker: LineageTracker) -> None:
     parents = " × ".join(lineage["parent_ids"]) or "nothing"
     out.print(
-        f"[green]created[/green] [bold]{lineage['id']}[/bold] "
-        f"({lineage['generation_method']} of {escape(parents)})"
+        user_text(
+            ("created", "green"),
+            " ",
+            (lineage["id"], "bold"),
+            f" ({lineage['generation_method']} of {parents})",
+        )
     )
     for line in lineage["mutation_log"]:
-        out.print(f"  {line}", markup=False)
-    out.print(f"saved to {tracker.library_path(lineage['name'])}", markup=False)
+        out.print(f"  {line}")
+    out.print(f"saved to {tracker.library_path(lineage['name'])}")
 
 
 @synth_app.command(
@@ -305,7 +303,7 @@ def synth_rate_command(
         tracker = LineageTracker()
         tracker.rate_synth(name, score, notes)
         record = tracker.get_record(name)
-        out.print(f"{record.id} {_stars(record.user_rating)}", markup=False)
+        out.print(f"{record.id} {_stars(record.user_rating)}")
 
 
 @synth_app.command("top")
@@ -330,23 +328,23 @@ def synth_top_command(
         table.columns.insert(0, table.columns.pop())
         for record in top:
             table.add_row(
-                escape(record["id"]),
+                record["id"],
                 _stars(record["user_rating"]),
                 record["generation_method"],
                 str(record["generation"]),
-                escape(", ".join(record["parent_ids"])),
-                escape(record["user_notes"] or ""),
+                ", ".join(record["parent_ids"]),
+                record["user_notes"] or "",
             )
         out.print(table)
 
 
-def _node_label(synth_id: str, records: dict[str, SynthRecord], current: str) -> str:
+def _node_label(synth_id: str, records: dict[str, SynthRecord], current: str) -> Text:
     record = records.get(synth_id)
-    text = f"[bold]{escape(synth_id)}[/bold]" if synth_id == current else escape(synth_id)
+    text = user_text((synth_id, "bold") if synth_id == current else synth_id)
     if record is not None:
-        text += f" [dim]{record.generation_method}[/dim]"
+        text.append(f" {record.generation_method}", style="dim")
         if record.user_rating:
-            text += f" {_stars(record.user_rating)}"
+            text.append(f" {_stars(record.user_rating)}")
     return text
 
 
@@ -377,7 +375,7 @@ def _grow(
                 hidden = len(run) - 2 * _CHAIN_SHOWN
                 for shown in run[:_CHAIN_SHOWN]:
                     node = node.add(_node_label(shown, records, current))
-                node = node.add(f"[dim]… {hidden} more generations …[/dim]")
+                node = node.add(user_text((f"… {hidden} more generations …", "dim")))
                 run = run[-_CHAIN_SHOWN:]
             for shown in run:
                 node = node.add(_node_label(shown, records, current))
@@ -407,7 +405,7 @@ def synth_tree_command(
         records = {r.id: r for r in tracker.records()}
         below = tracker.descendant_tree(current)
         roots = lineage["family_tree"]
-        tree = Tree(f"family of {escape(current)} (generation {lineage['generation']})")
+        tree = Tree(f"family of {current} (generation {lineage['generation']})")
         _grow(tree, roots, records, current, below)
         out.print(tree)
         if picture is not None:
@@ -434,8 +432,7 @@ def synth_audition_command(
         out.print(
             f"wrote {result.path}: {result.duration_s:.2f} s, peak {result.peak_dbfs:.1f} dBFS, "
             f"RMS {result.rms_dbfs:.1f} dBFS",
-            markup=False,
         )
         if not result.audible:
-            err.print("[red]not audible[/red]")
+            err.print(user_text(("not audible", "red")))
             raise typer.Exit(1)
