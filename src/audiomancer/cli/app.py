@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from audiomancer.supercollider.nrt import RenderResult
+
 app = typer.Typer(
     name="audiomancer",
     help="Generate, export and evolve musical patterns and SuperCollider synths.",
@@ -84,6 +86,16 @@ def _quiet_closed_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+def levels(result: RenderResult) -> str:
+    """A render's levels in words: peak and RMS in dBFS, or why there are none to give."""
+    if result.peak == 0.0:
+        if result.has_nan:
+            return "no sound: every sample is NaN, infinite or zero (the synth blew up)"
+        return "no sound: every sample is zero"
+    text = f"peak {result.peak_dbfs:.1f} dBFS, RMS {result.rms_dbfs:.1f} dBFS"
+    return text + (" of the finite samples (some are NaN or infinite)" if result.has_nan else "")
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from audiomancer.cli.app import app, err, friendly_errors
+from audiomancer.cli.app import app, err, friendly_errors, levels
 
 if TYPE_CHECKING:
     from audiomancer.patterns.metadata import PatternMetadata
@@ -67,10 +67,7 @@ def render_all_created(records: Sequence[PatternMetadata], folder: Path) -> list
 
 def report(result: PatternRender) -> str:
     """The line printed for a render: file, length, peak and RMS (and stems)."""
-    line = (
-        f"wrote {result.path}: {result.duration_s:.2f} s, peak {result.peak_dbfs:.1f} dBFS, "
-        f"RMS {result.rms_dbfs:.1f} dBFS"
-    )
+    line = f"wrote {result.path}: {result.duration_s:.2f} s, {levels(result)}"
     if result.stems:
         line += f"; {len(result.stems)} stems in {next(iter(result.stems.values())).parent}"
     return line

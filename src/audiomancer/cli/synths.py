@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from audiomancer.cli.app import app, err, friendly_errors, out, user_text
+from audiomancer.cli.app import app, err, friendly_errors, levels, out, user_text
 
 if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads none of it
     from rich.text import Text
@@ -126,14 +126,11 @@ def synth_render_command(
     with friendly_errors(), lang.untrusted():
         info = parse_synthdef(file, name=name)
         result = render_phrase(info.source_code, seconds, output)
-        out.print(
-            f"wrote {result.path}: {result.duration_s:.2f} s, peak {result.peak_dbfs:.1f} dBFS, "
-            f"RMS {result.rms_dbfs:.1f} dBFS"
-        )
+        out.print(f"wrote {result.path}: {result.duration_s:.2f} s, {levels(result)}")
         problems = [
             text
             for flag, text in (
-                (result.is_silent, "it is silent"),
+                (result.is_silent and not (result.has_nan and result.peak == 0), "it is silent"),
                 (result.has_nan, "it contains NaN or infinite samples"),
                 (result.clipping, "it clips (peak at or above 0 dBFS)"),
             )
@@ -429,10 +426,7 @@ def synth_audition_command(
         synth_id = tracker.resolve(name)
         target = output if output is not None else Path(f"{synth_id}.wav")
         result = render_phrase(tracker.source_code(synth_id), seconds, target)
-        out.print(
-            f"wrote {result.path}: {result.duration_s:.2f} s, peak {result.peak_dbfs:.1f} dBFS, "
-            f"RMS {result.rms_dbfs:.1f} dBFS",
-        )
+        out.print(f"wrote {result.path}: {result.duration_s:.2f} s, {levels(result)}")
         if not result.audible:
             err.print(user_text(("not audible", "red")))
             raise typer.Exit(1)

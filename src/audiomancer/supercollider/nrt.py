@@ -580,6 +580,8 @@ def render_score(
 
 
 PHRASE_INTERVALS: Final = (0, 7, 3, 12)
+MAX_PHRASE_SECONDS: Final = 60.0
+"""The longest audition phrase (the WAV is ~21 MB a minute at 44.1 kHz stereo float)."""
 """Semitones above the SynthDef's default ``freq`` of the notes of :func:`render_phrase`."""
 
 
@@ -599,9 +601,14 @@ def render_phrase(
     Four notes share ``seconds`` evenly, each held for three quarters of its slot but the last,
     held to the end: the SynthDef's default ``freq`` (440 Hz when it has none), a fifth above, a
     minor third above, an octave above, at the SynthDef's default ``amp`` (0.3 when it has
-    none). The file lasts ``seconds + tail``.
+    none). The file lasts ``seconds + tail``. ValueError for ``seconds`` outside
+    (0, :data:`MAX_PHRASE_SECONDS`].
     """
     seconds = _finite("seconds", seconds, low=0, strict=True)
+    if seconds > MAX_PHRASE_SECONDS:
+        raise ValueError(
+            f"invalid seconds {seconds:g}: a phrase lasts at most {MAX_PHRASE_SECONDS:g} s"
+        )
     engines.find("scsynth")
     scgf = _synthdef_bytes(synthdef_code, timeout)
     defaults = read_synthdef_header(scgf).controls
@@ -638,6 +645,7 @@ def window_peak(path: Path, start_s: float, end_s: float | None = None) -> float
 
 
 __all__ = [
+    "MAX_PHRASE_SECONDS",
     "PATTERN_AMP",
     "SILENCE_DBFS",
     "RenderNote",
