@@ -3,12 +3,18 @@ naming the value, or a documented meaning; nothing stored or written when refuse
 
 from __future__ import annotations
 
+import os
+import shutil
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from audiomancer.cli import app
+from audiomancer.patterns.store import PatternStore
 from audiomancer.supercollider import nrt
 from conftest import need_engine
 
@@ -67,3 +73,140 @@ def test_an_exploding_or_silent_render_says_so_in_words(tmp_path: Path) -> None:
     assert code == 1
     assert "-inf dBFS" not in out + err
     assert "no sound: every sample is zero" in out and "not audible: it is silent" in err
+
+
+# --- §11 read-only or invalid AUDIOMANCER_HOME ----------------------------------------------
+
+
+def _run(home: Path, *args: str, read_only: bool = False) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a child process with AUDIOMANCER_HOME=home; with ``read_only`` the
+    folder is read-only for it: chmod for a normal user, a read-only bind mount in a private
+    mount namespace for root (whom permissions do not stop)."""
+    command = [sys.executable, "-m", "audiomancer", *args]
+    env = dict(os.environ, AUDIOMANCER_HOME=str(home))
+    if read_only and os.geteuid() == 0:
+        if shutil.which("unshare") is None:
+            pytest.skip("root needs unshare (util-linux) to make a read-only folder")
+        script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"'
+        command = ["unshare", "-m", "sh", "-c", script, str(home), *command]
+    elif read_only:
+        home.chmod(0o555)
+    try:
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    finally:
+        if read_only and os.geteuid() != 0:
+            home.chmod(0o755)
+
+
+def test_a_read_only_home_is_read_and_named_never_a_traceback(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    assert _run(home, "build", "drums", BEAT).returncode == 0
+    assert _run(home, "synth", "rate", "tb303", "4").returncode == 0
+    pattern_id = PatternStore(home / "patterns.sqlite3").list()[0].id
+    before = sorted(p.name for p in home.iterdir())
+
+    doctor = _run(home, "doctor", read_only=True)
+    assert doctor.returncode == 1
+    assert "Traceback" not in doctor.stdout + doctor.stderr
+    assert f"data folder: {home}: {home} is " in doctor.stdout.replace("\n", " ")
+    assert "read-only file system" in doctor.stdout or "not writable" in doctor.stdout
+
+    listed = _run(home, "list", "-f", "json", read_only=True)
+    assert listed.returncode == 0 and pattern_id in listed.stdout, listed.stderr
+    assert _run(home, "synth", "top", read_only=True).returncode == 0
+
+    for args in (
+        ["generate", "drums", "--seed", "1"],
+        ["rate", pattern_id, "3"],
+        ["mutate", pattern_id],
+        ["synth", "rate", "tb303", "2"],
+        ["synth", "mutate", "tb303", "--seed", "1"],
+    ):
+        result = _run(home, *args, read_only=True)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        text = result.stderr.replace("\n", " ")
+        assert "Traceback" not in text and "not a readable database" not in text
+        assert "cannot write the" in text and f"{home} is " in text, (args, text)
+        assert "AUDIOMANCER_HOME" in text
+    assert sorted(p.name for p in home.iterdir()) == before
+
+
+def test_an_invalid_home_is_named(tmp_path: Path) -> None:
+    home = tmp_path / "a-file"
+    home.write_text("not a folder")
+    doctor = _run(home, "doctor")
+    assert doctor.returncode == 1 and "Traceback" not in doctor.stderr
+    assert f"{home} is not a folder" in doctor.stdout.replace("\n", "")
+    for args in (["generate", "drums"], ["synth", "rate", "tb303", "2"]):
+        result = _run(home, *args)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert f"{home} is not a folder" in result.stderr.replace("\n", ""), result.stderr
+
+
+# --- §11 outputs: checked before the work, never created, mode by the umask ----------------
+
+
+def _stored() -> int:
+    return len(PatternStore().list())
+
+
+def test_an_output_that_is_a_folder_or_in_a_missing_folder_is_refused_first(
+    tmp_path: Path,
+) -> None:
+    code, _, err = invoke("build", "drums", BEAT)
+    pattern_id = PatternStore().list()[0].id
+    missing = tmp_path / "missing" / "x.mid"
+    for target, shown in ((tmp_path, "it is a folder"), (missing, "no such folder")):
+        for args in (
+            ["build", "drums", BEAT, "--midi", str(target)],
+            ["generate", "drums", "--seed", "1", "--midi", str(target)],
+            ["generate", "bass", "--seed", "1", "--midi", str(target)],
+            ["export", pattern_id, "--midi", str(target)],
+            ["show", pattern_id, "--picture", str(target)],
+        ):
+            code, _, err = invoke(*args)
+            assert code == 1, (args, err)
+            assert f"{target}" in err and shown in err, (args, err)
+            assert ".tmp" not in err
+            assert _stored() == 1, args
+    assert not missing.parent.exists()
+    for args in (
+        ["synth", "render", str(_synth(tmp_path, "SinOsc.ar(freq)")), "-o", str(tmp_path)],
+        ["synth", "audition", "tb303", "-o", str(missing)],
+        ["render", pattern_id, "-o", str(missing)],
+    ):
+        code, _, err = invoke(*args)
+        assert code == 1 and str(tmp_path) in err and ".tmp" not in err, (args, err)
+    assert not missing.parent.exists()
+
+
+def test_written_files_follow_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        midi = tmp_path / "beat.mid"
+        code, _, err = invoke("build", "drums", BEAT, "--midi", str(midi))
+        assert code == 0, err
+        assert stat.S_IMODE(midi.stat().st_mode) == 0o640
+        pattern_id = PatternStore().list()[0].id
+        exported = tmp_path / "again.mid"
+        assert invoke("export", pattern_id, "--midi", str(exported))[0] == 0
+        assert stat.S_IMODE(exported.stat().st_mode) == 0o640
+        picture = tmp_path / "beat.svg"
+        assert invoke("show", pattern_id, "--picture", str(picture))[0] == 0
+        assert stat.S_IMODE(picture.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_library_files_follow_the_umask() -> None:
+    need_engine("sclang")
+    need_engine("scsynth")
+    old = os.umask(0o027)
+    try:
+        code, out, err = invoke("synth", "mutate", "tb303", "--seed", "5")
+        assert code == 0, err
+        saved = Path(out.split("saved to ")[1].split()[0].strip())
+        assert stat.S_IMODE(saved.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)

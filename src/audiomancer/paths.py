@@ -47,5 +47,49 @@ def models_dir() -> Path:
 
 
 def scratch_dir() -> Path:
-    """Writable folder for engine homes and temporary render files."""
-    return data_dir() / "tmp"
+    """Writable folder for engine homes and temporary render files: ``tmp`` in the data folder,
+    or, when that cannot be written (a read-only ``AUDIOMANCER_HOME``), a private folder in the
+    system's temporary folder, so engines still run for commands that store nothing."""
+    preferred = data_dir() / "tmp"
+    try:
+        preferred.mkdir(parents=True, exist_ok=True)
+        if os.access(preferred, os.W_OK | os.X_OK):
+            return preferred
+    except OSError:
+        pass
+    import tempfile
+
+    fallback = Path(tempfile.gettempdir()) / f"audiomancer-{os.getuid()}"
+    fallback.mkdir(mode=0o700, exist_ok=True)
+    if fallback.is_symlink() or fallback.stat().st_uid != os.getuid():  # not ours: never use it
+        return Path(tempfile.mkdtemp(prefix="audiomancer-"))
+    return fallback
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why files cannot be written in ``folder`` (which need not exist yet), None if they can.
+
+    The answer names the folder that is in the way: the folder itself, or the nearest existing
+    folder above it when it would have to be created.
+    """
+    probe = folder
+    while not probe.exists() and not probe.is_symlink() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a folder"
+    if os.access(probe, os.W_OK | os.X_OK):
+        return None
+    try:
+        read_only = bool(os.statvfs(probe).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    if read_only:
+        return f"{probe} is on a read-only file system"
+    return f"{probe} is not writable (no permission)"
+
+
+def home_hint() -> str:
+    """How to point audiomancer at another data folder."""
+    if _override() is not None:
+        return f"set {HOME_ENV} to a writable folder"
+    return f"set {HOME_ENV} to a writable folder to keep the data elsewhere"

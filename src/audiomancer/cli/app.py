@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 import typer
 
@@ -23,8 +23,6 @@ from audiomancer.errors import AudiomancerError
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
-
-    from audiomancer.supercollider.nrt import RenderResult
 
 app = typer.Typer(
     name="audiomancer",
@@ -88,14 +86,26 @@ def _quiet_closed_stdout() -> None:
     os.close(devnull)
 
 
-def levels(result: RenderResult) -> str:
+class Measured(Protocol):
+    """What a render reports of its levels (nrt.RenderResult, pattern_render.PatternRender)."""
+
+    @property
+    def peak(self) -> float: ...
+    @property
+    def peak_dbfs(self) -> float: ...
+    @property
+    def rms_dbfs(self) -> float: ...
+
+
+def levels(result: Measured) -> str:
     """A render's levels in words: peak and RMS in dBFS, or why there are none to give."""
+    has_nan = bool(getattr(result, "has_nan", False))
     if result.peak == 0.0:
-        if result.has_nan:
+        if has_nan:
             return "no sound: every sample is NaN, infinite or zero (the synth blew up)"
         return "no sound: every sample is zero"
     text = f"peak {result.peak_dbfs:.1f} dBFS, RMS {result.rms_dbfs:.1f} dBFS"
-    return text + (" of the finite samples (some are NaN or infinite)" if result.has_nan else "")
+    return text + (" of the finite samples (some are NaN or infinite)" if has_nan else "")
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from audiomancer.arguments import check_output_file
 from audiomancer.cli.app import app, friendly_errors, out
 from audiomancer.cli.patterns import (
     FormatOption,
@@ -74,7 +75,7 @@ def _generator(model: Path | None, kind: Literal["drums", "melody"]) -> PatternG
     """A generator on the user's store, with the ``--model`` bundle loaded if one is named."""
     from audiomancer.generators.patterns import PatternGenerator
 
-    generator = PatternGenerator(pattern_store())
+    generator = PatternGenerator(pattern_store(write=True))
     if model is not None:
         generator.load_model(str(model))
         if generator.bundle(kind) is None:
@@ -128,6 +129,7 @@ def generate_drums_command(
 ) -> None:
     """Generate a drum pattern in a style, store it and print its Tidal code and Pbind."""
     with friendly_errors():
+        check_output_file(midi, "--midi")
         record = _generator(model, "drums").generate_drums(  # type: ignore[call-overload]
             style,
             bars,
@@ -162,6 +164,7 @@ def _line_command(kind: Literal["melody", "bass"]) -> Callable[..., None]:
         fmt: FormatOption = "summary",
     ) -> None:
         with friendly_errors():
+            check_output_file(midi, "--midi")
             generator = _generator(model, "melody")
             generate = generator.generate_melody if kind == "melody" else generator.generate_bass
             record = generate(  # type: ignore[call-overload]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from audiomancer.arguments import check_output_file
 from audiomancer.cli.app import app, err, friendly_errors, out, user_text
 
 if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads none of it
@@ -26,10 +27,14 @@ FORMATS = ("tidal", "pbind", "json", "summary")
 LIST_FORMATS = ("table", "json")
 
 
-def pattern_store() -> PatternStore:
+def pattern_store(write: bool = False) -> PatternStore:
+    """The user's store; with ``write``, checked writable first (before any work is done)."""
     from audiomancer.patterns.store import PatternStore
 
-    return PatternStore()
+    store = PatternStore()
+    if write:
+        store.check_writable()
+    return store
 
 
 def _check_type(value: str | None) -> str | None:
@@ -220,6 +225,8 @@ def import_command(
     into your editor would. Only import Tidal code you trust.
     """
     with friendly_errors():
+        store = pattern_store(write=True)
+        check_output_file(midi, "--midi")
         if str(file) == "-" or file.suffix.lower() in (".tidal", ".hs"):
             from audiomancer.tidal.importer import import_tidal, read_tidal_file
 
@@ -247,7 +254,7 @@ def import_command(
             kit=kit or pattern.kit,
             sound=sound or pattern.sound,
         )
-        record = pattern_store().put(pattern, generation_method="imported")
+        record = store.put(pattern, generation_method="imported")
         print_pattern(record, fmt)
         note_stored(record, fmt)
         write_midi_if_asked(record, midi)
@@ -277,9 +284,11 @@ def build_command(
         from audiomancer.patterns.steps import parse_steps
 
         _check_type(pattern_type)
+        store = pattern_store(write=True)
+        check_output_file(midi, "--midi")
         pattern = parse_steps(steps, pattern_type, bpm=bpm, key=key, scale=scale, style=style)
         pattern = dataclasses.replace(pattern, kit=kit, sound=sound)
-        record = pattern_store().put(pattern, generation_method="generated")
+        record = store.put(pattern, generation_method="generated")
         print_pattern(record, fmt)
         note_stored(record, fmt)
         write_midi_if_asked(record, midi)
@@ -329,6 +338,7 @@ def show_command(
     """Show a stored pattern as Tidal code, Pbind, JSON or a summary."""
     with friendly_errors():
         store = pattern_store()
+        check_output_file(picture, "--picture")
         print_pattern(store.get(pattern_id), fmt)
         if picture is not None:
             from audiomancer.patterns.picture import write_pattern_svg
@@ -344,6 +354,7 @@ def export_command(
 ) -> None:
     """Export a stored pattern as a Standard MIDI File."""
     with friendly_errors():
+        check_output_file(midi, "--midi")
         write_midi_if_asked(pattern_store().get(pattern_id), midi)
 
 
@@ -355,14 +366,14 @@ def rate_command(
 ) -> None:
     """Rate a pattern 1-5; ratings steer evolution."""
     with friendly_errors():
-        record = pattern_store().rate(pattern_id, score, notes)
+        record = pattern_store(write=True).rate(pattern_id, score, notes)
         out.print(f"rated {record.id}: {'★' * score}{'☆' * (5 - score)}")
 
 
-def _engine() -> EvolutionEngine:
+def _engine(write: bool = True) -> EvolutionEngine:
     from audiomancer.generators.evolution import EvolutionEngine
 
-    return EvolutionEngine(pattern_store())
+    return EvolutionEngine(pattern_store(write))
 
 
 AmountOption = Annotated[
@@ -496,7 +507,7 @@ def top_command(
 ) -> None:
     """The highest-rated patterns, best first."""
     with friendly_errors():
-        records = _engine().rank_by_rating(pattern_type, limit)  # type: ignore[arg-type]
+        records = _engine(write=False).rank_by_rating(pattern_type, limit)  # type: ignore[arg-type]
         print_records(
             records, fmt, "no rated patterns yet: rate some with `audiomancer rate ID SCORE`"
         )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from audiomancer.arguments import check_output_file as check_output_file  # re-exported
 from audiomancer.cli.app import app, err, friendly_errors, levels
 
 if TYPE_CHECKING:
@@ -28,17 +29,6 @@ def synth_code(ref: str) -> str:
 
     tracker = LineageTracker()
     return tracker.source_code(tracker.resolve(ref))
-
-
-def check_output_file(path: Path, option: str) -> None:
-    """Refuse, before any work, a file to write that is a folder or lies in no folder."""
-    if path.is_dir():
-        raise IsADirectoryError(f"{option} {str(path)!r} is a folder: give a file name to write")
-    folder = path.absolute().parent
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"{option} {str(path)!r}: no such folder {str(folder)!r} (create it first)"
-        )
 
 
 def check_output_folder(path: Path, option: str) -> None:
@@ -121,6 +111,7 @@ def render_command(
 ) -> None:
     """Render a stored pattern to a WAV file with scsynth (drums on the kit, notes on a synth)."""
     with friendly_errors():
+        check_output_file(output, "--out")
         result = render_stored(
             pattern_id,
             output,

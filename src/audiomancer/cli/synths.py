@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from audiomancer.arguments import check_output_file
 from audiomancer.cli.app import app, err, friendly_errors, levels, out, user_text
 
 if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads none of it
@@ -124,6 +125,7 @@ def synth_render_command(
     from audiomancer.supercollider.nrt import render_phrase
 
     with friendly_errors(), lang.untrusted():
+        check_output_file(output, "--out")
         info = parse_synthdef(file, name=name)
         result = render_phrase(info.source_code, seconds, output)
         out.print(f"wrote {result.path}: {result.duration_s:.2f} s, {levels(result)}")
@@ -219,6 +221,7 @@ def synth_generate_command(
 
     with friendly_errors(), _user_code(base):
         tracker = LineageTracker()
+        tracker.check_writable()
         base_info = _load(tracker, base)[1] if base else None
         if category not in CATEGORIES:
             raise ValueError(
@@ -254,6 +257,7 @@ def synth_mutate_command(
 
     with friendly_errors(), _user_code(name):
         tracker = LineageTracker()
+        tracker.check_writable()
         if name.endswith(".scd") and Path(name).is_file():
             _, info = _load(tracker, name)
             child = mutate_synth(info, amount, seed, tracker=tracker)
@@ -279,6 +283,7 @@ def synth_breed_command(
 
     with friendly_errors(), _user_code(first, second):
         tracker = LineageTracker()
+        tracker.check_writable()
         (id_a, a), (id_b, b) = _load(tracker, first), _load(tracker, second)
         child = breed_synths(a, b, seed, tracker=tracker)
         child.parent_ids = [id_a, id_b]
@@ -425,6 +430,7 @@ def synth_audition_command(
         tracker = LineageTracker()
         synth_id = tracker.resolve(name)
         target = output if output is not None else Path(f"{synth_id}.wav")
+        check_output_file(target, "--out")
         result = render_phrase(tracker.source_code(synth_id), seconds, target)
         out.print(f"wrote {result.path}: {result.duration_s:.2f} s, {levels(result)}")
         if not result.audible:

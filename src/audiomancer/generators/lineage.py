@@ -276,9 +276,21 @@ class LineageTracker:
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
+    def check_writable(self) -> None:
+        """StoreAccessError naming the folder when the database or library cannot be written
+        (read-only, not a folder): called before any work whose result would be recorded."""
+        for folder, what in ((self.db_path.parent, "database"), (self.library_dir, "library")):
+            problem = paths.folder_problem(folder)
+            if problem is not None:
+                where = f"library {folder}" if what == "library" else f"database {self.db_path}"
+                raise StoreAccessError(
+                    f"cannot write the synth lineage {where}: {problem}; {paths.home_hint()}"
+                )
+
     @contextmanager
     def _transaction(self) -> Iterator[dict[str, SynthRecord]]:
         """Records to edit in place, written back atomically under the lock if they changed."""
+        self.check_writable()
         with file_lock(self.lock_path):
             sweep_stale(self.db_path.parent, self.db_path.name)
             sweep_stale(self.db_path.parent, self.backup_path.name)

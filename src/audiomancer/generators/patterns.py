@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Final, Literal, overload
 import numpy as np
 
 from audiomancer.arguments import validate_amount
+from audiomancer.atomic import new_file_mode
 from audiomancer.errors import InferenceTimeoutError
 from audiomancer.models.encoding import (
     FIRST_NOTE_EVENT,
@@ -614,6 +615,7 @@ def _download(url: str, target: Path) -> None:
             if size == 0:
                 raise OSError(f"could not download model bundle {url}: the server sent no data")
             handle.flush()
+            os.fchmod(handle.fileno(), new_file_mode(target))  # the umask's, not mkstemp's 0600
             os.fsync(handle.fileno())
         os.replace(temporary, target)
     except BaseException:

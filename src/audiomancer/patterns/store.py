@@ -28,7 +28,7 @@ from audiomancer.errors import (
     StoreCorruptError,
     StoreError,
 )
-from audiomancer.paths import pattern_db_path
+from audiomancer.paths import folder_problem, home_hint, pattern_db_path
 from audiomancer.patterns.kits import DEFAULT_KIT
 from audiomancer.patterns.metadata import (
     GENERATION_METHODS,
@@ -146,9 +146,25 @@ class PatternStore:
             self._connection = None
         self._current = False
 
+    def check_writable(self) -> None:
+        """StoreAccessError naming the folder when the store cannot be created or written;
+        called before work whose result is to be stored."""
+        problem = folder_problem(self.path.parent)
+        if problem is None and self.path.exists() and not os.access(self.path, os.W_OK):
+            problem = f"the file {self.path} is not writable"
+        if problem is not None:
+            raise StoreAccessError(
+                f"cannot write the pattern store {self.path}: {problem}; {home_hint()}"
+            )
+
     def _create(self) -> None:
         """Create a new, empty store: built beside it, then linked into place (never half-made)."""
         folder = self.path.parent
+        problem = folder_problem(folder)
+        if problem is not None:
+            raise StoreAccessError(
+                f"cannot create the pattern store {self.path}: {problem}; {home_hint()}"
+            )
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -202,8 +218,13 @@ class PatternStore:
         raise StoreCorruptError(f"pattern store {self.path} {problem}; {_UNTOUCHED}")
 
     def _open(self) -> sqlite3.Connection:
-        writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        folder_writable = os.access(self.path.parent, os.W_OK)
+        writable = folder_writable and os.access(self.path, os.W_OK)
         uri = f"file:{quote(str(self.path.resolve()))}?mode={'rw' if writable else 'ro'}"
+        if not folder_writable and not Path(f"{self.path}-shm").exists():
+            # WAL readers need a -shm file beside the store; none can be made in a read-only
+            # folder, and no one can be writing there without one: read the file as it is.
+            uri += "&immutable=1"
         try:
             connection = sqlite3.connect(
                 uri,
@@ -288,6 +309,14 @@ class PatternStore:
                     "finished"
                 )
             if "readonly" in text or "read-only" in text or "unable to open" in text:
+                problem = folder_problem(self.path.parent)
+                if problem is None and not os.access(self.path, os.W_OK):
+                    problem = f"the file {self.path} is not writable"
+                if problem is not None:
+                    return StoreAccessError(
+                        f"cannot write the pattern store {self.path}: {problem}; reading it "
+                        f"works, storing needs a writable folder: {home_hint()}"
+                    )
                 return StoreAccessError(
                     f"cannot write the pattern store {self.path} ({text}): check the "
                     f"permissions of the file and of its folder {self.path.parent}"
