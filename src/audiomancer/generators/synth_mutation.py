@@ -118,7 +118,8 @@ def mutate_synth(
     times ``amount`` (0.0-1.0; at least one always acts); one that does not apply or breaks
     the code is replaced by another. The result compiles in sclang and renders audibly, scaled
     down when it clips (see the module doc). Its name is ``<parent>_m<3 digits from the
-    seed>``, unique in ``tracker``'s library (the default database's when None). ValueError
+    seed, the parent's code and the amount>``, unique in ``tracker``'s library (the default
+    database's when None) and reserved there for this result until it is saved. ValueError
     for a bad amount or seed; SynthDefError when the parent does not compile or no valid
     mutant can be made.
     """
@@ -126,7 +127,7 @@ def mutate_synth(
     info = as_info(synth)
     tracker = default_tracker(tracker)
     rng = make_rng(seed)
-    names = mutant_names(info.name, seed, rng)
+    names = mutant_names(info.name, seed, rng, f"{info.source_code}\0{amount!r}")
     require_compiles(info)
     program = sc.parse(info.source_code)
     synth_ops.locate(program)

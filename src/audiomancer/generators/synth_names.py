@@ -2,10 +2,13 @@
 
 Names are SuperCollider symbols (``[a-z][a-z0-9_]*``), derived deterministically and unique in
 the library (:class:`~audiomancer.generators.lineage.LineageTracker`): ``tb303_m427`` for a
-mutant (three digits from the parent and the seed, bumped while taken; a mutant of a mutant
+mutant (three digits from the parent, its code, the amount and the seed, bumped while taken; a mutant of a mutant
 is ``tb303_m...`` again), ``tb303_x_juno_pad`` for a child (``_2``, ``_3``... while taken),
 ``warm_acid_bass_001`` for a generated synth (the description's words before "with", "and",
 ...). A name is taken only by a *different* synth: the same result made again keeps its name.
+A name is reserved in the lineage database when it is handed out
+(:meth:`~audiomancer.generators.lineage.LineageTracker.reserve_name`), so two calls making
+different synths, in one process or several, never get the same name before either is saved.
 Descriptions never reach the code; only the sanitised name does.
 """
 
@@ -44,12 +47,18 @@ def sanitize_name(text: str, fallback: str = "synth", limit: int = 48) -> str:
     return cleaned[:limit].rstrip("_") or fallback
 
 
-def mutant_names(parent: str, seed: int | None, rng: random.Random) -> Iterator[str]:
+def mutant_names(
+    parent: str, seed: int | None, rng: random.Random, decided_by: str = ""
+) -> Iterator[str]:
+    """``<parent>_m<3 digits>``: from the seed and ``decided_by`` (everything else that decides
+    the result: the parent's code, the amount), so different mutants rarely share a number and
+    the same mutant always gets it; bumped while taken or handed out to a different synth."""
     base = re.sub(r"_m\d+$", "", sanitize_name(parent)) or "synth"
     if seed is None:
         number = rng.randrange(100, 1000)
     else:
-        number = 100 + zlib.crc32(f"{parent}:{seed}".encode()) % 900
+        key = f"{parent}\0{seed}\0{decided_by}".encode("utf-8", "surrogateescape")
+        number = 100 + zlib.crc32(key) % 900
     while True:
         yield f"{base}_m{number}"
         number += 1
@@ -172,9 +181,10 @@ def generated_names(description: str, category: str) -> Iterator[str]:
 def pick_name(
     names: Iterator[str], program: sc.Program, tracker: LineageTracker
 ) -> tuple[str, str]:
-    """The first name not taken by a different synth, and the code under that name."""
+    """The first name not taken by (or handed out to) a different synth, and the code under
+    that name; the name is reserved for that code (LineageTracker.reserve_name)."""
     for name in names:
         code = sc.print_code(synth_ops.rename(program, name))
-        if not tracker.is_taken(name) or tracker.library_source(name) == code:
+        if tracker.reserve_name(name, code):
             return name, code
     raise AssertionError("unreachable: name generators are endless")
