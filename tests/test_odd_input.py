@@ -210,3 +210,125 @@ def test_library_files_follow_the_umask() -> None:
         assert stat.S_IMODE(saved.stat().st_mode) == 0o640
     finally:
         os.umask(old)
+
+
+# --- §11 degenerate input and misleading messages -------------------------------------------
+
+
+def _two_patterns() -> tuple[str, str]:
+    assert invoke("build", "drums", BEAT)[0] == 0
+    assert invoke("build", "drums", "kick: x.x.x.x.x.x.x.x.")[0] == 0
+    first, second = (record.id for record in PatternStore().list())
+    return first, second
+
+
+def test_degenerate_pattern_input_is_a_clear_error_and_stores_nothing() -> None:
+    first, _ = _two_patterns()
+    for args, message in (
+        (["generate", "melody", "--key", "", "--seed", "1"], "invalid key ''"),
+        (["generate", "bass", "--scale", "", "--seed", "1"], "invalid scale ''"),
+        (["build", "melody", "C4", "--key", ""], "invalid key ''"),
+        (["crossover", first, first], f"cannot cross pattern '{first}' with itself"),
+        (["mutate", first, "--amount", "0"], "invalid amount 0.0"),
+    ):
+        code, _, err = invoke(*args)
+        assert code == 1, (args, err)
+        assert message in err, (args, err)
+        assert _stored() == 2, args
+
+
+def test_evolve_with_a_pattern_given_twice_still_works() -> None:
+    first, _ = _two_patterns()
+    code, _, err = invoke("evolve", first, first, "--generations", "2", "--seed", "3")
+    assert code == 0, err
+
+
+def test_degenerate_synth_input_is_a_clear_error() -> None:
+    for args, message in (
+        (["synth", "generate", ""], "invalid description ''"),
+        (["synth", "generate", "   "], "invalid description '   '"),
+        (["synth", "breed", "tb303", "tb303"], "cannot breed synth 'tb303' with itself"),
+    ):
+        code, out, err = invoke(*args)
+        assert code == 1, (args, out, err)
+        assert message in err, (args, err)
+    assert not (Path(os.environ["AUDIOMANCER_HOME"]) / "synths").exists()
+
+
+def test_limits_of_zero_and_dash_arguments_get_the_right_message() -> None:
+    first, _ = _two_patterns()
+    for args in (
+        ["list", "--limit", "0"],
+        ["top", "--limit", "0"],
+        ["synth", "top", "--limit", "0"],
+    ):
+        code, out, err = invoke(*args)
+        assert code == 2, (args, out)
+        assert "Invalid value for '--limit': 0 shows nothing" in err, err
+        assert "no patterns stored yet" not in out + err
+    code, _, err = invoke("rate", first, "-1")
+    assert code == 1 and "invalid rating -1: expected an integer from 1 to 5" in err, err
+    code, _, err = invoke("synth", "rate", "tb303", "-2")
+    assert code == 1 and "invalid rating -2" in err, err
+    code, _, err = invoke("build", "bass", "- - C2")
+    assert code == 1 and "'-' at step 1 holds nothing" in err, err
+    assert "No such option" not in err
+    code, out, err = invoke("build", "bass", "C2 - - .", "--bpm", "90", "-f", "json")
+    assert code == 0, err
+    assert '"bpm": 90.0' in out
+    code, _, err = invoke("build", "--bpm", "-5", "bass", "C2 - - .")  # an option's value
+    assert code == 1 and "invalid bpm -5.0" in err, err
+    code, _, err = invoke("rate", first, "3", "--bogus")  # unknown options still reported
+    assert code == 2 and "No such option: --bogus" in err, err
+
+
+# --- §11 MIDI files and synth files -------------------------------------------------------
+
+
+def test_an_empty_or_truncated_midi_file_gives_its_reason(tmp_path: Path) -> None:
+    good = tmp_path / "good.mid"
+    assert invoke("build", "drums", BEAT, "--midi", str(good))[0] == 0
+    data = good.read_bytes()
+    for name, content, reason in (
+        ("empty.mid", b"", "it is empty (0 bytes)"),
+        ("cut.mid", data[:30], "it ends in the middle of its data, after 30 bytes"),
+        ("header.mid", data[:10], "it ends in the middle of its data, after 10 bytes"),
+    ):
+        path = tmp_path / name
+        path.write_bytes(content)
+        code, _, err = invoke("import", str(path))
+        assert code == 1, err
+        assert f"{path} is not a readable MIDI file: {reason}" in err.replace("\n", ""), err
+    assert _stored() == 1
+
+
+def test_midi_tempo_changes_are_warned_about_on_import(tmp_path: Path) -> None:
+    import mido
+
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(100), time=0))
+    for index in range(8):
+        track.append(mido.Message("note_on", note=36, velocity=100, channel=9, time=0))
+        track.append(mido.Message("note_off", note=36, velocity=0, channel=9, time=480))
+        if index == 3:
+            track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(140), time=0))
+    path = tmp_path / "tempo.mid"
+    midi.save(path)
+    code, out, err = invoke("import", str(path), "-f", "json")
+    assert code == 0, err
+    assert (
+        "warning: MIDI file" in err and "changes tempo 1 time (first to 140 bpm at beat 5)" in err
+    )
+    assert "the pattern keeps one tempo, the first: 100 bpm" in err
+    assert '"bpm": 100.0' in out and "warning" not in out
+
+
+def test_validate_on_a_file_without_a_synthdef_fails(tmp_path: Path) -> None:
+    for text in ("", "// only a comment\n", "1 + 2;\n", '"SynthDef".postln;\n'):
+        path = tmp_path / "none.scd"
+        path.write_text(text)
+        code, out, err = invoke("synth", "validate", str(path))
+        assert code == 1, (text, out)
+        assert "no SynthDef" in err and "ok" not in out, (text, out, err)

@@ -11,12 +11,14 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 import typer
+from typer.core import TyperCommand
+from typer.models import CommandFunctionType
 
 from audiomancer.errors import AudiomancerError
 
@@ -24,7 +26,58 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-app = typer.Typer(
+
+def _never_an_option(token: str) -> bool:
+    """A token that starts with ``-`` yet cannot be one of our options: a negative number
+    (``-1``) or step notation (``- - C2``); our options are ``--word`` or ``-letter``."""
+    return len(token) > 1 and token[0] == "-" and not (token[1].isalpha() or token[1] == "-")
+
+
+class DashValueCommand(TyperCommand):
+    """A command whose arguments may start with ``-``: ``rate ID -1`` reaches the rating check
+    ("invalid rating -1") and ``build bass "- - C2"`` the step parser, instead of Click's
+    "No such option". Such tokens are passed after ``--``, in order, with the other arguments
+    that follow them; options keep working anywhere."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):  # Click's (or typer's vendored Click's) parameters
+            if param.param_type_name == "option":
+                takes = not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = takes
+        options: list[str] = []
+        arguments: list[str] = []
+        index = 0
+        while index < len(args):
+            token = args[index]
+            if token == "--":
+                arguments.extend(args[index + 1 :])
+                break
+            if token.startswith("-") and not _never_an_option(token) and token != "-":
+                options.append(token)
+                if takes_value.get(token) and index + 1 < len(args):
+                    index += 1
+                    options.append(args[index])
+            else:
+                arguments.append(token)
+            index += 1
+        if any(_never_an_option(token) for token in arguments):
+            args = [*options, "--", *arguments]
+        return super().parse_args(ctx, args)
+
+
+class Commands(typer.Typer):
+    """A Typer app whose commands are :class:`DashValueCommand` unless told otherwise."""
+
+    def command(
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        kwargs.setdefault("cls", DashValueCommand)
+        return super().command(*args, **kwargs)
+
+
+app = Commands(
     name="audiomancer",
     help="Generate, export and evolve musical patterns and SuperCollider synths.",
     no_args_is_help=True,
@@ -69,6 +122,13 @@ def exit_on_signals() -> None:
     for number in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(number) is signal.SIG_DFL:
             signal.signal(number, _exit_for_signal)
+
+
+def check_limit(value: int | None) -> int | None:
+    """A ``--limit`` callback: at least 1 (0 would show nothing and look like an empty store)."""
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value} shows nothing: expected a whole number >= 1")
+    return value
 
 
 def user_text(*parts: str | tuple[str, str]) -> Text:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from audiomancer.arguments import check_output_file
-from audiomancer.cli.app import app, friendly_errors, out
+from audiomancer.cli.app import Commands, app, friendly_errors, out
 from audiomancer.cli.patterns import (
     FormatOption,
     KeyOption,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from audiomancer.generators.patterns import PatternGenerator
     from audiomancer.patterns.metadata import PatternMetadata
 
-generate_app = typer.Typer(
+generate_app = Commands(
     help="Generate drum, melody and bass patterns with the trained models.",
     no_args_is_help=True,
 )
@@ -168,8 +168,8 @@ def _line_command(kind: Literal["melody", "bass"]) -> Callable[..., None]:
             generator = _generator(model, "melody")
             generate = generator.generate_melody if kind == "melody" else generator.generate_bass
             record = generate(  # type: ignore[call-overload]
-                key or "C",
-                scale or "minor",
+                "C" if key is None else key,
+                "minor" if scale is None else scale,
                 bars,
                 bpm,
                 timeout,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from audiomancer.arguments import check_output_file
-from audiomancer.cli.app import app, err, friendly_errors, out, user_text
+from audiomancer.cli.app import app, check_limit, err, friendly_errors, out, user_text
 
 if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads none of it
     from rich.console import Console
@@ -297,7 +297,9 @@ def build_command(
 @app.command("list")
 def list_command(
     pattern_type: TypeOption = None,
-    limit: Annotated[int | None, typer.Option(help="Show at most this many")] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Show at most this many", callback=check_limit)
+    ] = None,
     fmt: ListFormatOption = "table",
 ) -> None:
     """List stored patterns, oldest first."""
@@ -377,7 +379,7 @@ def _engine(write: bool = True) -> EvolutionEngine:
 
 
 AmountOption = Annotated[
-    float, typer.Option(help="Mutation strength 0.0-1.0 (higher = more drastic)")
+    float, typer.Option(help="Mutation strength, above 0.0 up to 1.0 (higher = more drastic)")
 ]
 SeedOption = Annotated[int | None, typer.Option(help="Random seed: same seed, same result")]
 RenderOption = Annotated[
@@ -502,7 +504,7 @@ def evolve_command(
 @app.command("top")
 def top_command(
     pattern_type: TypeOption = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many")] = 10,
+    limit: Annotated[int, typer.Option(help="Show at most this many", callback=check_limit)] = 10,
     fmt: ListFormatOption = "table",
 ) -> None:
     """The highest-rated patterns, best first."""

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from audiomancer.arguments import check_output_file
-from audiomancer.cli.app import app, err, friendly_errors, levels, out, user_text
+from audiomancer.cli.app import (
+    Commands,
+    app,
+    check_limit,
+    err,
+    friendly_errors,
+    levels,
+    out,
+    user_text,
+)
 
 if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads none of it
     from rich.text import Text
@@ -19,7 +28,7 @@ if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads n
     from audiomancer.analyzers.synthdef import SynthDefInfo
     from audiomancer.generators.lineage import LineageTracker, SynthLineage, SynthRecord
 
-synth_app = typer.Typer(
+synth_app = Commands(
     help="SuperCollider SynthDefs: inspect, validate, render, generate and evolve.",
     no_args_is_help=True,
 )
@@ -246,7 +255,9 @@ def synth_generate_command(
 )
 def synth_mutate_command(
     name: SynthRef,
-    amount: Annotated[float, typer.Option(help="Mutation strength, 0.0-1.0")] = 0.3,
+    amount: Annotated[
+        float, typer.Option(help="Mutation strength, 0.0-1.0 (0.0: one small change)")
+    ] = 0.3,
     seed: Annotated[
         int | None, typer.Option(help="Seed: the same seed gives the same mutant")
     ] = None,
@@ -310,7 +321,7 @@ def synth_rate_command(
 
 @synth_app.command("top")
 def synth_top_command(
-    limit: Annotated[int, typer.Option(help="How many")] = 10,
+    limit: Annotated[int, typer.Option(help="How many", callback=check_limit)] = 10,
     min_rating: Annotated[
         int | None, typer.Option("--min-rating", help="Only this rating or better")
     ] = None,

@@ -50,10 +50,16 @@ class EvolutionEngine:
     ) -> PatternMetadata:
         """Store and return a mutated copy of a pattern (see pattern_ops.mutate).
 
-        ``amount`` must be 0.0-1.0 (ValueError otherwise, never clamped silently).
+        ``amount`` must be above 0.0 and at most 1.0 (ValueError otherwise, never clamped
+        silently: at 0.0 nothing would change, and an identical copy would be stored).
         PatternNotFoundError if the id is unknown.
         """
         amount = validate_amount(amount)
+        if amount == 0.0:
+            raise ValueError(
+                "invalid amount 0.0: a mutation at 0.0 changes nothing (it would store an "
+                "identical copy); use an amount above 0, e.g. 0.1"
+            )
         parent = self.store.get(pattern_id)
         child, log = mutate(parent.to_pattern(), _rng(seed), amount)
         return self.store.put(
@@ -72,8 +78,13 @@ class EvolutionEngine:
 
         The first parent gives the bars before the cut (and tempo, key, scale, style), the
         second the bars after it; the child is as long as the second. PatternNotFoundError if
-        either is unknown; IncompatiblePatternsError for different time signatures or types.
+        either is unknown; IncompatiblePatternsError for different time signatures or types, or
+        for one pattern given twice (its child would be a copy of it).
         """
+        if pattern_id_1 == pattern_id_2:
+            raise IncompatiblePatternsError(
+                f"cannot cross pattern {pattern_id_1!r} with itself: give two different patterns"
+            )
         first, second = self.store.get(pattern_id_1), self.store.get(pattern_id_2)
         child, log = crossover(first.to_pattern(), second.to_pattern(), _rng(seed))
         return self.store.put(

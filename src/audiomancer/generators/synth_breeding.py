@@ -42,9 +42,12 @@ def breed_synths(
     and resonance where they mean the same in A); mixes the effects of both at random; has
     the union of their controls, numeric defaults of shared controls averaged. Each stage is
     compiled as it is applied and dropped if it breaks the code; the child renders audibly.
-    SynthDefError when a parent does not compile or no valid child can be made.
+    ValueError when both are the same SynthDef; SynthDefError when a parent does not compile or
+    no valid child can be made.
     """
     a, b = as_info(synth_a), as_info(synth_b)
+    if a.source_code == b.source_code:
+        raise ValueError(f"cannot breed synth {a.name!r} with itself: give two different synths")
     tracker = default_tracker(tracker)
     rng = make_rng(seed)
     require_compiles(a)

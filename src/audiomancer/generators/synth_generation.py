@@ -277,11 +277,15 @@ def generate_synth(
     ``rejected``. The name comes from the description's leading words (``warm acid bass with
     filter sweep`` → ``warm_acid_bass_001``); ``parent_ids`` is the template or base synth.
     The result compiles and renders audibly. ``seed`` varies the random details (by default
-    they follow from the description). ValueError for an unknown category; SynthDefError when
+    they follow from the description). ValueError for an empty description or an unknown
+    category; SynthDefError when
     nothing valid can be made.
     """
-    if not isinstance(description, str):
-        raise ValueError(f"invalid description {description!r}: expected text")
+    if not isinstance(description, str) or not description.strip():
+        raise ValueError(
+            f"invalid description {description!r}: expected words describing the sound, e.g. "
+            "'warm acid bass'"
+        )
     if category not in CATEGORIES:
         raise ValueError(f"invalid category {category!r}: expected one of {', '.join(CATEGORIES)}")
     words = _tokens(description)

@@ -2,13 +2,14 @@
 
 Names are SuperCollider symbols (``[a-z][a-z0-9_]*``), derived deterministically and unique in
 the library (:class:`~audiomancer.generators.lineage.LineageTracker`): ``tb303_m427`` for a
-mutant (three digits from the parent, its code, the amount and the seed, bumped while taken; a mutant of a mutant
-is ``tb303_m...`` again), ``tb303_x_juno_pad`` for a child (``_2``, ``_3``... while taken),
-``warm_acid_bass_001`` for a generated synth (the description's words before "with", "and",
-...). A name is taken only by a *different* synth: the same result made again keeps its name.
-A name is reserved in the lineage database when it is handed out
-(:meth:`~audiomancer.generators.lineage.LineageTracker.reserve_name`), so two calls making
-different synths, in one process or several, never get the same name before either is saved.
+mutant (three digits from the parent, its code, the amount and the seed, bumped while taken;
+a mutant of a mutant is ``tb303_m...`` again), ``tb303_x_juno_pad`` for a child (``_2``,
+``_3``... while taken), ``warm_acid_bass_001`` for a generated synth (the description's
+words before "with", "and", ...). A name is taken only by a *different* synth: the same
+result made again keeps its name. A name is reserved in the lineage database when it is
+handed out (:meth:`~audiomancer.generators.lineage.LineageTracker.reserve_name`), so two
+calls making different synths, in one process or several, never get the same name before
+either is saved.
 Descriptions never reach the code; only the sanitised name does.
 """
 

@@ -190,28 +190,60 @@ def _open_midi(source: str | Path | bytes, name: str) -> mido.MidiFile:
     except IsADirectoryError:
         raise PatternFileError(f"{name} is a folder, not a MIDI file") from None
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as error:
-        raise PatternFileError(f"{name} is not a readable MIDI file: {error}") from None
+        raise PatternFileError(
+            f"{name} is not a readable MIDI file: {_unreadable(source, error)}"
+        ) from None
+
+
+def _unreadable(source: str | Path | bytes, error: BaseException) -> str:
+    """Why mido could not read a file, in words even where its error says nothing."""
+    try:
+        size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
+    except OSError:
+        size = -1
+    if size == 0:
+        return "it is empty (0 bytes)"
+    if isinstance(error, EOFError):
+        return f"it ends in the middle of its data, after {size} bytes (truncated?)"
+    return str(error).strip() or f"{type(error).__name__} while reading it ({size} bytes)"
 
 
 def _read_meta(
     midi: mido.MidiFile, scale: Fraction, name: str
 ) -> tuple[float, tuple[int, int], int]:
-    """First tempo and time signature of the file (defaults 120 bpm, 4/4) and its last tick."""
+    """First tempo and time signature of the file (defaults 120 bpm, 4/4) and its last tick.
+
+    A pattern has one tempo: later tempo changes are dropped with a warning naming them.
+    """
     tempo: int | None = None
+    changes: list[tuple[int, int]] = []  # (tick, tempo) of each later, different tempo
     signature: tuple[int, int] | None = None
     end_tick = 0
     for track in midi.tracks:
         now = 0
         for message in track:
             now += message.time
-            if message.type == "set_tempo" and tempo is None:
-                tempo = message.tempo
+            if message.type == "set_tempo":
+                if tempo is None:
+                    tempo = message.tempo
+                elif message.tempo != tempo:
+                    changes.append((now, message.tempo))
             elif message.type == "time_signature" and signature is None:
                 signature = (message.numerator, message.denominator)
         end_tick = max(end_tick, round(now * scale))
     import mido  # already loaded by _open_midi
 
     bpm = round(mido.tempo2bpm(tempo), 3) if tempo is not None else 120.0
+    if changes:
+        first_tick, first_tempo = min(changes)
+        beat = Fraction(first_tick, midi.ticks_per_beat)
+        warnings.warn(
+            f"MIDI file {name} changes tempo {len(changes)} time"
+            f"{'s' if len(changes) > 1 else ''} (first to "
+            f"{round(mido.tempo2bpm(first_tempo), 3):g} bpm at beat {float(beat) + 1:g}); "
+            f"the pattern keeps one tempo, the first: {bpm:g} bpm",
+            stacklevel=3,
+        )
     try:
         validate_bpm(bpm)
         time_signature = validate_time_signature(signature or (4, 4))
