@@ -145,12 +145,59 @@ def test_breed_tb303_and_juno_pad_as_in_the_spec() -> None:
     assert child.parent_ids == ["tb303", "juno_pad"]
     assert child.generation_method == "crossover"
     assert "Saw" in child.source_code  # from tb303
-    assert "LPF.ar(" in child.source_code and "RLPF" not in child.source_code  # from juno_pad
-    names = {c.name for c in child.controls}
-    assert {"cutoff", "res", "envmod", "attack", "detune", "rate"} <= names
+    assert re.match(r"(Filter|Effect|Oscillator) from juno_pad: ", child.mutation_log[0])
     cutoff = next(c for c in child.controls if c.name == "cutoff")
     assert cutoff.default == (1200 + 2200) / 2
     assert_valid(child)
+    assert_uses_both(child, template("tb303"), template("juno_pad"))
+
+
+def assert_uses_both(child: GeneratedSynth, a: SynthDefInfo, b: SynthDefInfo) -> None:
+    """The child's compiled output depends on a UGen class of B that A lacks, and every
+    control of the child is read somewhere."""
+    from audiomancer.supercollider import scgf
+
+    graph = scgf.read_scgf(lang.compile_synthdef(child.source_code))
+    graph_a = scgf.read_scgf(lang.compile_synthdef(a.source_code))
+    graph_b = scgf.read_scgf(lang.compile_synthdef(b.source_code))
+    own = {u.name for u in graph_b.ugens} - {u.name for u in graph_a.ugens} - synth_ops.PLUMBING
+    assert graph.output_classes() & own, (child.mutation_log, own)
+    assert graph.body() != graph_a.body()
+    function = synth_ops.locate(sc.parse(child.source_code)).function
+    used = {n.name for n in sc.walk(function) if isinstance(n, sc.Name)}
+    assert all(p.name in used for p in function.params), child.source_code
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bred_children_use_a_sounding_stage_of_b(seed: int) -> None:
+    names = library.template_names()
+    a, b = names[seed % len(names)], names[(seed * 4 + 1) % len(names)]
+    child = breed_synths(template(a), template(b), seed=seed)
+    assert_valid(child)
+    assert_uses_both(child, template(a), template(b))
+
+
+BUS_REVERB = r"""SynthDef(\busverb, { |out = 0, in = 16, room = 0.7|
+    Out.ar(out, FreeVerb.ar(In.ar(in, 2), 0.5, room))
+})"""
+
+
+def test_a_bus_effect_is_bred_by_feeding_it_b_s_source() -> None:
+    effect = parse_synthdef(BUS_REVERB)
+    child = breed_synths(effect, template("tb303"), seed=1)
+    assert child.mutation_log[0].startswith("Source from tb303: ")
+    assert "In.ar" not in child.source_code and "FreeVerb.ar(" in child.source_code
+    assert_valid(child)
+    # as B, the effect is a stage of its own: tb303 gets the reverb
+    child = breed_synths(template("tb303"), effect, seed=1)
+    assert child.mutation_log[0] == "Effect from busverb: FreeVerb"
+    assert_valid(child)
+
+
+def test_breeding_with_nothing_to_take_says_why() -> None:
+    through = parse_synthdef(r"SynthDef(\thru, { |out = 0| Out.ar(out, In.ar(20, 2)) })")
+    with pytest.raises(SynthDefError, match="no stage of 'thru' can be combined with 'tb303'"):
+        breed_synths(template("tb303"), through, seed=0)
 
 
 @pytest.mark.parametrize(

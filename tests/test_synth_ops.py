@@ -221,32 +221,115 @@ def test_operators_are_pure_and_deterministic() -> None:
     assert code(program) == text
 
 
-def test_crossover_takes_oscillators_from_a_filter_from_b_and_both_controls() -> None:
-    child, log = ops.crossover(
-        parse("tb303"), parse("juno_pad"), random.Random(42), ("tb303", "juno_pad")
+def _stage(a: str, b: str, kind: str) -> ops.Stage:
+    stages, _ = ops.crossover_stages(parse(a), parse(b), (a, b))
+    return next(s for s in stages if s.kind == kind)
+
+
+def _read_everywhere(program: sc.Program) -> bool:
+    graph = ops.locate(program)
+    used = {n.name for n in sc.walk(graph.function) if isinstance(n, sc.Name)}
+    return all(name in used for name in graph.param_names)
+
+
+def test_crossover_takes_b_s_filter_with_what_it_reads_and_drops_unread_controls() -> None:
+    stage = _stage("tb303", "juno_pad", "filter")
+    child, log = ops.crossover_with(
+        parse("tb303"), parse("juno_pad"), stage, random.Random(42), ("tb303", "juno_pad")
     )
     text = code(child)
     assert "Saw.ar(freq)" in text and "Pulse.ar" not in text  # A's oscillator section
-    assert "LPF.ar(sig, (cutoff * (1 + (env * 0.4))).clip(100, 16000))" in text  # B's filter
-    assert "RLPF" not in text
-    graph = ops.locate(child)
-    names = [c.name for c in ops.controls(graph)]
-    assert {"cutoff", "res", "drive", "attack", "detune", "rate"} <= set(names)
+    assert "RLPF" not in text and "LPF.ar(" in text  # B's filter...
+    # ... with its frequency expression, B's envelope copied in (never freeing the synth)
+    assert "(cutoff * (1 + (EnvGen.kr(Env.adsr(attack, decay, sustain, release), gate, " in text
+    assert "doneAction: 0" in text
+    names = [c.name for c in ops.controls(ops.locate(child))]
+    assert {"cutoff", "attack", "sustain", "release"} <= set(names)
+    assert "res" not in names and "envmod" not in names  # nothing reads them any more
     assert len(names) == len(set(names))
     assert "cutoff: 1200.0 → 1700.0 (average with juno_pad)" in log
     assert "Filter from juno_pad: RLPF → LPF" in log
-    assert freeing_and_output(child) == freeing_and_output(parse("tb303"))
+    assert "Dropped unread controls: res, envmod" in log
+    assert _read_everywhere(child)
+    done, outputs = freeing_and_output(child)
+    assert ([d for d in done if d != "0"], outputs) == freeing_and_output(parse("tb303"))
 
 
 def test_crossover_inserts_a_filter_where_a_has_none() -> None:
-    child, log = ops.crossover(
-        parse("organ_keys"), parse("tb303"), random.Random(0), ("organ_keys", "tb303")
+    stage = _stage("organ_keys", "tb303", "filter")
+    child, log = ops.crossover_with(
+        parse("organ_keys"), parse("tb303"), stage, random.Random(0), ("organ_keys", "tb303")
     )
     assert "Filter from tb303: added RLPF" in log
+    assert "Controls from tb303: cutoff, envmod, decay, res" in log
     text = code(child)
     assert "HPF.ar(WhiteNoise.ar, 2000)" in text  # the key click's high-pass stays
-    assert "fenv" not in text  # tb303's filter envelope has no counterpart in organ_keys
-    assert "sig = RLPF.ar(sig, cutoff, (1 - res).clip(0.05, 1));" in text
+    assert "fenv" not in text  # tb303's filter envelope comes as an expression, not a variable
+    assert "envmod * EnvGen.kr(Env.perc(0.003, decay), gate)" in text
+    assert _read_everywhere(child)
+
+
+def test_crossover_layers_b_s_oscillator_and_every_child_has_a_stage_of_b() -> None:
+    stage = _stage("tb303", "juno_pad", "oscillator")
+    child, log = ops.crossover_with(
+        parse("tb303"), parse("juno_pad"), stage, random.Random(1), ("tb303", "juno_pad")
+    )
+    assert log[0] == "Oscillator from juno_pad: Pulse layered with Saw"
+    assert "Saw.ar(freq) + (Pulse.ar(" in code(child)
+    for seed in range(6):
+        child, log = ops.crossover(
+            parse("tb303"), parse("juno_pad"), random.Random(seed), ("tb303", "juno_pad")
+        )
+        assert re.match(r"(Filter|Effect|Oscillator) from juno_pad: ", log[0]), log
+        assert _read_everywhere(child)
+
+
+BUS_EFFECT = r"""SynthDef(\verb, { |out = 0, in = 16, mix = 0.4|
+    var sig = In.ar(in, 2);
+    Out.ar(out, FreeVerb.ar(sig, mix))
+})"""
+FFT_SYNTH = r"""SynthDef(\spectral, { |out = 0|
+    var in, chain;
+    in = WhiteNoise.ar(0.2);
+    chain = FFT(LocalBuf(2048), in);
+    chain = PV_BrickWall(chain, 0.2);
+    Out.ar(out, IFFT(chain) ! 2)
+})"""
+CONTROL_SYNTH = r"""SynthDef(\lfo, { |out = 0, rate = 2| Out.kr(out, SinOsc.kr(rate)) })"""
+
+
+def test_a_silent_bus_effect_is_fed_by_b_s_source() -> None:
+    a, b = sc.parse(BUS_EFFECT), parse("tb303")
+    stages, reasons = ops.crossover_stages(a, b, ("verb", "tb303"), feed=True)
+    assert stages and all(s.kind == "oscillator" and s.feed for s in stages)
+    assert any("has no sound of its own" in r for r in reasons)
+    child, log = ops.crossover_with(a, b, stages[0], random.Random(0), ("verb", "tb303"))
+    assert log[0] == "Source from tb303: Saw feeds In"
+    text = code(child)
+    assert "In.ar" not in text and "(Saw.ar(freq) * 0.25).dup(2)" in text
+    assert "freq = 110" in text and _read_everywhere(child)
+
+
+def test_no_audio_stage_goes_into_an_fft_chain_or_onto_a_control_output() -> None:
+    for a in (sc.parse(FFT_SYNTH), sc.parse(CONTROL_SYNTH)):
+        for b in ("string_pad", "tb303", "juno_pad"):
+            stages, _ = ops.crossover_stages(a, parse(b))
+            for stage in stages:
+                child, _ = ops.crossover_with(a, parse(b), stage, random.Random(0))
+                text = code(child)
+                assert "chain = chain" not in text
+                assert not re.search(r"chain = \w+\.ar\(chain", text)
+    stages, reasons = ops.crossover_stages(sc.parse(CONTROL_SYNTH), parse("juno_pad"))
+    assert not any(s.kind in ("filter", "effect") for s in stages)
+    assert any("control-rate output" in r for r in reasons)
+
+
+def test_a_crossover_that_cannot_combine_says_why() -> None:
+    through = sc.parse(r"SynthDef(\thru, { |out = 0| Out.ar(out, In.ar(20, 2)) })")
+    with pytest.raises(NotApplicable, match="no stage of B can be combined with A: B has no"):
+        ops.crossover(parse("tb303"), through, random.Random(0))
+    child, log = ops.crossover(parse("tb303"), sc.parse(BUS_EFFECT), random.Random(0))
+    assert log[0] == "Effect from B: FreeVerb" and "FreeVerb.ar(sig, mix)" in code(child)
 
 
 def test_rename_and_scale_output() -> None:

@@ -1,10 +1,12 @@
 """breed_synths: a child of two SynthDefs, by the crossover stages of ``synth_ops``.
 
-The stages are :data:`audiomancer.evolution.synth_ops.CROSSOVER_STAGES`; every child is
+The stages are found by :func:`audiomancer.evolution.synth_ops.crossover_stages`; every child is
 checked as :mod:`audiomancer.generators.synth_checks` describes before it is returned.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 from audiomancer.analyzers.synthdef import SynthDefInfo
 from audiomancer.errors import SynthDefError
@@ -16,17 +18,44 @@ from audiomancer.generators.synth_checks import (
     apply_edit,
     as_info,
     bound,
+    compile_error,
     default_tracker,
     finish,
+    is_silent,
     make_rng,
     require_compiles,
     to_generated,
 )
 from audiomancer.generators.synth_model import GeneratedSynth
 from audiomancer.generators.synth_names import child_names
+from audiomancer.supercollider import lang, scgf
 from audiomancer.supercollider import syntax as sc
 
 __all__ = ["breed_synths"]
+
+
+def _compiled(code: str) -> scgf.CompiledSynthDef | None:
+    try:
+        return scgf.read_scgf(lang.compile_synthdef(code))
+    except SynthDefError:
+        return None
+
+
+def _output_counts(graph: scgf.CompiledSynthDef | None) -> Counter[str]:
+    """How many UGens of each class the compiled output depends on."""
+    if graph is None:
+        return Counter()
+    return Counter(graph.ugens[i].name for i in graph.output_dependencies())
+
+
+def _uses_b(
+    child: Counter[str], a: Counter[str], b_classes: set[str], strict: frozenset[str]
+) -> bool:
+    """True when the child's output depends on a UGen class of B that A lacks (``strict``,
+    when there is one to bring), else on more UGens of one of B's classes than A's does."""
+    if strict:
+        return any(child[name] > 0 for name in strict)
+    return any(child[name] > a[name] for name in b_classes - synth_ops.PLUMBING)
 
 
 def breed_synths(
@@ -38,51 +67,95 @@ def breed_synths(
 ) -> GeneratedSynth:
     """Crossover two SynthDefs into a child named ``<a>_x_<b>``.
 
-    The child keeps A's oscillators, envelope and output; takes B's filter (class, frequency
-    and resonance where they mean the same in A); mixes the effects of both at random; has
-    the union of their controls, numeric defaults of shared controls averaged. Each stage is
-    compiled as it is applied and dropped if it breaks the code; the child renders audibly.
-    ValueError when both are the same SynthDef; SynthDefError when a parent does not compile or
-    no valid child can be made.
+    The child is A (oscillators, envelope, output) with at least one sounding stage of B moved
+    in (:func:`audiomancer.evolution.synth_ops.crossover`): B's filter in place of A's or on
+    A's signal, B's effect, or B's oscillator layered with A's, each with what it reads in B;
+    sometimes a second stage. Shared numeric defaults are averaged; controls nothing reads are
+    dropped. The child compiles, renders audibly, and its compiled output really depends on
+    UGens of B (checked in the compiled graph). When A reads a bus or a buffer and is silent
+    alone (an effect, a sample player), B's source feeds it. ValueError when both are the same
+    SynthDef; SynthDefError when a parent does not compile, when A is silent and no source of B
+    can feed it, or when no stage of B can be combined with A (saying why for each).
     """
     a, b = as_info(synth_a), as_info(synth_b)
     if a.source_code == b.source_code:
         raise ValueError(f"cannot breed synth {a.name!r} with itself: give two different synths")
     tracker = default_tracker(tracker)
     rng = make_rng(seed)
-    require_compiles(a)
-    require_compiles(b)
+    for parent in (a, b):
+        error = compile_error(parent.source_code)
+        if error is not None:
+            raise SynthDefError(
+                f"SynthDef {parent.name!r} does not compile, so it cannot be bred: {error}"
+            )
     program_a, program_b = sc.parse(a.source_code), sc.parse(b.source_code)
     synth_ops.locate(program_a)
     synth_ops.locate(program_b)
     names = (a.name, b.name)
-    rejected: list[str] = []
-    stages = list(synth_ops.CROSSOVER_STAGES)
-    for attempt in range(MAX_ATTEMPTS):
-        candidate = Candidate(program_a, [])
-        # Later attempts leave out the filter and then the effects: the plainest child of two
-        # working parents is A with B's controls.
-        skip = {"mix_effects"} if attempt >= 3 else set()
-        if attempt >= 5:
-            skip.add("transplant_filter")
-        for name, stage in stages:
-            if name in skip:
-                continue
-            applied = apply_edit(bound(stage, program_b, rng, names), candidate, name, rejected)
-            if applied is not None:
-                candidate = applied
+    feed = is_silent(a.source_code)
+    stages, reasons = synth_ops.crossover_stages(program_a, program_b, names, feed=feed)
+    if not stages:
+        if feed:
+            require_compiles(a)  # says why A is silent
+        raise SynthDefError(
+            f"no stage of {b.name!r} can be combined with {a.name!r}: " + "; ".join(reasons[:6])
+        )
+    graph_a, graph_b = _compiled(a.source_code), _compiled(b.source_code)
+    counts_a = _output_counts(graph_a)
+    b_classes = {u.name for u in graph_b.ugens} if graph_b is not None else set()
+    a_classes = {u.name for u in graph_a.ugens} if graph_a is not None else set()
+    own = b_classes - a_classes - synth_ops.PLUMBING
+    # Stages that bring a class of B that A lacks are tried first; the others only after.
+    bringing = [s for s in stages if s.new_classes & own]
+    later = [s for s in stages if s not in bringing]
+    phases = [phase for phase in (bringing, later) if phase]
+    pool = phases.pop(0) if phases else []
+    rejected = [f"not applicable: {reason}" for reason in reasons]
+    tries: dict[int, int] = {}
+    for _ in range(MAX_ATTEMPTS):
+        if not pool and phases:
+            pool = phases.pop(0)
+        if not pool:
+            break
+        stage = synth_ops.choose_stage(pool, rng)
+        others = [s for s in stages if s.kind != stage.kind and not feed]
+        extra = (
+            synth_ops.choose_stage(others, rng)
+            if others and not tries.get(stage.index) and rng.random() < 0.5
+            else None
+        )
+        tries[stage.index] = tries.get(stage.index, 0) + 1
+        if tries[stage.index] >= 2:
+            pool = [s for s in pool if s.index != stage.index]
+        label = f"{stage.kind} {stage.label}"
+        candidate = apply_edit(
+            bound(synth_ops.crossover_with, program_b, stage, rng, names, extra),
+            Candidate(program_a, []),
+            label,
+            rejected,
+        )
+        if candidate is None:
+            pool = [s for s in pool if s.index != stage.index]
+            continue
         finished = finish(candidate, a.source_code, rejected)
-        if finished is not None:
-            return to_generated(
-                finished.program,
-                finished.log,
-                child_names(a.name, b.name),
-                tracker,
-                parents=[a.name, b.name],
-                method="crossover",
-                category=a.category,
-                rejected=rejected,
-            )
+        if finished is None:
+            continue
+        counts = _output_counts(_compiled(sc.print_code(finished.program)))
+        strict = stage.new_classes & own
+        if not _uses_b(counts, counts_a, b_classes, strict):
+            rejected.append(f"{label}: the child's output does not depend on it")
+            pool = [s for s in pool if s.index != stage.index]
+            continue
+        return to_generated(
+            finished.program,
+            finished.log,
+            child_names(a.name, b.name),
+            tracker,
+            parents=[a.name, b.name],
+            method="crossover",
+            category=a.category,
+            rejected=rejected,
+        )
     raise SynthDefError(
         f"no valid child of {a.name!r} and {b.name!r} in {MAX_ATTEMPTS} attempts: "
         + "; ".join(rejected[-4:])

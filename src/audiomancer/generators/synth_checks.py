@@ -7,7 +7,7 @@
    (:func:`apply_edit`).
 2. **Render once.** The finished candidate plays a short phrase offline
    (:func:`audiomancer.supercollider.nrt.render_phrase`). It must be audible: not silent, no
-   NaN or infinity, peak below full scale. A candidate that clips by less than 18 dB is scaled
+   NaN or infinity, peak below full scale. A candidate that clips by less than 27 dB is scaled
    down (``Output level × 0.5`` in the log) and rendered again; one that is silent is accepted
    only when its parent is silent too (an effect reading a bus has no sound of its own)
    (:func:`finish`).
@@ -61,7 +61,7 @@ MAX_ATTEMPTS: Final = 8
 """Candidates drawn before giving up on a mutation, crossover or generation."""
 PHRASE_SECONDS: Final = 2.0
 """Length of the audition phrase every result is rendered with."""
-_LEVEL_STEPS: Final = (0.5, 0.25, 0.125)
+_LEVEL_STEPS: Final = (0.5, 0.25, 0.125, 0.0625, 0.03125)
 _TARGET_PEAK: Final = 0.7
 
 

@@ -28,8 +28,8 @@ env)``) the output's signal argument itself is wrapped, level-compensated.
 
 The eight mutation operators (:data:`MUTATIONS`, with the spec's probability weights; its
 add/remove effects are :func:`add_distortion`, :func:`add_effect` and :func:`remove_effect`)
-and the crossover stages (:func:`merge_controls`, :func:`transplant_filter`,
-:func:`mix_effects`, all three in :func:`crossover`) are the DEAP-style "tools"; the algorithms
+and the crossover (:func:`crossover`: a sounding stage of B moved into A, see
+:mod:`~audiomancer.evolution.synth_ops.crossover`) are the DEAP-style "tools"; the algorithms
 that pick and validate them live in ``audiomancer.generators.synths``. Further edits used by
 ``generate_synth``'s keywords (:func:`set_oscillator`, :func:`set_filter`,
 :func:`add_filter_envelope`, :func:`scale_controls`, :func:`scale_envelope`,
@@ -40,7 +40,8 @@ inner ones first: ``protocol`` (:data:`Result`, :data:`Operator`, :class:`NotApp
 ``tables`` (the UGen vocabularies), ``roles`` (what a control does), ``edits`` (small AST edit
 helpers), ``graph`` (locating the graph function), ``controls``, ``signal`` (envelopes, the output
 and where a stage goes), ``retarget`` (swapping oscillator and filter classes), ``mutation`` and
-``envelope_mutation`` (the mutation operators), ``crossover`` and ``keyword_edits`` (the edits
+``envelope_mutation`` (the mutation operators), ``transplant`` (closed copies of B's
+material), ``crossover`` and ``keyword_edits`` (the edits
 ``generate_synth``'s keywords use).
 """
 
@@ -49,10 +50,14 @@ from __future__ import annotations
 from audiomancer.evolution.synth_ops.controls import controls
 from audiomancer.evolution.synth_ops.crossover import (
     CROSSOVER_STAGES,
+    PLUMBING,
+    Stage,
+    average_defaults,
+    choose_stage,
     crossover,
-    merge_controls,
-    mix_effects,
-    transplant_filter,
+    crossover_stages,
+    crossover_with,
+    drop_unread_controls,
 )
 from audiomancer.evolution.synth_ops.envelope_mutation import modify_envelope
 from audiomancer.evolution.synth_ops.graph import Graph, locate, rename
@@ -95,21 +100,26 @@ __all__ = [
     "MUTATIONS",
     "OSC_SIGNATURES",
     "OSC_TARGETS",
+    "PLUMBING",
     "Graph",
     "NotApplicable",
     "Operator",
     "Result",
+    "Stage",
     "add_distortion",
     "add_effect",
     "add_filter_envelope",
     "add_lfo",
     "add_stage",
+    "average_defaults",
+    "choose_stage",
     "controls",
     "crossover",
+    "crossover_stages",
+    "crossover_with",
     "detune_oscillators",
+    "drop_unread_controls",
     "locate",
-    "merge_controls",
-    "mix_effects",
     "modify_envelope",
     "remove_effect",
     "rename",
@@ -122,6 +132,5 @@ __all__ = [
     "signal_point",
     "swap_filter",
     "swap_oscillator",
-    "transplant_filter",
     "tweak_defaults",
 ]

@@ -1,13 +1,31 @@
-"""Crossover stages: merge controls, transplant a filter, mix effects (:func:`crossover`)."""
+"""Crossover: a child of A that really uses a sounding stage of B (:func:`crossover`).
+
+The child is A (its oscillators, envelope and output, as the spec's strategy says) with at least
+one *sounding stage* of B moved in, found by UGen family in B's graph:
+
+- B's **filter** takes the place of A's filter of the same kind (low-pass, high-pass,
+  band-pass), with B's frequency and resonance expressions, or is put on A's signal when A has
+  no such filter; other filters and resonators of B (``Ringz``, ``BPeakEQ``...) go on A's
+  signal;
+- B's **effect** (reverb, delay, lo-fi) goes on A's signal, in series or beside it;
+- B's **oscillator** (or noise source) is layered with A's main oscillator, or feeds A where A
+  reads a bus or a buffer (an effect or sample player that cannot sound alone).
+
+What a stage reads in B (controls, variables, its envelopes) comes along as closed copies
+(:mod:`~audiomancer.evolution.synth_ops.transplant`). Nothing goes into an FFT chain or onto a
+control-rate output. Defaults of the controls both parents share are averaged, and the child
+keeps no control that nothing reads. When no stage of B can be combined with A,
+:class:`NotApplicable` says why for each.
+"""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Final
+from dataclasses import dataclass, replace
+from typing import Final, Literal
 
-from audiomancer.evolution.synth_ops.controls import control_names, controls, named_control
+from audiomancer.evolution.synth_ops.controls import controls, reads
 from audiomancer.evolution.synth_ops.edits import (
     binop,
     class_of,
@@ -16,6 +34,7 @@ from audiomancer.evolution.synth_ops.edits import (
     num,
     rounded,
     ugen,
+    walk_calls,
 )
 from audiomancer.evolution.synth_ops.graph import Graph, locate
 from audiomancer.evolution.synth_ops.protocol import NotApplicable, Result
@@ -32,49 +51,421 @@ from audiomancer.evolution.synth_ops.signal import (
     StageMaker,
     definitions,
     effect_calls,
-    envelope_vars,
     insert_stage,
+    output_calls,
     signal_point,
 )
-from audiomancer.evolution.synth_ops.tables import (
-    EFFECT_KINDS,
-    FILTER_SIGNATURES,
-    RESONANCE,
-    ResonanceKind,
+from audiomancer.evolution.synth_ops.tables import EFFECT_KINDS, FILTER_SIGNATURES, RESONANCE
+from audiomancer.evolution.synth_ops.transplant import (
+    SIGNAL,
+    Material,
+    add_params,
+    closed_copy,
+    enclosing_section,
+    fill,
+    reads_outside,
 )
 from audiomancer.supercollider import syntax as sc
+from audiomancer.supercollider.ugens import family_of
+
+StageKind = Literal["filter", "effect", "oscillator"]
+_KIND_WEIGHTS: Final[dict[StageKind, float]] = {"filter": 3.0, "effect": 2.0, "oscillator": 1.5}
+"""The spec's strategy first: B's filter, then its effects, then (layered) its oscillator."""
+_OTHER_FILTERS: Final = frozenset(
+    {"BRF", "Ringz", "Formlet", "OnePole", "OneZero", "TwoPole", "TwoZero", "BBandPass",
+     "BBandStop", "BPeakEQ", "BLowShelf", "BHiShelf", "MidEQ", "RLPFD", "MoogVCF", "BMoog",
+     "Streson", "Median", "LeakDC", "HPZ1", "HPZ2", "LPZ1", "LPZ2", "BPZ2", "BRZ2"}
+)  # fmt: skip
+"""Filters outside the swappable groups that take their input first: put on A's signal."""
+_DYNAMICS: Final = frozenset({"Compander", "Limiter", "Normalizer", "CompanderD"})
+"""Dynamics that take their input first: B's compressor or limiter is a stage too."""
+_FEEDABLE: Final[dict[str, int | None]] = {
+    "In": 1, "InFeedback": 1, "SoundIn": None, "PlayBuf": 0, "BufRd": 0,
+}  # fmt: skip
+"""Readers of a bus or buffer that a source of B may stand in for (index of numChannels)."""
+PLUMBING: Final = frozenset(
+    {"Control", "AudioControl", "TrigControl", "LagControl", "BinaryOpUGen", "UnaryOpUGen",
+     "MulAdd", "Sum3", "Sum4", "Out", "ReplaceOut", "XOut", "OffsetOut", "SampleRate",
+     "SampleDur", "ControlDur", "ControlRate", "Rand", "IRand", "ExpRand", "K2A", "A2K",
+     "DC", "Silent", "Select", "Clip", "Pan2", "Mix", "EnvGen", "Line", "XLine", "Linen",
+     "NamedControl"}
+)  # fmt: skip
+"""Classes that say nothing about whose sound it is: a stage must bring more than these."""
+_LAYER_LEVEL: Final = "0.5"
+_FEED_LEVEL: Final = "0.25"
+"""B's source is unscaled (B's envelope and amp are not copied): it feeds A at this level."""
 
 
-def _is_shared_structural(name: str) -> bool:
-    return role_of(name) is None
+@dataclass(frozen=True)
+class Stage:
+    """A sounding stage of B that can go into A: ``index`` orders B's stages."""
+
+    index: int
+    kind: StageKind
+    label: str
+    """The stage's UGen class in B (``MoogFF``, ``FreeVerb``, ``Pulse``)."""
+    new_classes: frozenset[str]
+    """Classes the stage brings that A's code does not call (beyond plumbing)."""
+    feed: bool = False
+    """An oscillator stage that feeds A where A reads a bus or a buffer (A cannot sound alone)."""
 
 
-def merge_controls(
-    a: sc.Program, b: sc.Program, rng: random.Random, names: tuple[str, str] = ("A", "B")
+def _classes(node: sc.Node) -> set[str]:
+    return {name for call in walk_calls(node) if (name := class_of(call))}
+
+
+def _outermost_sources(function: sc.Node) -> list[sc.Call]:
+    """Audio-rate oscillator and noise calls not inside another such call (their modulators
+    come with them)."""
+    found: list[sc.Call] = []
+    stack: list[sc.Node] = [function]
+    while stack:
+        node = stack.pop()
+        name = class_of(node) if isinstance(node, sc.Call) else None
+        if (
+            isinstance(node, sc.Call)
+            and name is not None
+            and node.selector == "ar"
+            and family_of(name, "ar") in ("oscillator", "noise")
+            and reads_outside(node) is None
+        ):
+            found.append(node)
+            continue
+        stack.extend(reversed(sc.children(node)))
+    return found
+
+
+def _stage_calls(graph_b: Graph) -> list[tuple[StageKind, sc.Call]]:
+    function = graph_b.function
+    calls: list[tuple[StageKind, sc.Call]] = [("filter", c) for c in filter_calls(function)]
+    calls += [
+        ("filter", c)
+        for c in walk_calls(function)
+        if class_of(c) in _OTHER_FILTERS
+        and c.selector == "ar"
+        and c.style == "method"
+        and c.args
+        and not isinstance(c.args[0], sc.Splat)
+    ]
+    calls += [("effect", c) for c in effect_calls(function)]
+    calls += [
+        ("effect", c)
+        for c in walk_calls(function)
+        if class_of(c) in _DYNAMICS
+        and c.selector == "ar"
+        and c.style == "method"
+        and c.args
+        and not isinstance(c.args[0], sc.Splat)
+    ]
+    calls += [("oscillator", c) for c in _outermost_sources(function)]
+    return calls
+
+
+# -- where stages go in A ---------------------------------------------------------------------
+
+
+def _is_chain(graph: Graph, variable: str) -> bool:
+    """True when ``variable`` holds an FFT chain (its value is made by FFT or a PV_ UGen)."""
+    for _, value in definitions(graph.function, variable):
+        while isinstance(value, sc.Paren) and len(value.body) == 1:
+            value = value.body[0]
+        name = class_of(value) or ""
+        if name == "FFT" or name.startswith("PV_"):
+            return True
+    return False
+
+
+def _insert(graph_a: Graph, make: StageMaker) -> sc.FunctionDef:
+    """``insert_stage`` on A's audio signal: never onto a control-rate output or an FFT chain."""
+    outs = output_calls(graph_a.function)
+    if not outs:
+        raise NotApplicable("A has no output to put a stage before")
+    if all(out.selector == "kr" for out in outs):
+        raise NotApplicable("A writes a control-rate output (Out.kr): no audio stage goes there")
+    point = signal_point(graph_a)
+    if point is None:
+        raise NotApplicable("A has no output signal to put a stage on")
+    if point.variable is not None and _is_chain(graph_a, point.variable):
+        raise NotApplicable(f"A's signal {point.variable!r} is an FFT chain")
+    return insert_stage(graph_a, make)
+
+
+def _maybe_multichannel(node: sc.Node) -> bool:
+    for found in sc.walk(node):
+        if isinstance(found, sc.Array | sc.LiteralArray | sc.Splat):
+            return True
+        if isinstance(found, sc.BinaryOp) and found.op == "!":
+            return True
+        if isinstance(found, sc.Call) and found.selector in (
+            "dup", "fill", "collect", "series", "geom", "interpolation", "rand", "exprand",
+            "newClear", "clump", "flop",
+        ):  # fmt: skip
+            return True
+    return False
+
+
+def _mono(node: sc.Node) -> sc.Node:
+    """``node`` as one channel: the mean of its channels when it may have several."""
+    if not _maybe_multichannel(node):
+        return node
+    channels = sc.Call(sc.Array((node,)), "flat", parens=False)
+    mean = sc.FunctionDef(
+        params=(sc.Param("ch"),),
+        body=(
+            binop(
+                sc.Call(sc.Name("ch"), "sum", parens=False),
+                "/",
+                sc.Call(sc.Name("ch"), "size", parens=False),
+            ),
+        ),
+    )
+    return sc.Call(mean, "value", (channels,))
+
+
+# -- the stages -------------------------------------------------------------------------------
+
+
+def _copy_or_none(graph_a: Graph, graph_b: Graph, node: sc.Node | None) -> Material | None:
+    if node is None:
+        return None
+    try:
+        return closed_copy(graph_a, graph_b, [node])[0]
+    except NotApplicable:
+        return None
+
+
+def _params(*materials: Material | None) -> tuple[sc.Param, ...]:
+    seen: dict[str, sc.Param] = {}
+    for material in materials:
+        if material is not None:
+            for param in material.params:
+                seen.setdefault(param.name, param)
+    return tuple(seen.values())
+
+
+def _fallback_frequency(graph_b: Graph, graph_a: Graph) -> sc.Node:
+    """A's cutoff control when it has one, else B's cutoff default, else 2000."""
+    for control in controls(graph_a):
+        role = role_of(control.name)
+        if role is not None and role.name == "cutoff" and isinstance(control.node, sc.Param):
+            return sc.Name(control.name)
+    for control in controls(graph_b):
+        role = role_of(control.name)
+        if role is not None and role.name == "cutoff" and control.value is not None:
+            return num(control.value)
+    return sc.Number("2000")
+
+
+def _with_params(graph: Graph, function: sc.FunctionDef, params: tuple[sc.Param, ...]) -> Result:
+    added = [p.name for p in params if p.name not in {q.name for q in function.params}]
+    program = graph.with_function(add_params(function, params))
+    return program, ([f"Controls from B: {', '.join(added)}"] if added else [])
+
+
+def _input_of(graph_b: Graph, call_b: sc.Call) -> sc.Node:
+    """What carries B's signal into ``call_b``: its first argument, or the one variable of B
+    that argument reads (``Compander.ar(2 * src, src, ...)``: ``src``, wherever it is read)."""
+    first = call_b.args[0]
+    if isinstance(first, sc.Name):
+        return first
+    local = set(graph_b.local_names)
+    read = {n.name for n in sc.walk(first) if isinstance(n, sc.Name) and n.name in local}
+    return sc.Name(read.pop()) if len(read) == 1 else first
+
+
+def _section(
+    graph_a: Graph, graph_b: Graph, call_b: sc.Call, serial: bool
+) -> tuple[StageMaker, tuple[sc.Param, ...]]:
+    """How to put B's section around ``call_b`` on A's signal: the section (the call, or the
+    loop or mix holding it) copied closed, with A's signal where B's input was; serial
+    sections replace the signal, parallel ones (delays) are mixed in beside it."""
+    section = enclosing_section(graph_b.function, call_b)
+    (copy,) = closed_copy(graph_a, graph_b, [section], hole=_input_of(graph_b, call_b))
+    if not any(found == sc.Name(SIGNAL) for found in sc.walk(copy.node)):
+        raise NotApplicable("B's section does not take a signal in")
+
+    def make(signal: sc.Node, pre_level: bool) -> sc.Node:
+        moved = fill(copy.node, signal)
+        return moved if serial else binop(signal, "+", binop(moved, "*", sc.Number("0.5")))
+
+    return make, copy.params
+
+
+def _filter_stage(
+    graph_a: Graph, graph_b: Graph, call_b: sc.Call, names: tuple[str, str]
 ) -> Result:
-    """Give A every control of B it lacks (B's default) and average the numeric defaults the
-    two share (``cutoff: 1200.0 → 1700.0 (average with juno_pad)``)."""
-    graph_a, graph_b = locate(a), locate(b)
-    taken = control_names(graph_a) | set(graph_a.local_names) | set(graph_a.param_names)
-    function = graph_a.function
-    added = []
-    for param in graph_b.function.params[graph_b.prepend_count :]:
-        if param.name not in taken:
-            function = replace(
-                function, params=(*function.params, sc.Param(param.name, param.default))
+    class_b = class_of(call_b) or ""
+    nested = enclosing_section(graph_b.function, call_b) is not call_b
+    if class_b not in FILTER_SIGNATURES or nested:  # a resonator, a shelf, a filter bank
+        make_section, params = _section(graph_a, graph_b, call_b, serial=True)
+        function = _insert(graph_a, make_section)
+        program, log = _with_params(graph_a, function, params)
+        return program, [f"Filter from {names[1]}: added {class_b}", *log]
+    bound_b = bind(call_b, FILTER_SIGNATURES[class_b]) or {}
+    freq = _copy_or_none(graph_a, graph_b, bound_b.get(freq_name(class_b)))
+    res = None
+    resonance = None
+    if class_b in RESONANCE:
+        res_name, kind = RESONANCE[class_b]
+        res = _copy_or_none(graph_a, graph_b, bound_b.get(res_name))
+        if res is not None:
+            resonance = (res.node, kind)
+    calls_a = filter_calls(graph_a.function, group_of(class_b))
+    how = "" if freq is not None else f" (frequency kept from {names[0]})"
+    if calls_a:
+        class_a = class_of(main_filter(calls_a)) or ""
+        if class_a == class_b and freq is None and res is None:
+            raise NotApplicable(f"A already has {class_b} and B's settings cannot move over")
+        targets = [c for c in calls_a if class_of(c) == class_a]
+        mapping: dict[int, sc.Node] = {
+            id(c): retarget_filter(
+                c, class_b, freq=freq.node if freq else None, resonance=resonance
             )
-            added.append(param.name)
-            taken.add(param.name)
-    log = [f"Controls from {names[1]}: {', '.join(added)}"] if added else []
-    program = graph_a.with_function(function)
-    graph_a = locate(program)
+            for c in targets
+        }
+        function = map_nodes(graph_a.function, mapping)
+        program, log = _with_params(graph_a, function, _params(freq, res))
+        return program, [f"Filter from {names[1]}: {class_a} → {class_b}{how}", *log]
+    frequency = freq.node if freq is not None else _fallback_frequency(graph_b, graph_a)
+
+    def make(signal: sc.Node, pre_level: bool) -> sc.Node:
+        template = ugen(class_b, "ar", signal, frequency)
+        return retarget_filter(template, class_b, resonance=resonance, default_unit=0.3)
+
+    function = _insert(graph_a, make)
+    program, log = _with_params(graph_a, function, _params(freq, res))
+    return program, [f"Filter from {names[1]}: added {class_b}", *log]
+
+
+def _effect_stage(
+    graph_a: Graph, graph_b: Graph, call_b: sc.Call, names: tuple[str, str]
+) -> Result:
+    name = class_of(call_b) or ""
+    serial = EFFECT_KINDS.get(name, "serial") == "serial"
+    make, params = _section(graph_a, graph_b, call_b, serial)
+    function = _insert(graph_a, make)
+    program, log = _with_params(graph_a, function, params)
+    return program, [f"Effect from {names[1]}: {name}", *log]
+
+
+def _feedable(graph_a: Graph) -> list[sc.Call]:
+    return [
+        c
+        for c in walk_calls(graph_a.function)
+        if class_of(c) in _FEEDABLE and c.selector == "ar" and c.style == "method"
+    ]
+
+
+def _oscillator_stage(
+    graph_a: Graph,
+    graph_b: Graph,
+    call_b: sc.Call,
+    names: tuple[str, str],
+    rng: random.Random,
+    feed: bool,
+) -> Result:
+    (copy,) = closed_copy(graph_a, graph_b, [call_b])
+    source = _mono(copy.node)
+    label = class_of(call_b) or "oscillator"
+    if feed:  # A reads a bus or a buffer: B's source feeds it instead
+        readers = _feedable(graph_a)
+        if not readers:
+            raise NotApplicable(f"{names[0]} reads no bus or buffer that a source could feed")
+        reader = readers[0]
+        index = _FEEDABLE[class_of(reader) or ""]
+        count = None
+        if index is not None:
+            count = next((k.value for k in reader.kwargs if k.name == "numChannels"), None)
+            if count is None and index < len(reader.args):
+                count = reader.args[index]
+        level = binop(source, "*", sc.Number(_FEED_LEVEL))
+        fed = level if count is None else sc.Call(level, "dup", (count,))
+        function = map_nodes(graph_a.function, {id(reader): fed})
+        program, log = _with_params(graph_a, function, copy.params)
+        return program, [f"Source from {names[1]}: {label} feeds {class_of(reader)}", *log]
+    layered = binop(source, "*", sc.Number(_LAYER_LEVEL))
+    sources_a = _outermost_sources(graph_a.function)
+    if sources_a:
+        target = rng.choice(sources_a)
+        function = map_nodes(graph_a.function, {id(target): binop(target, "+", layered)})
+        program, log = _with_params(graph_a, function, copy.params)
+        into = class_of(target) or "oscillator"
+        return program, [f"Oscillator from {names[1]}: {label} layered with {into}", *log]
+
+    def make(signal: sc.Node, pre_level: bool) -> sc.Node:
+        return binop(signal, "+", layered)
+
+    function = _insert(graph_a, make)
+    program, log = _with_params(graph_a, function, copy.params)
+    return program, [f"Oscillator from {names[1]}: {label} layered", *log]
+
+
+def _apply_stage(
+    a: sc.Program, b: sc.Program, stage: Stage, rng: random.Random, names: tuple[str, str]
+) -> Result:
+    graph_a, graph_b = locate(a), locate(b)
+    kind, call_b = _stage_calls(graph_b)[stage.index]
+    program, log = (
+        _filter_stage(graph_a, graph_b, call_b, names)
+        if kind == "filter"
+        else _effect_stage(graph_a, graph_b, call_b, names)
+        if kind == "effect"
+        else _oscillator_stage(graph_a, graph_b, call_b, names, rng, stage.feed)
+    )
+    return program, [line.replace("Controls from B", f"Controls from {names[1]}") for line in log]
+
+
+# -- the parts of a crossover -----------------------------------------------------------------
+
+
+def crossover_stages(
+    a: sc.Program, b: sc.Program, names: tuple[str, str] = ("A", "B"), *, feed: bool = False
+) -> tuple[list[Stage], list[str]]:
+    """B's sounding stages that can go into A, and why each other one cannot. With ``feed``
+    (A cannot sound alone: it reads a bus or a buffer), only B's sources, feeding A."""
+    graph_a, graph_b = locate(a), locate(b)
+    a_classes = _classes(graph_a.function)
+    stages: list[Stage] = []
+    reasons: list[str] = []
+    for index, (kind, call) in enumerate(_stage_calls(graph_b)):
+        label = class_of(call) or kind
+        if feed and kind != "oscillator":
+            reasons.append(f"{kind} {label} of {names[1]}: {names[0]} has no sound of its own")
+            continue
+        stage = Stage(index, kind, label, frozenset(), feed)
+        try:
+            program, _ = _apply_stage(a, b, stage, random.Random(0), names)
+        except NotApplicable as reason:
+            reasons.append(f"{kind} {label} of {names[1]}: {reason}")
+            continue
+        brought = _classes(locate(program).function) - a_classes - PLUMBING
+        stages.append(replace(stage, new_classes=frozenset(brought)))
+    if not _stage_calls(graph_b):
+        reasons.append(f"{names[1]} has no oscillator, filter or effect found by family")
+    return stages, reasons
+
+
+def choose_stage(stages: list[Stage], rng: random.Random) -> Stage:
+    """One stage, by the spec's order of preference, among those that bring B's own classes
+    when there are any."""
+    if not stages:
+        raise NotApplicable("no stage to choose from")
+    bringing = [s for s in stages if s.new_classes] or stages
+    weights = [_KIND_WEIGHTS[s.kind] for s in bringing]
+    return rng.choices(bringing, weights=weights)[0]
+
+
+def average_defaults(
+    program: sc.Program, b: sc.Program, names: tuple[str, str] = ("A", "B")
+) -> Result:
+    """Numeric defaults of the controls both parents have (and the child reads) averaged."""
+    graph, graph_b = locate(program), locate(b)
     b_values = {c.name: c.value for c in controls(graph_b)}
     mapping: dict[int, sc.Node] = {}
-    for control in controls(graph_a):
+    log: list[str] = []
+    for control in controls(graph):
         mine, theirs = control.value, b_values.get(control.name)
-        if mine is None or theirs is None or mine == theirs:
-            continue
-        if _is_shared_structural(control.name) or control.name in added:
+        if mine is None or theirs is None or mine == theirs or role_of(control.name) is None:
             continue
         average = rounded((mine + theirs) / 2)
         mapping[id(control.node)] = control.with_default(sc.Number.of(average))
@@ -82,194 +473,61 @@ def merge_controls(
     return map_nodes(program, mapping), log
 
 
-def _closed(node: sc.Node, graph_b: Graph, graph_a: Graph, allowed_locals: set[str]) -> bool:
-    """True when an expression of B means the same in A (after merge_controls): it reads only
-    B's controls, literals and UGens, or locals both share (envelopes of the same name)."""
-    a_controls = control_names(graph_a)
-    b_params = set(graph_b.param_names)
-    a_locals = set(graph_a.local_names)
-    inner: set[str] = set()
-    for found in sc.walk(node):
-        if isinstance(found, sc.FunctionDef):
-            inner.update(found.param_names)
-            inner.update(d.name for decl in found.var_decls for d in decl.defs)
-    for found in sc.walk(node):
-        if isinstance(found, sc.EnvVar):
-            return False
-        if isinstance(found, sc.Call):
-            named = named_control(found)
-            if named is not None and named[0] in a_controls | a_locals:
-                return False
-        if isinstance(found, sc.Name) and found.name not in inner:
-            if found.name in allowed_locals:
-                continue
-            if found.name in b_params and found.name not in a_locals:
-                continue
-            return False
-    return True
-
-
-def _shared_envelopes(graph_a: Graph, graph_b: Graph, before: int) -> set[str]:
-    """Envelope variables both graphs define, defined in A before statement ``before``."""
-    envelopes_a = envelope_vars(graph_a.function)
-    envelopes_b = envelope_vars(graph_b.function)
-    shared = set()
-    for name in envelopes_a & envelopes_b:
-        indices = [i for i, _ in definitions(graph_a.function, name)]
-        if indices and min(indices) < before:
-            shared.add(name)
-    return shared
-
-
-def _statement_index(function: sc.FunctionDef, node: sc.Node) -> int:
-    for index, statement in enumerate(function.body):
-        if any(found is node for found in sc.walk(statement)):
-            return index
-    return -1  # in a var initialiser
-
-
-def _fallback_frequency(graph_b: Graph, graph_a: Graph) -> sc.Node:
-    """B's cutoff control when A has it (after merge_controls), else its value, else 2000."""
-    for control in controls(graph_b):
-        role = role_of(control.name)
-        if role is None or role.name != "cutoff" or not isinstance(control.node, sc.Param):
-            continue
-        if control.name in graph_a.param_names:
-            return sc.Name(control.name)
-        if control.value is not None:
-            return num(control.value)
-    return sc.Number("2000")
-
-
-def transplant_filter(
-    a: sc.Program, b: sc.Program, rng: random.Random, names: tuple[str, str] = ("A", "B")
-) -> Result:
-    """Put B's filter in A: A's main filter of the same kind (low-pass, high-pass, band-pass)
-    becomes B's class with B's frequency and resonance, where those expressions mean the same
-    in A (B's controls after :func:`merge_controls`, literals, envelopes both have); otherwise
-    A's own are converted. Without such a filter in A, B's is inserted on the signal (reading
-    B's cutoff control when its own frequency expression cannot move over)."""
-    graph_a, graph_b = locate(a), locate(b)
-    calls_b = filter_calls(graph_b.function)
-    if not calls_b:
-        raise NotApplicable(f"{names[1]} has no filter")
-    call_b = main_filter(calls_b)
-    class_b = class_of(call_b) or ""
-    bound_b = bind(call_b, FILTER_SIGNATURES[class_b]) or {}
-    calls_a = filter_calls(graph_a.function, group_of(class_b))
-    if calls_a:
-        class_a = class_of(main_filter(calls_a)) or ""
-        targets = [c for c in calls_a if class_of(c) == class_a]
-        before = min(_statement_index(graph_a.function, c) for c in targets)
-    else:  # A has no filter of this kind (a high-pass on a click is no low-pass section)
-        point = signal_point(graph_a)
-        if point is None:
-            raise NotApplicable(f"{names[0]} has no output signal to filter")
-        before = point.index
-        targets = []
-    allowed = _shared_envelopes(graph_a, graph_b, before if before >= 0 else 0)
-    freq = bound_b.get(freq_name(class_b))
-    if freq is not None and not _closed(freq, graph_b, graph_a, allowed):
-        freq = None
-    resonance: tuple[sc.Node, ResonanceKind] | None = None
-    if class_b in RESONANCE:
-        res_name, kind = RESONANCE[class_b]
-        node = bound_b.get(res_name)
-        if node is not None and _closed(node, graph_b, graph_a, allowed):
-            resonance = (node, kind)
-    how = "" if freq is not None else f" (frequency kept from {names[0]})"
-    if targets:
-        mapping: dict[int, sc.Node] = {
-            id(c): retarget_filter(c, class_b, freq=freq, resonance=resonance) for c in targets
-        }
-        program = map_nodes(a, mapping)
-        return program, [f"Filter from {names[1]}: {class_a} → {class_b}{how}"]
-    frequency = freq if freq is not None else _fallback_frequency(graph_b, graph_a)
-
-    def make(signal: sc.Node, pre_level: bool) -> sc.Node:
-        template = ugen(class_b, "ar", signal, frequency)
-        return retarget_filter(template, class_b, resonance=resonance, default_unit=0.3)
-
-    function = insert_stage(graph_a, make)
-    return graph_a.with_function(function), [f"Filter from {names[1]}: added {class_b}"]
-
-
-def _effect_stage(call: sc.Call) -> StageMaker:
-    kind = EFFECT_KINDS[class_of(call) or ""]
-
-    def make(signal: sc.Node, pre_level: bool) -> sc.Node:
-        effect = replace(call, args=(signal, *call.args[1:]), comments=())
-        if kind == "serial":
-            return effect
-        return binop(signal, "+", binop(effect, "*", sc.Number("0.5")))
-
-    return make
-
-
-def mix_effects(
-    a: sc.Program, b: sc.Program, rng: random.Random, names: tuple[str, str] = ("A", "B")
-) -> Result:
-    """Mix the effects of both parents: each of A's effects stays, and each of B's (when its
-    settings mean the same in A) is added, with probability 1/2; at least one survives. A
-    dropped effect is replaced by its input; an added one goes on the signal, in series
-    (reverbs, lo-fi) or beside it (delays, echoes)."""
-    graph_a, graph_b = locate(a), locate(b)
-    effects_a = effect_calls(graph_a.function)
-    allowed = _shared_envelopes(graph_a, graph_b, len(graph_a.function.body))
-    effects_b = [
-        call
-        for call in effect_calls(graph_b.function)
-        if all(_closed(arg, graph_b, graph_a, allowed) for arg in call.args[1:])
-        and all(_closed(kw.value, graph_b, graph_a, allowed) for kw in call.kwargs)
-    ]
-    if not effects_a and not effects_b:
-        raise NotApplicable(f"neither {names[0]} nor {names[1]} has an effect to mix")
-    keep = [rng.random() < 0.5 for _ in effects_a]
-    take = [rng.random() < 0.5 for _ in effects_b]
-    if not any(keep) and not any(take):
-        pick = rng.randrange(len(effects_a) + len(effects_b))
-        if pick < len(effects_a):
-            keep[pick] = True
+def drop_unread_controls(program: sc.Program) -> Result:
+    """The program without the arguments nothing reads (``Dropped unread controls: x, y``)."""
+    graph = locate(program)
+    params = graph.function.params
+    keep = list(params[: graph.prepend_count])
+    dropped = []
+    for param in params[graph.prepend_count :]:
+        if reads(graph, param.name):
+            keep.append(param)
         else:
-            take[pick - len(effects_a)] = True
-    log: list[str] = []
-    program = a
-    for ordinal in sorted((i for i, kept in enumerate(keep) if not kept), reverse=True):
-        graph = locate(program)
-        call = effect_calls(graph.function)[ordinal]
-        log.append(f"Effect dropped: {class_of(call)} ({names[0]})")
-        program = map_nodes(program, {id(call): call.args[0]})
-    for call in (c for c, taken in zip(effects_b, take, strict=True) if taken):
-        graph = locate(program)
-        function = insert_stage(graph, _effect_stage(call))
-        program = graph.with_function(function)
-        log.append(f"Effect from {names[1]}: {class_of(call)}")
-    log.extend(
-        f"Effect kept: {class_of(c)} ({names[0]})"
-        for c, k in zip(effects_a, keep, strict=True)
-        if k
-    )
-    return program, log
+            dropped.append(param.name)
+    if not dropped:
+        return program, []
+    function = replace(graph.function, params=tuple(keep))
+    if not keep and function.arg_style == "arg":
+        function = replace(function, arg_style="pipe")
+    return graph.with_function(function), [f"Dropped unread controls: {', '.join(dropped)}"]
 
 
-CROSSOVER_STAGES: Final[tuple[tuple[str, Callable[..., Result]], ...]] = (
-    ("merge_controls", merge_controls),
-    ("transplant_filter", transplant_filter),
-    ("mix_effects", mix_effects),
-)
+def crossover_with(
+    a: sc.Program,
+    b: sc.Program,
+    stage: Stage,
+    rng: random.Random,
+    names: tuple[str, str] = ("A", "B"),
+    extra: Stage | None = None,
+) -> Result:
+    """A with ``stage`` of B (and ``extra``, a second one, when it still applies), shared
+    defaults averaged, unread controls dropped."""
+    program, log = _apply_stage(a, b, stage, rng, names)
+    if extra is not None:
+        try:
+            program, more = _apply_stage(program, b, extra, rng, names)
+            log += more
+        except (NotApplicable, IndexError):
+            pass
+    program, averaged = average_defaults(program, b, names)
+    program, dropped = drop_unread_controls(program)
+    return program, [*log, *averaged, *dropped]
 
 
 def crossover(
     a: sc.Program, b: sc.Program, rng: random.Random, names: tuple[str, str] = ("A", "B")
 ) -> Result:
-    """A child of two SynthDefs: A's oscillators, envelope and output; B's filter; effects of
-    both; the union of their controls with shared defaults averaged (the spec's strategy).
-    Stages that do not apply are skipped."""
-    program, log = a, []
-    for _, stage in CROSSOVER_STAGES:
-        try:
-            program, lines = stage(program, b, rng, names)
-        except NotApplicable:
-            continue
-        log += lines
-    return program, log
+    """A child of two SynthDefs: A with a sounding stage of B (see the module doc), and with
+    probability 1/2 a second stage of another kind. NotApplicable, with the reason for each
+    stage, when none of B's can go into A."""
+    stages, reasons = crossover_stages(a, b, names)
+    if not stages:
+        raise NotApplicable("no stage of B can be combined with A: " + "; ".join(reasons))
+    stage = choose_stage(stages, rng)
+    others = [s for s in stages if s.kind != stage.kind]
+    extra = choose_stage(others, rng) if others and rng.random() < 0.5 else None
+    return crossover_with(a, b, stage, rng, names, extra)
+
+
+CROSSOVER_STAGES: Final[tuple[tuple[str, Callable[..., Result]], ...]] = (("crossover", crossover),)
+"""The crossover as one operator (kept for callers that iterate stages)."""
