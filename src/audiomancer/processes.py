@@ -10,6 +10,11 @@ that is waited for), never with :mod:`subprocess` directly:
   SIGKILL (Linux ``PR_SET_PDEATHSIG``). The signal follows the *thread* that forked, so engines are
   forked from the main thread or from one long-lived helper thread, never from a worker thread
   that may end first.
+- So does everything it started: PDEATHSIG reaches only the engine, not the programs *it*
+  started (``"sleep 40".unixCmd``, sclang's QtWebEngine helpers), so one small **watchdog**
+  process per Python process (started with the first engine, in a session of its own) holds
+  the read end of a pipe from us, learns each engine's group as it starts and ends, and when
+  the pipe closes (we exited or were killed, even by SIGKILL) kills every group still listed.
 - Optionally its memory is capped (``memory_limit``: ``RLIMIT_DATA``, the heap and private
   mappings, in bytes): an allocation past it fails inside the engine instead of eating the machine.
 
@@ -41,6 +46,7 @@ import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -50,6 +56,36 @@ from typing import Any, Final
 _PR_SET_PDEATHSIG: Final = 1
 _RESERVED: Final = ("start_new_session", "process_group", "preexec_fn")
 
+_WATCHDOG: Final = """
+import os, signal
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+os.chdir("/")
+groups, pending = set(), b""
+while True:
+    try:
+        chunk = os.read(0, 4096)
+    except InterruptedError:
+        continue
+    except OSError:
+        break
+    if not chunk:
+        break
+    *lines, pending = (pending + chunk).split(b"\\n")
+    for line in lines:
+        if line[:1] == b"+":
+            groups.add(int(line[1:]))
+        elif line[:1] == b"-":
+            groups.discard(int(line[1:]))
+for group in groups:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+"""The watchdog: reads ``+PGID`` / ``-PGID`` lines; at end of input kills the groups left."""
+
+_watchdog: subprocess.Popen[bytes] | None = None
+_watchdog_lock = threading.Lock()
 _prctl: Callable[..., int] | None = None
 _prctl_loaded = False
 _spawner: _Spawner | None = None
@@ -121,6 +157,38 @@ def _on_lasting_thread(work: Callable[[], Any]) -> Any:
     return spawner.call(work)
 
 
+def _tell_watchdog(line: str) -> None:
+    """Send the watchdog one line, starting it first if need be; best effort (an engine still
+    dies with us by PDEATHSIG if the watchdog cannot run)."""
+    global _watchdog
+    with _watchdog_lock:
+        if _watchdog is None or _watchdog.poll() is not None:
+            if line.startswith("-"):
+                return  # nothing listed: nothing to forget
+            try:
+                _watchdog = subprocess.Popen(
+                    [sys.executable, "-S", "-E", "-c", _WATCHDOG],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,  # a Ctrl-C for the command does not reach it
+                    env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                    cwd="/",
+                )
+            except OSError:
+                _watchdog = None
+                return
+        assert _watchdog.stdin is not None
+        with contextlib.suppress(OSError, ValueError):
+            _watchdog.stdin.write(f"{line}\n".encode())
+            _watchdog.stdin.flush()
+
+
+def watchdog_pid() -> int | None:
+    """The watchdog process's id, None before the first engine started (for tests)."""
+    return _watchdog.pid if _watchdog is not None and _watchdog.poll() is None else None
+
+
 def start(
     args: Sequence[str | os.PathLike[str]],
     *,
@@ -145,6 +213,7 @@ def start(
         return subprocess.Popen(args, start_new_session=True, preexec_fn=setup, **popen_kwargs)
 
     popen: subprocess.Popen[Any] = _on_lasting_thread(spawn)
+    _tell_watchdog(f"+{popen.pid}")  # its group id is its PID (own session)
     return popen
 
 
@@ -193,6 +262,7 @@ def end(process: subprocess.Popen[Any]) -> int | None:
     """
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)  # its group id is its PID (own session)
+    _tell_watchdog(f"-{process.pid}")  # before the PID is reaped and can be reused
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             process.kill()  # in case it left its group
