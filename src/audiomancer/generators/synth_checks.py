@@ -2,8 +2,10 @@
 
 1. **Compile.** After each operator the candidate is compiled by the real sclang
    (:func:`audiomancer.supercollider.lang.compile_synthdef`, ~5 ms). An operator that does not
-   apply (:class:`~audiomancer.evolution.synth_ops.NotApplicable`) or whose result does not
-   compile is undone, noted in ``GeneratedSynth.rejected``, and another operator is tried
+   apply (:class:`~audiomancer.evolution.synth_ops.NotApplicable`), whose result the rate
+   analysis shows cannot build (:func:`~audiomancer.evolution.synth_ops.rate_problem`: an FFT
+   chain fed to a delay, a control signal to an audio-rate filter; no sclang call needed) or
+   does not compile is undone, noted in ``GeneratedSynth.rejected``, and another operator is tried
    (:func:`apply_edit`).
 2. **Render once.** The finished candidate plays a short phrase offline
    (:func:`audiomancer.supercollider.nrt.render_phrase`). It must be audible: not silent, no
@@ -218,6 +220,10 @@ def apply_edit(
         program, lines = edit(candidate.program)
     except NotApplicable as reason:
         rejected.append(f"{label}: not applicable: {reason}")
+        return None
+    problem = synth_ops.program_rate_problem(program)
+    if problem is not None:  # impossible as written: no need to ask sclang
+        rejected.append(f"{label}: result cannot build: {problem}")
         return None
     error = compile_error(sc.print_code(program))
     if error is not None:

@@ -38,10 +38,13 @@ that pick and validate them live in ``audiomancer.generators.synths``. Further e
 The package's face: import everything from ``audiomancer.evolution.synth_ops``. Its modules,
 inner ones first: ``protocol`` (:data:`Result`, :data:`Operator`, :class:`NotApplicable`),
 ``tables`` (the UGen vocabularies), ``roles`` (what a control does), ``edits`` (small AST edit
-helpers), ``graph`` (locating the graph function), ``controls``, ``signal`` (envelopes, the output
-and where a stage goes), ``retarget`` (swapping oscillator and filter classes), ``mutation`` and
-``envelope_mutation`` (the mutation operators), ``transplant`` (closed copies of B's
-material), ``crossover`` and ``keyword_edits`` (the edits
+helpers), ``graph`` (locating the graph function), ``controls``, ``rates`` (the rate and kind
+of every signal: audio, control, FFT chain, demand, buffer; :func:`rate_problem` finds a
+graph that cannot build before sclang is asked), ``signal`` (envelopes, the output and where a
+stage goes: on an audio signal only, never into an FFT chain nor on an ``Out.kr`` synth),
+``retarget`` (swapping oscillator and filter classes), ``mutation`` and ``envelope_mutation``
+(the mutation operators), ``transplant`` (closed copies of B's material), ``crossover`` and
+``keyword_edits`` (the edits
 ``generate_synth``'s keywords use).
 """
 
@@ -82,6 +85,14 @@ from audiomancer.evolution.synth_ops.mutation import (
     tweak_defaults,
 )
 from audiomancer.evolution.synth_ops.protocol import NotApplicable, Operator, Result
+from audiomancer.evolution.synth_ops.rates import (
+    Signal,
+    program_rate_problem,
+    rate_problem,
+    signal_of,
+    signals_before,
+    writes_control_only,
+)
 from audiomancer.evolution.synth_ops.roles import role_of
 from audiomancer.evolution.synth_ops.signal import signal_point
 from audiomancer.evolution.synth_ops.tables import (
@@ -105,6 +116,7 @@ __all__ = [
     "NotApplicable",
     "Operator",
     "Result",
+    "Signal",
     "Stage",
     "add_distortion",
     "add_effect",
@@ -121,6 +133,8 @@ __all__ = [
     "drop_unread_controls",
     "locate",
     "modify_envelope",
+    "program_rate_problem",
+    "rate_problem",
     "remove_effect",
     "rename",
     "role_of",
@@ -129,8 +143,11 @@ __all__ = [
     "scale_output",
     "set_filter",
     "set_oscillator",
+    "signal_of",
     "signal_point",
+    "signals_before",
     "swap_filter",
     "swap_oscillator",
     "tweak_defaults",
+    "writes_control_only",
 ]

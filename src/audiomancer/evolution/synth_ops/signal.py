@@ -9,6 +9,7 @@ from typing import Literal
 from audiomancer.evolution.synth_ops.edits import class_of, map_nodes, walk_calls
 from audiomancer.evolution.synth_ops.graph import Graph
 from audiomancer.evolution.synth_ops.protocol import NotApplicable
+from audiomancer.evolution.synth_ops.rates import signals_before, writes_control_only
 from audiomancer.evolution.synth_ops.tables import (
     EFFECT_KINDS,
     ENV_CLASSES,
@@ -161,10 +162,15 @@ class SignalPoint:
 
 
 def signal_point(graph: Graph) -> SignalPoint | None:
-    """Where to insert a stage on the signal feeding the output; None without an output."""
+    """Where to insert a stage on the audio signal feeding the first audio-rate output; None
+    without one (a synth that only writes ``Out.kr`` has no sound to process).
+
+    Only a variable that holds an audio signal there (see :mod:`.rates`) is a candidate: never
+    an FFT chain, a control-rate LFO or trigger, a demand sequence. Without one, the output's
+    signal argument itself (always audio, as ``Out.ar`` needs) is wrapped."""
     function = graph.function
     for k, statement in enumerate(function.body):  # noqa: B007 (k is used after the loop)
-        outs = output_calls(statement)
+        outs = [call for call in output_calls(statement) if call.selector == "ar"]
         if outs:
             break
     else:
@@ -188,7 +194,7 @@ def signal_point(graph: Graph) -> SignalPoint | None:
     best: tuple[int, int, str] | None = None
     for variable in referenced:
         indices = [i for i, _ in definitions(function, variable) if i < k]
-        if not indices:
+        if not indices or not _audio_at(graph, variable, max(indices)):
             continue
         preference = -SIGNAL_NAMES.index(variable) if variable in SIGNAL_NAMES else -99
         key = (max(indices), preference, variable)
@@ -203,6 +209,15 @@ def signal_point(graph: Graph) -> SignalPoint | None:
     return SignalPoint(variable, last + 1 if last >= 0 else k, pre_level)
 
 
+def _audio_at(graph: Graph, variable: str, index: int) -> bool:
+    """True unless the variable's value assigned at statement ``index`` (-1: its ``var``
+    initialiser) is known not to be an audio signal."""
+    rates, prepend = graph.synthdef.rates, graph.prepend_count
+    found = signals_before(graph.function, index + 1 if index >= 0 else 0, rates=rates,
+                           prepend=prepend).get(variable)  # fmt: skip
+    return found is None or not found.known or found.is_audio
+
+
 StageMaker = Callable[[sc.Node, bool], sc.Node]
 
 
@@ -210,6 +225,10 @@ def insert_stage(graph: Graph, make: StageMaker) -> sc.FunctionDef:
     """The graph function with ``make(signal, pre_level)`` applied at the signal point."""
     point = signal_point(graph)
     if point is None:
+        if writes_control_only(graph.function):
+            raise NotApplicable(
+                "the synth writes a control-rate bus (Out.kr): no sound to put a stage on"
+            )
         raise NotApplicable("no output signal found to insert a stage on")
     function = graph.function
     if point.variable is not None:
