@@ -89,7 +89,7 @@ def parse_synthdef(
     SynthDef or none called ``name``. ``scgf``: the SynthDef as sclang compiled it; its
     controls (names, order, defaults) replace those read from the source.
     """
-    infos = parse_synthdefs(source)
+    infos = _parse_all(source, ask_sclang=scgf is None)
     found = infos[0] if name is None else next((i for i in infos if i.name == name), None)
     if found is not None:
         return found if scgf is None else with_compiled_controls(found, scgf)
@@ -100,6 +100,10 @@ def parse_synthdef(
 
 def parse_synthdefs(source: str | Path) -> list[SynthDefInfo]:
     """Every SynthDef in a file or code, in order (see parse_synthdef)."""
+    return _parse_all(source, ask_sclang=True)
+
+
+def _parse_all(source: str | Path, *, ask_sclang: bool) -> list[SynthDefInfo]:
     text, path = _read(source)
     program = sc.parse(text)
     found = sc.find_synthdefs(program)
@@ -113,7 +117,7 @@ def parse_synthdefs(source: str | Path) -> list[SynthDefInfo]:
         graph = node.graph or _defined_function(program, node.function)
         code = _synthdef_code(program, node, graph, text)
         infos.append(_info(name, node, graph, code, path, category_hint))
-    if not compiled and any(_unread(info) for info in infos):
+    if ask_sclang and not compiled and any(_unread(info) for info in infos):
         compiled = _compiled_if_possible(text)
     # When sclang had to run the code anyway, what it compiled is the ground truth.
     return [

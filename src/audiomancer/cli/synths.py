@@ -116,6 +116,16 @@ def synth_validate_command(
         out.print(user_text(("ok", "green"), f": {file} compiles ({names})"))
 
 
+TestInput = Annotated[
+    bool,
+    typer.Option(
+        "--test-input",
+        help="For an effect (it reads a bus with In.ar): play a test signal (the phrase on a "
+        "saw) into the bus it reads and record what comes out",
+    ),
+]
+
+
 @synth_app.command(
     "render",
     help="Render a short phrase of a SynthDef to a WAV with scsynth and report its levels. "
@@ -128,6 +138,7 @@ def synth_render_command(
     ),
     seconds: Annotated[float, typer.Option(help="Length of the phrase in seconds")] = 2.0,
     name: SynthName = None,
+    test_input: TestInput = False,
 ) -> None:
     from audiomancer.analyzers.synthdef import parse_synthdef
     from audiomancer.supercollider import lang
@@ -136,7 +147,12 @@ def synth_render_command(
     with friendly_errors(), lang.untrusted():
         check_output_file(output, "--out")
         info = parse_synthdef(file, name=name)
-        result = render_phrase(info.source_code, seconds, output)
+        if test_input:
+            from audiomancer.supercollider.probe import render_effect_phrase
+
+            result = render_effect_phrase(info.source_code, seconds, output)
+        else:
+            result = render_phrase(info.source_code, seconds, output)
         out.print(f"wrote {result.path}: {result.duration_s:.2f} s, {levels(result)}")
         problems = [
             text
@@ -432,6 +448,7 @@ def synth_audition_command(
     name: SynthRef,
     output: Annotated[Path | None, typer.Option("--out", "-o", help="WAV file to write")] = None,
     seconds: Annotated[float, typer.Option(help="Length of the phrase in seconds")] = 2.0,
+    test_input: TestInput = False,
 ) -> None:
     """Render a short phrase of a library synth or template to a WAV file."""
     from audiomancer.generators.lineage import LineageTracker
@@ -442,7 +459,12 @@ def synth_audition_command(
         synth_id = tracker.resolve(name)
         target = output if output is not None else Path(f"{synth_id}.wav")
         check_output_file(target, "--out")
-        result = render_phrase(tracker.source_code(synth_id), seconds, target)
+        if test_input:
+            from audiomancer.supercollider.probe import render_effect_phrase
+
+            result = render_effect_phrase(tracker.source_code(synth_id), seconds, target)
+        else:
+            result = render_phrase(tracker.source_code(synth_id), seconds, target)
         out.print(f"wrote {result.path}: {result.duration_s:.2f} s, {levels(result)}")
         if not result.audible:
             err.print(user_text(("not audible", "red")))

@@ -1,33 +1,38 @@
 """Checking candidate synths: every synth the library returns compiles and can be heard.
 
-1. **Compile.** After each operator the candidate is compiled by the real sclang
-   (:func:`audiomancer.supercollider.lang.compile_synthdef`, ~5 ms). An operator that does not
-   apply (:class:`~audiomancer.evolution.synth_ops.NotApplicable`), whose result the rate
-   analysis shows cannot build (:func:`~audiomancer.evolution.synth_ops.rate_problem`: an FFT
-   chain fed to a delay, a control signal to an audio-rate filter; no sclang call needed) or
-   does not compile is undone, noted in ``GeneratedSynth.rejected``, and another operator is tried
-   (:func:`apply_edit`).
-2. **Render once.** The finished candidate plays a short phrase offline
-   (:func:`audiomancer.supercollider.nrt.render_phrase`). It must be audible: not silent, no
-   NaN or infinity, peak below full scale. A candidate that clips by less than 27 dB is scaled
-   down (``Output level × 0.5`` in the log) and rendered again; one that is silent is accepted
-   only when its parent is silent too (an effect reading a bus has no sound of its own)
-   (:func:`finish`).
+0. **The parent.** A parent that does not compile, or cannot be heard at its default controls
+   (silent or only a DC offset, NaN or infinite samples, peaks far above full scale, or scsynth
+   cannot play it: a UGen not installed, an FFT buffer never allocated), is refused once and
+   before any attempt, saying why (:func:`refuse_unheard`); an effect reading a bus is pointed
+   to ``synth audition/render --test-input`` (:mod:`audiomancer.supercollider.probe`). A
+   silent parent therefore never yields a "kept" silent child.
+1. **Compile.** After each operator the candidate is checked by the rate analysis
+   (:func:`~audiomancer.evolution.synth_ops.rate_problem`: an FFT chain fed to a delay, a
+   control signal to an audio-rate filter are rejected without asking sclang) and compiled by
+   the real sclang (:func:`audiomancer.supercollider.lang.compile_synthdef`, ~5-30 ms; cached
+   by code, bytes kept). An operator that does not apply
+   (:class:`~audiomancer.evolution.synth_ops.NotApplicable`), cannot build or does not compile
+   is undone, noted in ``GeneratedSynth.rejected``, and another operator is tried
+   (:func:`apply_edit`). ``mutate_synth`` compiles only the finished candidate (under the name
+   it will most likely get, so the result's own check is a cache hit) and draws a candidate
+   that does not compile again with every edit compiled.
+2. **Render once.** The finished candidate plays a short phrase offline. It must be audible:
+   not silent, not only a DC offset, no NaN or infinity, peak below full scale. A candidate
+   that clips by less than 27 dB is scaled down (``Output level × 0.5`` in the log) and
+   rendered again (:func:`accept`). Several codes are auditioned in one scsynth run
+   (:func:`audition_all`): ``mutate_synth`` plays the parent and its first candidate together,
+   and later candidates three at a time.
 3. **Retry.** A candidate that fails is dropped and a new one is drawn from the same random
    stream, up to :data:`MAX_ATTEMPTS` times; then SynthDefError. Nothing unchecked is returned.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import random
-import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Final
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Final, TypeVar
 
 from audiomancer.analyzers.synthdef import SynthDefInfo, parse_synthdef
 from audiomancer.errors import EngineError, SynthDefError
@@ -36,8 +41,7 @@ from audiomancer.evolution.synth_ops import NotApplicable, Result
 from audiomancer.generators.lineage import LineageTracker
 from audiomancer.generators.synth_model import GeneratedSynth
 from audiomancer.generators.synth_names import pick_name
-from audiomancer.paths import scratch_dir
-from audiomancer.supercollider import lang, nrt
+from audiomancer.supercollider import lang, nrt, probe
 from audiomancer.supercollider import syntax as sc
 
 __all__ = [
@@ -45,17 +49,25 @@ __all__ = [
     "MAX_ATTEMPTS",
     "PHRASE_SECONDS",
     "Candidate",
+    "accept",
     "apply_edit",
     "as_info",
     "audition",
+    "audition_all",
     "bound",
     "compile_error",
+    "compiled_bytes",
     "default_tracker",
     "digest",
     "finish",
     "is_silent",
     "make_rng",
+    "parent_known",
+    "parent_verdict",
+    "record_parent",
+    "refuse_unheard",
     "require_compiles",
+    "require_compiles_only",
     "to_generated",
 ]
 
@@ -75,8 +87,10 @@ def as_info(synth: SynthDefInfo | GeneratedSynth) -> SynthDefInfo:
     raise TypeError(f"expected a SynthDefInfo or GeneratedSynth, not {type(synth).__name__}")
 
 
+_V = TypeVar("_V")
 _COMPILE_CACHE: dict[str, str | None] = {}
-_RENDER_CACHE: dict[str, bool] = {}
+_BYTES_CACHE: dict[str, bytes] = {}
+_PARENT_CACHE: dict[str, str | None] = {}
 CACHE_LIMIT: Final = 512
 
 
@@ -84,55 +98,109 @@ def digest(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def _remember(cache: dict[str, _V], key: str, value: _V) -> None:
+    if len(cache) > CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
 def compile_error(code: str) -> str | None:
-    """sclang's complaint about the code, None when it compiles to a SynthDef."""
+    """sclang's complaint about the code, None when it compiles to a SynthDef (whose bytes
+    :func:`compiled_bytes` then gives without asking sclang again)."""
     key = digest(code)
     if key in _COMPILE_CACHE:
         return _COMPILE_CACHE[key]
     try:
-        lang.compile_synthdef(code)
+        _remember(_BYTES_CACHE, key, lang.compile_synthdef(code))
         error = None
     except SynthDefError as failure:
         error = str(failure).strip().splitlines()[0][:200] if str(failure).strip() else "error"
-    if len(_COMPILE_CACHE) > CACHE_LIMIT:
-        _COMPILE_CACHE.clear()
-    _COMPILE_CACHE[key] = error
+    _remember(_COMPILE_CACHE, key, error)
     return error
 
 
+def compiled_bytes(code: str) -> bytes:
+    """The SCgf bytes of code that compiles (SynthDefError otherwise), compiled once."""
+    error = compile_error(code)
+    if error is not None:
+        raise SynthDefError(error)
+    key = digest(code)
+    if key not in _BYTES_CACHE:
+        _remember(_BYTES_CACHE, key, lang.compile_synthdef(code))
+    return _BYTES_CACHE[key]
+
+
+def audition_all(codes: Sequence[str]) -> list[nrt.RenderResult | SynthDefError | EngineError]:
+    """Compile (once each) and audition several codes in ONE scsynth run (see
+    :mod:`audiomancer.supercollider.probe`): each code's measures, or why it fails."""
+    outcomes: list[nrt.RenderResult | SynthDefError | EngineError] = []
+    playable: list[tuple[int, bytes]] = []
+    for index, code in enumerate(codes):
+        error = compile_error(code)
+        outcomes.append(SynthDefError(f"does not compile: {error}"))
+        if error is None:
+            playable.append((index, compiled_bytes(code)))
+    if playable:
+        try:
+            rendered: list[nrt.RenderResult | SynthDefError | EngineError] = list(
+                probe.audition_many([scgf for _, scgf in playable], PHRASE_SECONDS)
+            )
+        except EngineError as failure:
+            rendered = [failure] * len(playable)
+        for (index, _), outcome in zip(playable, rendered, strict=True):
+            outcomes[index] = outcome
+    return outcomes
+
+
 def audition(code: str) -> nrt.RenderResult:
-    """Compile and render the audition phrase (the WAV is deleted after measuring)."""
-    scgf = lang.compile_synthdef(code)
-    folder = scratch_dir() / "audition"
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix="audition-", suffix=".wav", dir=folder)
-    os.close(handle)
-    try:
-        result = nrt.render_phrase(scgf, PHRASE_SECONDS, Path(name))
-        if not result.is_silent and not result.has_nan:
-            samples, _ = nrt.read_wav(Path(name))
-            varying = abs(samples - samples.mean(axis=0)).max() if samples.size else 0.0
-            if varying < 10 ** (nrt.SILENCE_DBFS / 20):  # a pure DC offset: nothing to hear
-                result = replace(result, is_silent=True)
-        return result
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
+    """Compile and render the audition phrase (measured, the WAV deleted): a pure DC offset
+    counts as silent. SynthDefError when it does not compile or scsynth cannot play it."""
+    outcome = audition_all([code])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def is_silent(code: str) -> bool:
     """True when a (parent's) code renders without error but silently."""
+    verdict = parent_verdict(code)
+    return verdict is not None and verdict.startswith("silent")
+
+
+def parent_verdict(code: str) -> str | None:
+    """Why a parent cannot be heard at its default controls (``silent ...``, ``NaN ...``,
+    ``too loud ...``, ``unplayable ...``), None when it can; rendered once per code."""
     key = digest(code)
-    if key not in _RENDER_CACHE:
-        try:
-            result = audition(code)
-            silent = result.is_silent and not result.has_nan
-        except (SynthDefError, EngineError):
-            silent = False
-        if len(_RENDER_CACHE) > CACHE_LIMIT:
-            _RENDER_CACHE.clear()
-        _RENDER_CACHE[key] = silent
-    return _RENDER_CACHE[key]
+    if key not in _PARENT_CACHE:
+        _remember(_PARENT_CACHE, key, _verdict(audition_all([code])[0]))
+    return _PARENT_CACHE[key]
+
+
+def parent_known(code: str) -> bool:
+    return digest(code) in _PARENT_CACHE
+
+
+def _verdict(outcome: nrt.RenderResult | SynthDefError | EngineError) -> str | None:
+    if isinstance(outcome, EngineError):
+        return None  # scsynth itself failed: not the parent's fault, the candidates will say
+    if isinstance(outcome, SynthDefError):
+        lines = [line.strip() for line in str(outcome).splitlines()[1:] if line.strip()]
+        return f"unplayable: scsynth cannot play it ({(lines or [str(outcome)])[0][:160]})"
+    if outcome.has_nan:
+        return "NaN: it renders NaN or infinite samples"
+    if outcome.is_silent:
+        return f"silent: it renders nothing audible (peak {outcome.peak_dbfs:.1f} dBFS)"
+    if outcome.peak * min(_LEVEL_STEPS) > _TARGET_PEAK:
+        return (
+            f"too loud: it peaks at {outcome.peak:.3g} ({outcome.peak_dbfs:+.1f} dBFS), beyond "
+            "what scaling its output can bring below full scale"
+        )
+    return None
+
+
+def record_parent(code: str, outcome: nrt.RenderResult | SynthDefError | EngineError) -> None:
+    """Keep the verdict of a parent auditioned together with candidates."""
+    _remember(_PARENT_CACHE, digest(code), _verdict(outcome))
 
 
 def _problems(result: nrt.RenderResult) -> str:
@@ -162,11 +230,23 @@ def finish(candidate: Candidate, base_code: str, rejected: list[str]) -> Candida
     if error is not None:
         rejected.append(f"candidate does not compile: {error}")
         return None
-    try:
-        result = audition(code)
-    except (SynthDefError, EngineError) as failure:
-        rejected.append(f"candidate does not render: {str(failure)[:200]}")
+    return accept(candidate, audition_all([code])[0], rejected)
+
+
+def accept(
+    candidate: Candidate,
+    outcome: nrt.RenderResult | SynthDefError | EngineError,
+    rejected: list[str],
+) -> Candidate | None:
+    """The candidate if its audition is audible, scaled down (and auditioned again) if it
+    only clipped; None with the reason added to ``rejected`` otherwise."""
+    if isinstance(outcome, SynthDefError) and str(outcome).startswith("does not compile"):
+        rejected.append(f"candidate {outcome}")
         return None
+    if isinstance(outcome, SynthDefError | EngineError):
+        rejected.append(f"candidate does not render: {str(outcome)[:200]}")
+        return None
+    result = outcome
     if result.audible:
         return candidate
     if result.clipping and not result.has_nan and not result.is_silent:
@@ -185,37 +265,75 @@ def finish(candidate: Candidate, base_code: str, rejected: list[str]) -> Candida
     return None
 
 
-def require_compiles(info: SynthDefInfo) -> None:
+def require_compiles_only(info: SynthDefInfo) -> None:
+    """SynthDefError when the parent does not compile (it cannot be evolved)."""
     error = compile_error(info.source_code)
     if error is not None:
         raise SynthDefError(
             f"SynthDef {info.name!r} does not compile, so it cannot be evolved: {error}"
         )
-    if is_silent(info.source_code):
+
+
+def refuse_unheard(info: SynthDefInfo, verdict: str | None) -> None:
+    """SynthDefError, said once and before any attempt, when the parent cannot be heard at
+    its default controls (issue 13 §8): no audible variation of it could be checked."""
+    if verdict is None:
+        return
+    kind, _, detail = verdict.partition(": ")
+    hint = _silence_reason(info) if kind in ("silent", "unplayable") else ""
+    if kind == "silent":
         raise SynthDefError(
-            f"SynthDef {info.name!r} is silent at its default controls{_silence_reason(info)}, "
-            "so no audible variation of it can be checked"
+            f"SynthDef {info.name!r} is silent at its default controls{hint}, so no audible "
+            "variation of it can be checked"
         )
+    raise SynthDefError(
+        f"SynthDef {info.name!r} cannot be heard at its default controls: {detail}{hint}, so "
+        "no audible variation of it can be checked"
+    )
+
+
+def require_compiles(info: SynthDefInfo) -> None:
+    """SynthDefError when the parent does not compile, or cannot be heard at its defaults
+    (silent, NaN, far above full scale, unplayable by scsynth), saying why."""
+    require_compiles_only(info)
+    refuse_unheard(info, parent_verdict(info.source_code))
 
 
 _BUS_READERS: Final = frozenset({"In", "InFeedback", "LocalIn", "InTrig", "SoundIn"})
-_BUFFER_READERS: Final = frozenset({"PlayBuf", "BufRd", "TGrains", "GrainBuf", "Warp1", "FFT"})
+_BUFFER_READERS: Final = frozenset(
+    {"PlayBuf", "BufRd", "TGrains", "GrainBuf", "Warp1", "FFT", "DelTapWr", "Convolution2",
+     "RecordBuf", "BufDelayN", "BufCombN", "Osc", "OscN", "VOsc", "COsc"}
+)  # fmt: skip
+_CONTROL_OUTPUTS: Final = frozenset({"Out", "ReplaceOut", "XOut", "OffsetOut"})
 
 
 def _silence_reason(info: SynthDefInfo) -> str:
     """Why a SynthDef that compiles may render nothing, from the UGens it uses."""
     used = {name for names in info.ugens.values() for name in names}
     if used & _BUS_READERS:
-        return " (it processes a bus it reads with In: an effect needs a signal on that bus)"
+        return (
+            " (it processes a bus it reads with In: an effect needs a signal on that bus; "
+            f"hear it fed a test signal with `audiomancer synth audition {info.name} "
+            "--test-input`)"
+        )
     if used & _BUFFER_READERS:
         return " (it reads a buffer, and no buffer is loaded when it is auditioned)"
+    if used & _CONTROL_OUTPUTS and "Out" not in used:
+        return " (it writes a control bus, not sound)"
     return " (it renders below -60 dBFS, or only a DC offset)"
 
 
 def apply_edit(
-    edit: Callable[[sc.Program], Result], candidate: Candidate, label: str, rejected: list[str]
+    edit: Callable[[sc.Program], Result],
+    candidate: Candidate,
+    label: str,
+    rejected: list[str],
+    *,
+    compile_now: bool = True,
 ) -> Candidate | None:
-    """``candidate`` after ``edit`` if it applies and still compiles; None otherwise."""
+    """``candidate`` after ``edit`` if it applies and still compiles; None otherwise.
+    ``compile_now`` False: only the rate analysis checks it here (the finished candidate is
+    compiled with the others of its batch)."""
     try:
         program, lines = edit(candidate.program)
     except NotApplicable as reason:
@@ -225,6 +343,8 @@ def apply_edit(
     if problem is not None:  # impossible as written: no need to ask sclang
         rejected.append(f"{label}: result cannot build: {problem}")
         return None
+    if not compile_now:
+        return Candidate(program, [*candidate.log, *lines])
     error = compile_error(sc.print_code(program))
     if error is not None:
         rejected.append(f"{label}: result does not compile: {error}")
@@ -266,7 +386,7 @@ def to_generated(
     error = compile_error(code)
     if error is not None:  # a name cannot break code, but nothing unchecked leaves here
         raise SynthDefError(f"the finished synth {name!r} does not compile: {error}")
-    info = parse_synthdef(code)
+    info = parse_synthdef(code, scgf=compiled_bytes(code))
     return GeneratedSynth(
         name=name,
         source_code=code,

@@ -6,7 +6,10 @@ as :mod:`audiomancer.generators.synth_checks` describes before it is returned.
 
 from __future__ import annotations
 
+import itertools
 import random
+from dataclasses import dataclass
+from typing import Final
 
 from audiomancer.analyzers.synthdef import SynthDefInfo
 from audiomancer.arguments import validate_amount
@@ -18,14 +21,20 @@ from audiomancer.generators.synth_checks import (
     CACHE_LIMIT,
     MAX_ATTEMPTS,
     Candidate,
+    accept,
     apply_edit,
     as_info,
+    audition_all,
     bound,
+    compile_error,
     default_tracker,
     digest,
-    finish,
     make_rng,
-    require_compiles,
+    parent_known,
+    parent_verdict,
+    record_parent,
+    refuse_unheard,
+    require_compiles_only,
     to_generated,
 )
 from audiomancer.generators.synth_model import GeneratedSynth
@@ -68,7 +77,12 @@ def _applicable(program: sc.Program, amount: float) -> list[str | None]:
 
 
 def _mutate_once(
-    program: sc.Program, rng: random.Random, amount: float, rejected: list[str]
+    program: sc.Program,
+    rng: random.Random,
+    amount: float,
+    rejected: list[str],
+    *,
+    compile_now: bool = False,
 ) -> Candidate | None:
     # Only operators that apply to this synth take part, each with the spec's weight: a synth
     # with no filter never spends its one mutation on "swap filter" standing in for another.
@@ -90,7 +104,9 @@ def _mutate_once(
     while queue:
         index = queue.pop(0)
         name, _, operator = operators[index]
-        result = apply_edit(bound(operator, rng, amount), candidate, name, rejected)
+        result = apply_edit(
+            bound(operator, rng, amount), candidate, name, rejected, compile_now=compile_now
+        )
         if result is not None:
             candidate = result
             applied += 1
@@ -117,28 +133,46 @@ def mutate_synth(
     a reverb or delay added, a reverb/delay/comb/allpass removed) fires with its probability
     times ``amount`` (0.0-1.0; at least one always acts); one that does not apply or breaks
     the code is replaced by another. The result compiles in sclang and renders audibly, scaled
-    down when it clips (see the module doc). Its name is ``<parent>_m<3 digits from the
-    seed, the parent's code and the amount>``, unique in ``tracker``'s library (the default
-    database's when None) and reserved there for this result until it is saved. ValueError
-    for a bad amount or seed; SynthDefError when the parent does not compile or no valid
-    mutant can be made.
+    down when it clips (see :mod:`audiomancer.generators.synth_checks`: the parent and the
+    first candidate are auditioned in one scsynth run, later candidates three at a time). A
+    parent that cannot be heard at its defaults is refused at once, saying why. Its name is
+    ``<parent>_m<3 digits from the seed, the parent's code and the amount>``, unique in
+    ``tracker``'s library (the default database's when None) and reserved there for this
+    result until it is saved. ValueError for a bad amount or seed; SynthDefError when the
+    parent does not compile or no valid mutant can be made.
     """
     amount = validate_amount(amount)
     info = as_info(synth)
     tracker = default_tracker(tracker)
     rng = make_rng(seed)
     names = mutant_names(info.name, seed, rng, f"{info.source_code}\0{amount!r}")
-    require_compiles(info)
+    require_compiles_only(info)
     program = sc.parse(info.source_code)
     synth_ops.locate(program)
+    # Candidates are compiled and auditioned under the name the result will most likely get,
+    # so that the finished synth is already checked (its compile is a cache hit).
+    provisional = next(names)
+    names = itertools.chain([provisional], names)
+    parent_pending = not parent_known(info.source_code)
+    if not parent_pending:
+        refuse_unheard(info, parent_verdict(info.source_code))
     rejected: list[str] = []
-    for _ in range(MAX_ATTEMPTS):
-        candidate = _mutate_once(program, rng, amount, rejected)
-        if candidate is None:
-            raise SynthDefError(
-                f"no mutation applies to SynthDef {info.name!r}: " + "; ".join(rejected[-6:])
-            )
-        finished = finish(candidate, info.source_code, rejected)
+    attempts = 0
+    while attempts < MAX_ATTEMPTS:
+        size = 1 if attempts == 0 else min(LATER_BATCH, MAX_ATTEMPTS - attempts)
+        batch: list[_Drawn] = []
+        for _ in range(size):
+            state = rng.getstate()
+            candidate = _mutate_once(program, rng, amount, rejected)
+            if candidate is None:
+                raise SynthDefError(
+                    f"no mutation applies to SynthDef {info.name!r}: " + "; ".join(rejected[-6:])
+                )
+            batch.append(_Drawn(candidate, state))
+        attempts += size
+        check = _Batch(program, amount, provisional, rejected)
+        finished = check.first_good(batch, info if parent_pending else None)
+        parent_pending = False
         if finished is not None:
             return to_generated(
                 finished.program,
@@ -153,3 +187,63 @@ def mutate_synth(
     raise SynthDefError(
         f"no valid mutant of {info.name!r} in {MAX_ATTEMPTS} attempts: " + "; ".join(rejected[-4:])
     )
+
+
+LATER_BATCH: Final = 3
+"""Candidates checked together once the first one has failed: one sclang and one scsynth
+call for three (most synths' first candidate passes, so the first batch holds one)."""
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """A candidate and the state of the random stream it was drawn from."""
+
+    candidate: Candidate
+    state: object
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Checking a batch of candidates (see synth_checks): all auditioned in one scsynth run."""
+
+    program: sc.Program
+    amount: float
+    name: str
+    rejected: list[str]
+
+    def first_good(self, batch: list[_Drawn], parent: SynthDefInfo | None) -> Candidate | None:
+        """The first candidate that compiles and sounds, with the parent auditioned first
+        when its verdict is not known: a parent that cannot be heard is refused before any
+        candidate counts. A candidate that does not compile is drawn again from its own random
+        state with every edit compiled, so the edit that broke it is undone and another one
+        tried (as :func:`mutate_synth` promises); that one is checked on its own."""
+        codes = [self.code(drawn.candidate) for drawn in batch]
+        prefix = [parent.source_code] if parent is not None else []
+        outcomes = audition_all([*prefix, *codes])
+        if parent is not None:
+            record_parent(parent.source_code, outcomes[0])
+            refuse_unheard(parent, parent_verdict(parent.source_code))
+        for drawn, code, outcome in zip(batch, codes, outcomes[len(prefix) :], strict=True):
+            candidate = drawn.candidate
+            if compile_error(code) is not None:
+                again = self.redraw(drawn)
+                if again is None:
+                    continue
+                candidate, code = again, self.code(again)
+                outcome = audition_all([code])[0]
+            accepted = accept(self.renamed(candidate), outcome, self.rejected)
+            if accepted is not None:
+                return accepted
+        return None
+
+    def renamed(self, candidate: Candidate) -> Candidate:
+        return Candidate(synth_ops.rename(candidate.program, self.name), candidate.log)
+
+    def code(self, candidate: Candidate) -> str:
+        return sc.print_code(synth_ops.rename(candidate.program, self.name))
+
+    def redraw(self, drawn: _Drawn) -> Candidate | None:
+        rng = random.Random()
+        rng.setstate(drawn.state)  # type: ignore[arg-type]
+        self.rejected.append("candidate does not compile: drawn again, each edit compiled")
+        return _mutate_once(self.program, rng, self.amount, self.rejected, compile_now=True)

@@ -39,6 +39,9 @@ class CompiledSynthDef:
     """(name, default values) per control, in the order sclang lists them (the arguments'
     order; their parameter indices are grouped by rate)."""
     ugens: tuple[UGenNode, ...]
+    control_indices: tuple[tuple[str, int], ...] = ()
+    """(name, index of its first value among the parameters) per control: what a ``Control``
+    UGen's ``special`` index plus its output number points at."""
 
     def output_dependencies(self) -> set[int]:
         """Indices of every UGen an output UGen depends on (the output UGens included)."""
@@ -119,4 +122,4 @@ class _Reader:
             pairs = tuple((self.count(), self.count()) for _ in range(inputs))
             self.position += outputs  # one rate byte per output
             ugens.append(UGenNode(class_name, rate, special, pairs))
-        return CompiledSynthDef(name, constants, defaults, controls, tuple(ugens))
+        return CompiledSynthDef(name, constants, defaults, controls, tuple(ugens), tuple(named))

@@ -57,12 +57,30 @@ class Graph:
         return names
 
 
+_LOCATED: dict[tuple[int, str | None], tuple[sc.Program, Graph]] = {}
+_LOCATED_LIMIT = 64
+
+
 def locate(program: sc.Program, name: str | None = None) -> Graph:
     """The SynthDef called ``name`` (else the first) and its graph function.
 
     The function may be written inline or held by a variable (``graph = {...}; SynthDef(\\x,
     graph)``). SynthDefError when the code holds no SynthDef or its function cannot be found.
+    Programs are immutable, so the answer is remembered for the last few programs (each kept
+    alive with its answer, so its ``id`` cannot be reused): every operator locates the graph.
     """
+    key = (id(program), name)
+    known = _LOCATED.get(key)
+    if known is not None and known[0] is program:
+        return known[1]
+    graph = _locate(program, name)
+    if len(_LOCATED) >= _LOCATED_LIMIT:
+        _LOCATED.pop(next(iter(_LOCATED)))
+    _LOCATED[key] = (program, graph)
+    return graph
+
+
+def _locate(program: sc.Program, name: str | None) -> Graph:
     found = sc.find_synthdefs(program)
     if not found:
         raise SynthDefError("no SynthDef(...) in the code")

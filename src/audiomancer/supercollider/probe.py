@@ -1,0 +1,330 @@
+"""Probe renders: several SynthDefs auditioned in one scsynth run, and effects fed a test signal.
+
+Starting scsynth costs far more than rendering a few seconds of a synth (about 0.1 s idle,
+0.3-0.5 s on a busy machine, against 10-50 ms of DSP for a typical 3 s phrase), so
+:func:`audition_many` plays each SynthDef's audition phrase (the four notes of
+:func:`audiomancer.supercollider.nrt.render_phrase`) in a time window of its own in ONE score:
+
+- window ``i`` starts at ``i * (seconds + tail + GAP)``; at its start the control buses are
+  zeroed, the SynthDef is loaded under a name of its own (``audiomancer_probe_<i>``, so windows
+  never share a definition) and a group is made at the head of the root group; the notes play
+  in that group exactly as in a single render (``gate`` released at each note's end);
+- just after the window's end (in the gap) the group is freed, with whatever still sounds in
+  it, so nothing leaks into the next window (scsynth clears the audio output buses itself);
+- the WAV is read once and each window is measured on its own (peak, RMS, NaN, clipping; a
+  window that is only a DC offset counts as silent).
+
+When scsynth reports a failure (a UGen that is not installed, an FFT buffer that is not
+allocated) the failing SynthDef cannot be told from the output, so each one is rendered alone
+and gets its own error.
+
+**Effects** (a SynthDef that reads a bus with ``In.ar``/``InFeedback.ar`` and has no sound of
+its own) are auditioned with ``test_input=True``: one instance of the effect runs through the
+window, added after a *test signal* (our own SynthDef: a detuned saw with a little pink noise,
+enveloped) that plays the phrase's notes into the bus the effect reads. A bus given by a
+control (``in``, ``in_bus``, ``out`` for ``ReplaceOut``/``XOut`` effects) is set to a private
+bus (:data:`TEST_BUS`) for both; a bus that is a constant is written at that number.
+:func:`render_effect_phrase` writes such an audition to a WAV file, as ``audiomancer synth
+audition NAME --test-input`` does.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from audiomancer.errors import SynthDefError
+from audiomancer.paths import scratch_dir
+from audiomancer.supercollider import nrt, osc
+
+GAP: Final = 0.05
+"""Silence between two windows of a probe render, in seconds."""
+TEST_BUS: Final = 16
+"""The private audio bus a test signal is written to (outputs are 0-1, no inputs)."""
+PROBE_NODE_BASE: Final = 10000
+_GROUP_BASE: Final = 100
+_CONTROL_BUSES: Final = 256
+_TEST_SIGNAL_NAME: Final = "audiomancer_test_signal"
+_TEST_SIGNAL: Final = (
+    "SynthDef(\\" + _TEST_SIGNAL_NAME + ", { |bus = 16, freq = 440, amp = 0.3, gate = 1|\n"
+    "    var env = EnvGen.kr(Env.adsr(0.005, 0.15, 0.6, 0.15), gate, doneAction: 2);\n"
+    "    var sig = Saw.ar(freq * [1, 1.004]).sum * 0.4 + PinkNoise.ar(0.1);\n"
+    "    Out.ar(bus, (sig * env * amp) ! 2);\n"
+    "})"
+)
+_BUS_READERS: Final = frozenset({"In", "InFeedback"})
+_CONTROL_UGENS: Final = frozenset({"Control", "AudioControl", "TrigControl", "LagControl"})
+_WRITERS: Final = frozenset({"Out", "ReplaceOut", "XOut", "OffsetOut"})
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One SynthDef to audition: its SCgf bytes, and whether it is an effect fed a test signal."""
+
+    scgf: bytes
+    test_input: bool = False
+
+
+Outcome = nrt.RenderResult | SynthDefError
+
+
+def renamed(scgf: bytes, name: str) -> bytes:
+    """The same SCgf bytes with the (first) SynthDef called ``name``: sclang writes the name
+    once, as a length-prefixed string right after the file header."""
+    if scgf[:4] != b"SCgf" or len(scgf) < 11:
+        raise SynthDefError("not valid SynthDef (SCgf) bytes")
+    raw = name.encode("utf-8")
+    if len(raw) > 255:
+        raise ValueError(f"SynthDef name too long: {name!r}")
+    size = scgf[10]
+    return scgf[:10] + bytes([len(raw)]) + raw + scgf[11 + size :]
+
+
+def phrase_notes(scgf: bytes, seconds: float) -> list[nrt.RenderNote]:
+    """The notes :func:`nrt.render_phrase` plays for this SynthDef."""
+    defaults = nrt.read_synthdef_header(scgf).controls
+    root = defaults.get("freq", 440.0)
+    amp = defaults.get("amp", 0.3)
+    if not (math.isfinite(root) and root > 0):
+        root = 440.0
+    if not (math.isfinite(amp) and amp >= 0):
+        amp = 0.3
+    slot = seconds / len(nrt.PHRASE_INTERVALS)
+    last = len(nrt.PHRASE_INTERVALS) - 1
+    return [
+        nrt.RenderNote(i * slot, slot if i == last else slot * 0.75, root * 2 ** (step / 12), amp)
+        for i, step in enumerate(nrt.PHRASE_INTERVALS)
+    ]
+
+
+def bus_inputs(scgf: bytes) -> tuple[list[str], list[int]]:
+    """(controls to point at :data:`TEST_BUS`, bus numbers to write the test signal to) for the
+    SynthDef's audio bus readers. A control that is also the bus the SynthDef writes to (an
+    effect that replaces what it reads: ``ReplaceOut.ar(out, f(In.ar(out)))``) keeps its
+    default, and the test signal goes to that bus."""
+    from audiomancer.supercollider.scgf import read_scgf
+
+    graph = read_scgf(scgf)
+    by_index = {index: name for name, index in graph.control_indices}
+    defaults = dict(graph.controls)
+
+    def control_at(source: int, output: int) -> str | None:
+        feeding = graph.ugens[source]
+        if feeding.name == "BinaryOpUGen" and feeding.inputs:  # In.ar(bus + 1)
+            source, output = next(((s, o) for s, o in feeding.inputs if s >= 0), (-1, 0))
+            if source < 0:
+                return None
+            feeding = graph.ugens[source]
+        return by_index.get(feeding.special + output) if feeding.name in _CONTROL_UGENS else None
+
+    written = {
+        control_at(*ugen.inputs[0])
+        for ugen in graph.ugens
+        if ugen.name in _WRITERS and ugen.inputs and ugen.inputs[0][0] >= 0
+    }
+    names: list[str] = []
+    buses: list[int] = []
+    for ugen in graph.ugens:
+        if ugen.name not in _BUS_READERS or ugen.rate != 2 or not ugen.inputs:
+            continue
+        source, output = ugen.inputs[0]
+        if source < 0:
+            buses.append(int(graph.constants[output]))
+            continue
+        name = control_at(source, output)
+        if name is None:
+            continue
+        if name in written:
+            buses.append(int(defaults[name][0]) if defaults.get(name) else 0)
+        elif name not in names:
+            names.append(name)
+    return names, sorted(set(buses))
+
+
+def reads_a_bus(scgf: bytes) -> bool:
+    """True when the SynthDef reads an audio bus (``In.ar``, ``InFeedback.ar``): an effect."""
+    names, constants = bus_inputs(scgf)
+    return bool(names or constants)
+
+
+_TEST_SCGF: dict[str, bytes] = {}
+
+
+def test_signal() -> bytes:
+    """Our test-signal SynthDef, compiled once per process by sclang."""
+    if _TEST_SIGNAL_NAME not in _TEST_SCGF:
+        from audiomancer.supercollider import lang
+
+        _TEST_SCGF[_TEST_SIGNAL_NAME] = lang.compile_synthdef(_TEST_SIGNAL)
+    return _TEST_SCGF[_TEST_SIGNAL_NAME]
+
+
+def _window(
+    index: int, probe: Probe, start: float, seconds: float, tail: float
+) -> list[tuple[float, osc.Message]]:
+    """The timed messages of one window of a probe score."""
+    name = f"audiomancer_probe_{index}"
+    scgf = renamed(probe.scgf, name)
+    header = nrt.read_synthdef_header(scgf)
+    group = _GROUP_BASE + index
+    node = PROBE_NODE_BASE + 100 * index
+    notes = phrase_notes(probe.scgf, seconds)
+    timed: list[tuple[float, osc.Message]] = [
+        (start, osc.message("/c_fill", 0, _CONTROL_BUSES, 0.0)),
+        (start, osc.message("/d_recv", scgf)),
+        (start, osc.message("/g_new", group, 0, 0)),
+    ]
+    if probe.test_input:
+        controls, constants = bus_inputs(probe.scgf)
+        buses = sorted({*constants, *([TEST_BUS] if controls else [])}) or [TEST_BUS]
+        signal = test_signal()
+        timed.append((start, osc.message("/d_recv", signal)))
+        args: list[osc.OscArgument] = [name, node, 1, group]  # tail: after the test notes
+        for control in controls:
+            args += [control, float(TEST_BUS)]
+        if header.has_gate:
+            args += ["gate", 1.0]
+        timed.append((start, osc.Message("/s_new", tuple(args))))
+        if header.has_gate:
+            timed.append((start + seconds, osc.message("/n_set", node, "gate", 0.0)))
+        for offset, note in enumerate(notes):
+            for k, bus in enumerate(buses):
+                voice = node + 1 + offset * len(buses) + k
+                timed.append((start + note.start_s, osc.message(
+                    "/s_new", _TEST_SIGNAL_NAME, voice, 0, group, "freq", note.freq,
+                    "amp", 0.3, "gate", 1.0, "bus", float(bus))))  # fmt: skip
+                timed.append((start + note.end_s, osc.message("/n_set", voice, "gate", 0.0)))
+    else:
+        for offset, note in enumerate(notes):
+            voice = node + offset
+            args = [name, voice, 0, group, "freq", note.freq, "amp", note.amp]
+            if header.has_gate:
+                args += ["gate", 1.0]
+            timed.append((start + note.start_s, osc.Message("/s_new", tuple(args))))
+            if header.has_gate:
+                timed.append((start + note.end_s, osc.message("/n_set", voice, "gate", 0.0)))
+    # freed in the gap after the measured window (scsynth acts on 64-sample block boundaries)
+    timed.append((start + seconds + tail + GAP / 2, osc.message("/n_free", group)))
+    return timed
+
+
+def build_probe_score(
+    probes: Sequence[Probe], seconds: float, tail: float
+) -> tuple[list[osc.Bundle], list[float]]:
+    """The score auditioning every probe in its own window, and each window's start time."""
+    starts = [i * (seconds + tail + GAP) for i in range(len(probes))]
+    timed: list[tuple[float, int, osc.Message]] = []
+    order = 0
+    for index, (probe, start) in enumerate(zip(probes, starts, strict=True)):
+        for moment, message in _window(index, probe, start, seconds, tail):
+            # At one moment: a release before a new note, and the window set-up first.
+            rank = 0 if message.address in ("/c_fill", "/d_recv", "/g_new") else (
+                1 if message.address == "/n_set" else 2)  # fmt: skip
+            timed.append((round(moment, 6), rank * 10**6 + order, message))
+            order += 1
+    end = starts[-1] + seconds + tail + GAP
+    timed.append((round(end, 6), 3 * 10**6, osc.message("/c_set", 0, 0.0)))
+    timed.sort(key=lambda item: (item[0], item[1]))
+    bundles: list[osc.Bundle] = []
+    for moment, _, message in timed:
+        if bundles and bundles[-1].time == moment:
+            bundles[-1] = osc.Bundle(moment, (*bundles[-1].contents, message))
+        else:
+            bundles.append(osc.Bundle(moment, (message,)))
+    return bundles, starts
+
+
+def audition_many(
+    probes: Sequence[Probe | bytes],
+    seconds: float = 2.0,
+    *,
+    tail: float = 1.0,
+    timeout: float = 60.0,
+) -> list[Outcome]:
+    """Audition each SynthDef (SCgf bytes, or a :class:`Probe`) with its phrase, all in one
+    scsynth run: a :class:`~audiomancer.supercollider.nrt.RenderResult` per probe (its ``path``
+    is gone: the WAV is deleted after measuring), or the SynthDefError scsynth gave for it."""
+    items = [p if isinstance(p, Probe) else Probe(bytes(p)) for p in probes]
+    if not items:
+        return []
+    folder = scratch_dir() / "audition"
+    folder.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="probe-", dir=folder))
+    try:
+        bundles, starts = build_probe_score(items, seconds, tail)
+        path = work / f"probe-{secrets.token_hex(4)}.wav"
+        try:
+            nrt.run_score(bundles, path, name="probe", timeout=timeout)
+        except SynthDefError as failure:
+            if len(items) == 1:
+                return [failure]
+            return [audition_many([item], seconds, tail=tail, timeout=timeout)[0] for item in items]
+        samples, rate = nrt.read_wav(path)
+        length = round((seconds + tail) * rate)
+        windows = [samples[round(start * rate) : round(start * rate) + length] for start in starts]
+        return [measure_window(window, rate, path) for window in windows]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure_window(samples: object, rate: int, path: Path) -> nrt.RenderResult:
+    """The measures of a block of samples (frames × channels), as :func:`nrt.measure` takes
+    them of a file; a block that only holds a DC offset is silent."""
+    import numpy as np
+
+    block = np.asarray(samples)
+    if block.ndim == 1:
+        block = block[:, None]
+    finite = np.isfinite(block)
+    has_nan = not bool(finite.all())
+    clean = np.where(finite, block, 0.0) if has_nan else block
+    flat = clean.ravel()
+    count = int(finite.sum()) if has_nan else flat.size
+    peak = float(np.abs(flat).max()) if flat.size else 0.0
+    rms = math.sqrt(float(np.dot(flat, flat)) / count) if count else 0.0
+    varying = float(np.abs(clean - clean.mean(axis=0)).max()) if flat.size else 0.0
+    peak_dbfs = 20 * math.log10(peak) if peak > 0 else -math.inf
+    silent = peak_dbfs < nrt.SILENCE_DBFS or varying < 10 ** (nrt.SILENCE_DBFS / 20)
+    return nrt.RenderResult(
+        path=path,
+        duration_s=block.shape[0] / rate,
+        sample_rate=rate,
+        channels=block.shape[1],
+        rms=rms,
+        rms_dbfs=20 * math.log10(rms) if rms > 0 else -math.inf,
+        peak=peak,
+        peak_dbfs=peak_dbfs,
+        is_silent=silent,
+        has_nan=has_nan,
+        clipping=peak >= 1.0,
+    )
+
+
+def render_effect_phrase(
+    synthdef_code: str | bytes,
+    seconds: float = 2.0,
+    path: Path | None = None,
+    *,
+    tail: float = 1.0,
+    timeout: float = 30.0,
+) -> nrt.RenderResult:
+    """Audition an effect: the test signal plays the phrase into the bus the SynthDef reads
+    (see the module doc), and the WAV of what comes out is written to ``path`` (atomically)."""
+    from audiomancer.supercollider import lang
+
+    scgf = (
+        lang.compile_synthdef(synthdef_code, timeout=timeout)
+        if isinstance(synthdef_code, str)
+        else bytes(synthdef_code)
+    )
+    bundles, _ = build_probe_score([Probe(scgf, test_input=True)], seconds, tail)
+    name = nrt.read_synthdef_header(scgf).name
+    if path is None:
+        path = scratch_dir() / "renders" / f"{name[:48] or 'effect'}-{secrets.token_hex(4)}.wav"
+    return nrt.render_score(bundles, path, name=name, timeout=timeout)

@@ -1,0 +1,137 @@
+"""Probe renders and parents that cannot sound (issue 13 §8, §9): many SynthDefs auditioned in
+one scsynth run, effects fed a test signal, unheard parents refused once and up front."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import wild_corpus
+from audiomancer.analyzers.synthdef import parse_synthdef
+from audiomancer.cli.app import app
+from audiomancer.errors import SynthDefError
+from audiomancer.generators.synths import mutate_synth
+from audiomancer.supercollider import lang, library, nrt, probe
+from audiomancer.supercollider.source import read_source
+from conftest import need_engine
+
+PAD = r"""SynthDef(\longpad, { |out = 0, freq = 220, amp = 0.2, gate = 1|
+    var env = EnvGen.kr(Env.adsr(0.01, 0.1, 0.8, 4), gate, doneAction: 2);
+    Out.ar(out, (Saw.ar(freq) * env * amp) ! 2);
+}).add;"""
+SILENT = r"SynthDef(\nothing, { |out = 0| Out.ar(out, DC.ar(0) ! 2) }).add;"
+DC_ONLY = r"SynthDef(\dcOnly, { |out = 0| ReplaceOut.ar(out, DC.ar(0.3) ! 2) }).add;"
+NAN = r"SynthDef(\blowup, { |out = 0| Out.ar(out, (DC.ar(0).reciprocal * SinOsc.ar(3)) ! 2) })"
+LOUD = r"""SynthDef(\loud, { |out = 0, freq = 220|
+    Out.ar(out, (SinOsc.ar(freq) * 20 * Line.kr(1, 0, 2, doneAction: 2)) ! 2) }).add;"""
+BUS_EFFECT = r"""SynthDef(\echoFx, { |out = 0, in = 30, mix = 0.4|
+    var dry = In.ar(in, 2);
+    Out.ar(out, dry + (CombN.ar(dry, 0.3, 0.25, 2) * mix));
+}).add;"""
+
+
+@pytest.fixture(autouse=True)
+def engines() -> None:
+    need_engine("sclang")
+    need_engine("scsynth")
+
+
+def compiled(code: str) -> bytes:
+    return lang.compile_synthdef(code)
+
+
+def test_one_run_measures_each_synth_as_a_render_of_its_own_would(tmp_path: Path) -> None:
+    codes = [library.template_source("tb303"), PAD, SILENT, library.template_source("juno_pad")]
+    together = probe.audition_many([compiled(c) for c in codes])
+    for code, found in zip(codes, together, strict=True):
+        assert isinstance(found, nrt.RenderResult)
+        alone = nrt.render_phrase(compiled(code), 2.0, tmp_path / "alone.wav")
+        assert found.is_silent == alone.is_silent and found.audible == alone.audible, code
+        if not alone.is_silent:
+            assert abs(found.peak_dbfs - alone.peak_dbfs) < 3.0  # noise differs run to run
+    # the pad's 4 s release is cut at the end of its window: the silent synth after it stays
+    # silent (its window starts clean)
+    assert together[2].is_silent and together[1].audible  # type: ignore[union-attr]
+
+
+def test_a_synth_scsynth_cannot_play_gets_its_own_error_and_the_others_are_measured() -> None:
+    brick = compiled(read_source(wild_corpus.CORPUS / "scfft_brick.scd"))  # FFT buffer 0
+    found = probe.audition_many([compiled(PAD), brick, compiled(PAD)])
+    assert isinstance(found[0], nrt.RenderResult) and found[0].audible
+    assert isinstance(found[1], SynthDefError) and "FFTBase_Ctor" in str(found[1])
+    assert isinstance(found[2], nrt.RenderResult) and found[2].audible
+
+
+def test_a_pure_dc_offset_is_not_audible() -> None:
+    (result,) = probe.audition_many([compiled(DC_ONLY)])
+    assert isinstance(result, nrt.RenderResult)
+    assert result.peak > 0.2 and result.is_silent and not result.audible
+
+
+def test_an_effect_is_heard_when_a_test_signal_feeds_the_bus_it_reads(tmp_path: Path) -> None:
+    effect = compiled(BUS_EFFECT)
+    assert probe.bus_inputs(effect) == (["in"], [])
+    plain, fed = probe.audition_many([effect, probe.Probe(effect, test_input=True)])
+    assert isinstance(plain, nrt.RenderResult) and plain.is_silent
+    assert isinstance(fed, nrt.RenderResult) and fed.audible
+    # an effect that replaces what it reads on its own output bus (ReplaceOut.ar(out, ...))
+    replacing = compiled(read_source(wild_corpus.CORPUS / "scex_oto_fx.scd"))
+    assert probe.bus_inputs(replacing) == ([], [0])
+    result = probe.render_effect_phrase(replacing, 1.0, tmp_path / "fx.wav")
+    assert (tmp_path / "fx.wav").is_file() and not result.is_silent and not result.has_nan
+
+
+def test_cli_renders_an_effect_fed_a_test_signal(tmp_path: Path) -> None:
+    source = tmp_path / "echo.scd"
+    source.write_text(BUS_EFFECT)
+    runner = CliRunner()
+    silent = runner.invoke(app, ["synth", "render", str(source), "-o", str(tmp_path / "a.wav")])
+    assert silent.exit_code == 1 and "silent" in silent.stderr + silent.stdout
+    fed = runner.invoke(
+        app, ["synth", "render", str(source), "-o", str(tmp_path / "b.wav"), "--test-input"]
+    )
+    assert fed.exit_code == 0, fed.stdout + fed.stderr
+    assert "wrote" in fed.stdout and (tmp_path / "b.wav").is_file()
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (SILENT, r"is silent at its default controls \(it renders below -60 dBFS"),
+        (DC_ONLY, r"is silent at its default controls"),
+        (BUS_EFFECT, r"is silent at its default controls \(it processes a bus.*--test-input"),
+        (NAN, r"cannot be heard at its default controls: it renders NaN or infinite samples"),
+        (LOUD, r"cannot be heard at its defaults?.*: it peaks at [\d.]+ \(\+[\d.]+ dBFS\), beyond"),
+        (
+            read_source(wild_corpus.CORPUS / "scfft_brick.scd"),
+            r"cannot be heard at its default controls: scsynth cannot play it \(FFTBase_Ctor",
+        ),
+    ],
+)
+def test_a_parent_that_cannot_sound_is_refused_once_before_any_attempt(
+    code: str, reason: str
+) -> None:
+    with pytest.raises(SynthDefError, match=reason) as raised:
+        mutate_synth(parse_synthdef(code), 0.5, seed=4)
+    assert "attempts" not in str(raised.value)
+
+
+def test_a_mutant_takes_one_scsynth_run_when_its_first_candidate_sounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parent and the first candidate are auditioned in the same run (issue 13 §9)."""
+    runs: list[int] = []
+    real = nrt.run_score
+
+    def counted(*args: object, **kwargs: object) -> str:
+        runs.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nrt, "run_score", counted)
+    info = parse_synthdef(PAD.replace("longpad", "longpad_probe_count"))
+    child = mutate_synth(info, 0.3, seed=11)
+    if not any(note.startswith("candidate") for note in child.rejected):
+        assert len(runs) == 1, child.rejected
+    assert nrt.render_phrase(lang.compile_synthdef(child.source_code), 2.0).audible
