@@ -135,3 +135,25 @@ def test_a_mutant_takes_one_scsynth_run_when_its_first_candidate_sounds(
     if not any(note.startswith("candidate") for note in child.rejected):
         assert len(runs) == 1, child.rejected
     assert nrt.render_phrase(lang.compile_synthdef(child.source_code), 2.0).audible
+
+
+def test_a_batch_of_codes_compiles_in_one_round_trip_as_each_alone_would() -> None:
+    codes = [
+        library.template_source("tb303"),
+        read_source(wild_corpus.CORPUS / "enc_latin1_tubularbell.scd"),  # Latin-1 bytes
+        r'SynthDef(\quoted, { Out.ar(0, SinOsc.ar(440) * "a\"b".size.reciprocal) })',
+        r"SynthDef(\badRate, { Out.ar(0, SinOsc.kr) })",
+        "SynthDef(\\broken, { Out.ar(0, ",
+        PAD,
+    ]
+    found = lang.compile_synthdef_batch(codes)
+    for code, result in zip(codes, found, strict=True):
+        try:
+            alone: bytes | SynthDefError = lang.compile_synthdef(code)
+        except SynthDefError as error:
+            alone = error
+        if isinstance(alone, bytes):
+            assert result == alone
+        else:
+            assert isinstance(result, SynthDefError)
+    assert "not audio rate" in str(found[3]) and "syntax error" in str(found[4])

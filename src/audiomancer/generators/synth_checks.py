@@ -119,6 +119,22 @@ def compile_error(code: str) -> str | None:
     return error
 
 
+def compile_together(codes: Sequence[str]) -> None:
+    """Compile the codes not compiled yet in one sclang round trip
+    (:func:`audiomancer.supercollider.lang.compile_synthdef_batch`), filling the caches that
+    :func:`compile_error` and :func:`compiled_bytes` read."""
+    pending = list(dict.fromkeys(c for c in codes if digest(c) not in _COMPILE_CACHE))
+    if len(pending) < 2:
+        return  # one code: compile_error asks sclang with the full error position
+    for code, result in zip(pending, lang.compile_synthdef_batch(pending), strict=True):
+        key = digest(code)
+        if isinstance(result, bytes):
+            _remember(_BYTES_CACHE, key, result)
+            _remember(_COMPILE_CACHE, key, None)
+        else:
+            _remember(_COMPILE_CACHE, key, str(result).strip().splitlines()[0][:200])
+
+
 def compiled_bytes(code: str) -> bytes:
     """The SCgf bytes of code that compiles (SynthDefError otherwise), compiled once."""
     error = compile_error(code)
@@ -133,6 +149,7 @@ def compiled_bytes(code: str) -> bytes:
 def audition_all(codes: Sequence[str]) -> list[nrt.RenderResult | SynthDefError | EngineError]:
     """Compile (once each) and audition several codes in ONE scsynth run (see
     :mod:`audiomancer.supercollider.probe`): each code's measures, or why it fails."""
+    compile_together(codes)
     outcomes: list[nrt.RenderResult | SynthDefError | EngineError] = []
     playable: list[tuple[int, bytes]] = []
     for index, code in enumerate(codes):
