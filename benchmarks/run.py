@@ -253,40 +253,6 @@ def supercollider_benchmarks(quick: bool) -> list[Result]:
     return results
 
 
-def render_benchmarks(quick: bool) -> list[Result]:
-    """The whole ``audiomancer render`` CLI call for 4-bar patterns: wall time against the
-    audio's length (the real-time factor; issue 11 asks for at least 20x) and peak memory."""
-    import os
-
-    patterns = sample_patterns(3)
-    store = PatternStore()
-    results = []
-    with tempfile.TemporaryDirectory() as folder:
-        for pattern in patterns:
-            pattern_id = store.put(pattern)["id"]
-            target = Path(folder) / f"{pattern.type}.wav"
-            command = [sys.executable, "-m", "audiomancer", "render", pattern_id, "-o", str(target)]
-            subprocess.run(command, check=True, capture_output=True)  # warm the SCgf cache
-            walls, peaks = [], []
-            for _ in range(2 if quick else 5):
-                started = time.perf_counter()
-                child = subprocess.Popen(
-                    command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-                )
-                _, status, usage = os.wait4(child.pid, 0)
-                walls.append(time.perf_counter() - started)
-                peaks.append(usage.ru_maxrss / 1024)
-                if status != 0:
-                    raise RuntimeError(f"render failed: {command}")
-            wall = statistics.median(walls)
-            audio = pattern.length * pattern.seconds_per_tick()
-            results.append(
-                Result(f"render CLI, 4-bar {pattern.type} ({audio:.1f} s audio)", wall * 1000, "ms",
-                       note=f"{audio / wall:.1f}x real time; Python peak RSS {max(peaks):.0f} MB")
-            )  # fmt: skip
-    return results
-
-
 def studio_benchmarks(quick: bool) -> list[Result]:
     """The studio over real HTTP: listing the grid against reading the store directly, and a
     cached Play against the first one (which renders with scsynth)."""
@@ -389,6 +355,8 @@ def main() -> None:
     results = codec_benchmarks(args.quick) + evolution_benchmarks(args.quick)
     results += generation_benchmarks(args.quick) + groove_benchmarks(args.quick)
     results += supercollider_benchmarks(args.quick)
+    from render import render_benchmarks  # beside this script, like batch
+
     results += render_benchmarks(args.quick)
     results += studio_benchmarks(args.quick)
     from batch import batch_benchmarks  # beside this script; it imports Result from here

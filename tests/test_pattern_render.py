@@ -269,3 +269,39 @@ def test_renders_are_byte_identical_across_processes(tmp_path: Path) -> None:
     assert first == second
     # The seed is what makes them equal: another seed plays other noise.
     assert render("c.wav", "--seed", "7") != first
+
+
+def test_scsynth_starts_with_only_the_plugins_the_score_needs(tmp_path: Path) -> None:
+    import os
+
+    from audiomancer.supercollider import plugins
+
+    hits = [(i * 240, 42) for i in range(8)] + [(0, 36), (960, 38)]
+    pattern = _drums(hits)
+    first = render_pattern(pattern, tmp_path / "a.wav")
+    ugens = {"OffsetOut", "WhiteNoise", "SinOsc", "EnvGen", "BinaryOpUGen", "Pan2"}
+    chosen = plugins.plugin_path_for(ugens)
+    assert chosen is not None
+    loaded = {Path(os.readlink(link)).name for link in Path(chosen).iterdir()}
+    assert {"IOUGens.so", "NoiseUGens.so", "OscUGens.so", "PanUGens.so"} <= loaded
+    every = [p for d in plugins.PLUGIN_DIRS if d.is_dir() for p in d.rglob("*.so")]
+    assert len(loaded) < len([p for p in every if "_supernova" not in p.name]) / 2
+    assert plugins.plugin_path_for({"NoSuchUGenAnywhere"}) is None  # unknown: load them all
+    # A choice that lacks a plugin the score needs: scsynth says so, the render loads every
+    # plugin instead (and remembers), and the audio is the same, byte for byte.
+    score_ugens = {"Control", "RandSeed", "FreeSelf"}
+    for drum in ("closed_hat", "kick", "snare"):
+        from audiomancer.supercollider import kit
+        from audiomancer.supercollider.pattern_render import compile_cached
+        from audiomancer.supercollider.scgf import read_scgf
+
+        code = kit.default_kit()[drum].source()
+        score_ugens |= {u.name for u in read_scgf(compile_cached(code, 30.0)).ugens}
+    folder = plugins.choice_folder(score_ugens)
+    assert folder is not None and folder.is_dir()  # the first render made it
+    for link in folder.iterdir():
+        if link.name.endswith("NoiseUGens.so"):
+            link.unlink()
+    second = render_pattern(pattern, tmp_path / "b.wav")
+    assert second.path.read_bytes() == first.path.read_bytes()
+    assert plugins.plugin_path_for(score_ugens) is None

@@ -414,8 +414,12 @@ def _run_scsynth(
     sample_format: SampleFormat,
     timeout: float,
     name: str,
+    plugin_path: str | None = None,
 ) -> str:
-    """Render the score with scsynth to destination (atomically); its output, or raise."""
+    """Render the score with scsynth to destination (atomically); its output, or raise.
+
+    ``plugin_path`` (``-U``: folders, ``:``-separated) replaces scsynth's own plugin folders.
+    """
     executable = engines.find("scsynth")
     base = scratch_dir() / "nrt"
     base.mkdir(parents=True, exist_ok=True)
@@ -433,6 +437,8 @@ def _run_scsynth(
             "-D", "0",
             "-m", str(RT_MEMORY_KB),
         ]  # fmt: skip
+        if plugin_path is not None:
+            args += ["-U", plugin_path]
         try:
             finished = processes.run(
                 args,
@@ -557,26 +563,51 @@ def render_score(
     ``name`` only names the render in messages and the default file name. Errors and the
     atomic write are as for :func:`render`; the result's ``log`` holds scsynth's output.
     """
-    timeout = _finite("timeout", timeout, low=0, strict=True)
-    _check_format(sample_rate, channels, sample_format)
-    if not bundles:
-        raise ValueError("an empty score renders nothing")
-    score = osc.encode_score(bundles)
     if path is None:
         safe = re.sub(r"[^\w.-]", "_", name)[:64] or "render"
         path = scratch_dir() / "renders" / f"{safe}-{secrets.token_hex(4)}.wav"
     # scsynth runs in a work folder of its own: a relative path must not be read from there.
     destination = Path(path).absolute()
-    log = _run_scsynth(
-        score,
+    log = run_score(
+        bundles,
         destination,
+        name=name,
+        sample_rate=sample_rate,
+        channels=channels,
+        sample_format=sample_format,
+        timeout=timeout,
+    )
+    return replace(measure(destination), log=log)
+
+
+def run_score(
+    bundles: Sequence[osc.Bundle],
+    path: Path,
+    *,
+    name: str = "score",
+    sample_rate: int = DEFAULT_RATE,
+    channels: int = 2,
+    sample_format: SampleFormat = "float",
+    timeout: float = 30.0,
+    plugin_path: str | None = None,
+) -> str:
+    """Render a score to ``path`` as :func:`render_score` does, without measuring the file
+    (callers that stream it themselves); scsynth's output. ``plugin_path`` replaces scsynth's
+    plugin folders (``-U``)."""
+    timeout = _finite("timeout", timeout, low=0, strict=True)
+    _check_format(sample_rate, channels, sample_format)
+    if not bundles:
+        raise ValueError("an empty score renders nothing")
+    return _run_scsynth(
+        osc.encode_score(bundles),
+        Path(path).absolute(),
         sample_rate=sample_rate,
         channels=channels,
         sample_format=sample_format,
         timeout=timeout,
         name=name,
+        plugin_path=plugin_path,
     )
-    return replace(measure(destination), log=log)
 
 
 def run_score(

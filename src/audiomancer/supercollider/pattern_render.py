@@ -37,6 +37,7 @@ from audiomancer.paths import scratch_dir
 from audiomancer.patterns.model import DRUM_CLASS_BY_PITCH, Pattern
 from audiomancer.supercollider import kit as kits
 from audiomancer.supercollider import lang, library, nrt, osc, wavio
+from audiomancer.supercollider.scgf import read_scgf
 
 MAX_RENDER_SECONDS: Final = 600.0
 """The longest render (pattern plus tail) accepted; longer is a ValueError."""
@@ -168,9 +169,14 @@ def _score(
     timeout: float,
     end_s: float,
     seed: int,
-) -> tuple[list[osc.Bundle], list[Lane]]:
+    separate: bool,
+) -> tuple[list[osc.Bundle], list[Lane], set[str]]:
+    """The score, its lanes and the UGen classes its SynthDefs use. ``separate``: each lane
+    on its own pair of output channels (for stems), else every lane on the first pair."""
     tick = pattern.seconds_per_tick()
-    loads: list[osc.Message] = [osc.message("/d_recv", compile_cached(SEED_SYNTHDEF, timeout))]
+    seeder = compile_cached(SEED_SYNTHDEF, timeout)
+    loads: list[osc.Message] = [osc.message("/d_recv", seeder)]
+    scgfs = [seeder]
     events: dict[float, list[osc.Message]] = {}
     releases: dict[float, list[osc.Message]] = {}
     lanes: list[Lane] = []
@@ -186,9 +192,10 @@ def _score(
             scgf = compile_cached(voice.source(), timeout)
             header = nrt.read_synthdef_header(scgf)
             loads.append(osc.message("/d_recv", scgf))
+            scgfs.append(scgf)
             amp_name = _control(header.controls, AMP_CONTROLS)
             base = _amp_default(header.controls, amp_name)
-            bus = 2 * len(lanes)
+            bus = 2 * len(lanes) if separate else 0
             for start, velocity in hits:
                 args: list[osc.OscArgument] = [header.name, node, ADD_TO_TAIL, 0, "out", bus]
                 if amp_name:
@@ -211,6 +218,7 @@ def _score(
         gate_name = _control(header.controls, GATE_CONTROLS)
         base = _amp_default(header.controls, amp_name)
         loads.append(osc.message("/d_recv", scgf))
+        scgfs.append(scgf)
         for note in sorted(pattern.notes):
             args = [header.name, node, ADD_TO_TAIL, 0, freq_name, nrt.midi_to_hz(note.pitch)]
             if "out" in header.controls:
@@ -234,7 +242,35 @@ def _score(
     bundles = [osc.Bundle(0.0, tuple(loads))]
     bundles += [osc.Bundle(moment, tuple(events[moment])) for moment in sorted(events)]
     bundles.append(osc.Bundle(end_s, (osc.message("/c_set", 0, 0.0),)))
-    return bundles, lanes
+    ugens = {ugen.name for data in scgfs for ugen in read_scgf(data).ugens}
+    return bundles, lanes, ugens
+
+
+def _run(
+    bundles: list[osc.Bundle],
+    raw: Path,
+    ugens: set[str],
+    *,
+    name: str,
+    sample_rate: int,
+    channels: int,
+    timeout: float,
+) -> None:
+    """scsynth with only the plugins the score needs (a faster start), else with them all."""
+    from audiomancer.supercollider import plugins
+
+    plugin_path = plugins.plugin_path_for(ugens)
+    for attempt in (plugin_path, None) if plugin_path is not None else (None,):
+        try:
+            nrt.run_score(
+                bundles, raw, name=name, sample_rate=sample_rate, channels=channels,
+                sample_format="float", timeout=timeout, plugin_path=attempt,
+            )  # fmt: skip
+            return
+        except SynthDefError as error:
+            if attempt is None or not plugins.missing_ugen(str(error)):
+                raise
+            plugins.refuse_choice(ugens)
 
 
 def _partial(destination: Path) -> Path:
@@ -288,16 +324,18 @@ def render_pattern(
     destination = Path(path).absolute()
     destination.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(destination.parent)
-    bundles, lanes = _score(pattern, synth_code, kit, limit, end_s, seed)
-    channels = 2 * len(lanes)
+    bundles, lanes, ugens = _score(
+        pattern, synth_code, kit, limit, end_s, seed, separate=stems is not None
+    )
+    channels = 2 * len(lanes) if stems is not None else 2
     work = scratch_dir() / "nrt"
     work.mkdir(parents=True, exist_ok=True)
     raw = work / f"render-{secrets.token_hex(6)}.wav"
     partials: list[Path] = []
     try:
-        nrt.render_score(
-            bundles, raw, name=lanes[0].synthdef, sample_rate=sample_rate,
-            channels=channels, sample_format="float", timeout=limit,
+        _run(
+            bundles, raw, ugens, name=lanes[0].synthdef, sample_rate=sample_rate,
+            channels=channels, timeout=limit,
         )  # fmt: skip
         # Pass 1: peak of the mix, and where the sound has died away after the pattern.
         mix_peak, last_loud, frames, has_nan = 0.0, 0, 0, False
@@ -308,7 +346,7 @@ def render_pattern(
             if not finite.all():
                 has_nan = True
                 block = np.where(finite, block, 0.0)
-            mix = block.reshape(block.shape[0], -1, 2).sum(axis=1)
+            mix = block if channels == 2 else block.reshape(block.shape[0], -1, 2).sum(axis=1)
             level = np.abs(mix).max(axis=1)
             if level.size:
                 mix_peak = max(mix_peak, float(level.max()))
@@ -339,11 +377,14 @@ def render_pattern(
                 block = block[: max(0, keep - written)]
                 if not block.shape[0]:
                     break
-                lanes_audio = block.astype(np.float64).reshape(block.shape[0], -1, 2) * gain
-                mix = lanes_audio.sum(axis=1)
+                if stems is None:
+                    mix = block.astype(np.float64) * gain
+                else:
+                    lanes_audio = block.astype(np.float64).reshape(block.shape[0], -1, 2) * gain
+                    mix = lanes_audio.sum(axis=1)
+                    for index, writer in enumerate(writers[1:]):
+                        writer.write(lanes_audio[:, index, :])
                 writers[0].write(mix)
-                for index, writer in enumerate(writers[1:]):
-                    writer.write(lanes_audio[:, index, :])
                 squares += float(np.square(mix).sum())
                 peak = max(peak, float(np.abs(mix).max()))
                 written += block.shape[0]
