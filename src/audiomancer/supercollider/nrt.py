@@ -610,32 +610,6 @@ def run_score(
     )
 
 
-def run_score(
-    bundles: Sequence[osc.Bundle],
-    path: Path,
-    *,
-    name: str = "score",
-    sample_rate: int = DEFAULT_RATE,
-    channels: int = 2,
-    timeout: float = 30.0,
-) -> str:
-    """Render a score to ``path`` (32-bit float WAV, atomically) as :func:`render_score` does,
-    without measuring the file (the caller measures parts of it); scsynth's output."""
-    timeout = _finite("timeout", timeout, low=0, strict=True)
-    _check_format(sample_rate, channels, "float")
-    if not bundles:
-        raise ValueError("an empty score renders nothing")
-    return _run_scsynth(
-        osc.encode_score(bundles),
-        Path(path).absolute(),
-        sample_rate=sample_rate,
-        channels=channels,
-        sample_format="float",
-        timeout=timeout,
-        name=name,
-    )
-
-
 PHRASE_INTERVALS: Final = (0, 7, 3, 12)
 MAX_PHRASE_SECONDS: Final = 60.0
 """The longest audition phrase (the WAV is ~21 MB a minute at 44.1 kHz stereo float)."""
