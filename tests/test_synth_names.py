@@ -44,8 +44,11 @@ def test_a_handed_out_name_is_reserved_for_its_code(tracker: LineageTracker) -> 
     with pytest.raises(ValueError, match="handed out to a different synth"):
         tracker.save(GeneratedSynth("x_m100", other, parent_ids=["tb303"]))
     tracker.save(GeneratedSynth("x_m100", one, parent_ids=["tb303"]))
-    assert "reserved" not in json.loads(tracker.db_path.read_text())  # now a record
     assert tracker.reserve_name("x_m100", one) and not tracker.reserve_name("x_m100", other)
+    # saving a name never handed out reserves it too; the lineage file holds records only
+    tracker.save(GeneratedSynth("y_m100", CODE.format(name="y_m100"), parent_ids=["tb303"]))
+    assert not tracker.reserve_name("y_m100", other)
+    assert set(json.loads(tracker.db_path.read_text())) == {"format", "version", "synths"}
     assert tracker.get_record("x_m100").parent_ids == ["tb303"]
 
 
@@ -127,6 +130,6 @@ def test_processes_making_different_synths_get_different_names(tmp_path: Path) -
     (name_1, code_1), (name_2, code_2) = results
     assert code_1 != code_2  # amounts 0.5 and 1.0 make different mutants
     assert name_1 != name_2
-    reserved = json.loads(db.read_text())["reserved"]
-    assert sorted(reserved) == sorted([name_1, name_2])
-    assert sorted(reserved.values()) == sorted([code_1, code_2])
+    folder = tmp_path / "synths" / ".reserved"
+    reserved = {path.name: path.read_text().strip() for path in folder.iterdir()}
+    assert reserved == {name_1: code_1, name_2: code_2}

@@ -39,7 +39,6 @@ the database (:func:`audiomancer.paths.synth_library_dir` for the default databa
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -54,6 +53,7 @@ from audiomancer.analyzers.synthdef import SynthDefInfo, parse_synthdef
 from audiomancer.atomic import atomic_write_text, file_lock, sweep_stale
 from audiomancer.errors import StoreAccessError, StoreCorruptError, SynthNotFoundError
 from audiomancer.family import generation_numbers
+from audiomancer.generators import reservations
 from audiomancer.generators.synth_model import (
     GENERATION_METHODS,
     METHOD_ALIASES,
@@ -164,8 +164,6 @@ _RECORD_KEYS: Final = frozenset(
     ("name", "parent_ids", "generation_method", "mutation_log", "user_rating", "user_notes",
      "created_at")
 )  # fmt: skip
-_RESERVED: Final = "reserved"
-"""Top-level field: names handed out but not saved yet, each with the SHA-256 of its code."""
 _FILE_KEYS: Final = frozenset(("format", "version", "synths"))
 
 
@@ -293,13 +291,6 @@ class LineageTracker:
     @contextmanager
     def _transaction(self) -> Iterator[dict[str, SynthRecord]]:
         """Records to edit in place, written back atomically under the lock if they changed."""
-        with self._file_transaction() as (records, _):
-            yield records
-
-    @contextmanager
-    def _file_transaction(self) -> Iterator[tuple[dict[str, SynthRecord], dict[str, Any]]]:
-        """Records and the file's other fields to edit in place, written back atomically
-        under the lock if they changed."""
         self.check_writable()
         with file_lock(self.lock_path):
             sweep_stale(self.db_path.parent, self.db_path.name)
@@ -307,7 +298,7 @@ class LineageTracker:
             sweep_stale(self.library_dir, "*.scd")
             records, extra = self._read()
             before = self._dump(records, extra)
-            yield records, extra
+            yield records
             after = self._dump(records, extra)
             if after != before:
                 try:
@@ -373,27 +364,26 @@ class LineageTracker:
         """Hand out ``name`` for the synth whose code is ``code``: True when it is free, or
         already belongs (library file) or is reserved (an earlier hand-out) to this very code.
 
-        A reservation is recorded in the database under the lock before the name is handed
-        out, so two processes making different synths never get the same name, saved or not;
-        making the same synth again gets the same name. :meth:`save` turns it into a record.
-        Where nothing can be written (a read-only home), names are checked, not reserved.
+        The reservation (:mod:`audiomancer.generators.reservations`, a file per name) is made
+        before the name is handed out, so two processes making different synths never get the
+        same name, saved or not; making the same synth again gets the same name. Where nothing
+        can be written (a read-only home), names are checked, not reserved.
         """
+        existing = self.library_source(name)
+        if existing is not None:
+            return existing == code
+        if name in library.template_names() or self._names_in(self._load(), name):
+            return False
+        self.library_path(name)  # ValueError for a name that is no SuperCollider symbol
+        digest = reservations.code_digest(code)
         try:
             self.check_writable()
         except StoreAccessError:
-            return not self.is_taken(name) or self.library_source(name) == code
-        digest = hashlib.sha256(code.encode("utf-8", "surrogateescape")).hexdigest()
-        with self._file_transaction() as (records, extra):
-            existing = self.library_source(name)
-            if existing is not None:
-                return existing == code
-            if name in library.template_names() or self._names_in(records, name):
-                return False
-            reserved = extra.get(_RESERVED)
-            if not isinstance(reserved, dict):
-                reserved = extra[_RESERVED] = {}
-            held = reserved.setdefault(name, digest)
-            return bool(held == digest)
+            return reservations.held(self.library_dir, name) in (None, digest)
+        if reservations.reserve(self.library_dir, name, digest) != digest:
+            return False
+        later = self.library_source(name)  # saved meanwhile by a save() that reserved nothing
+        return later is None or later == code
 
     @staticmethod
     def _names_in(records: dict[str, SynthRecord], name: str) -> bool:
@@ -731,23 +721,18 @@ class LineageTracker:
         when the name is taken by a different synth or a template.
         """
         path = self.library_path(synth.name)
-        digest = hashlib.sha256(synth.source_code.encode("utf-8", "surrogateescape")).hexdigest()
-        with self._file_transaction() as (records, extra):
+        digest = reservations.code_digest(synth.source_code)
+        with self._transaction() as records:
             existing = self.library_source(synth.name)
             if synth.name in library.template_names():
                 raise ValueError(f"{synth.name!r} is the name of a template")
             if existing is not None and existing != synth.source_code:
                 raise ValueError(f"the library already holds a different synth {synth.name!r}")
-            reserved = extra.get(_RESERVED)
-            if isinstance(reserved, dict) and reserved.get(synth.name, digest) != digest:
+            if reservations.reserve(self.library_dir, synth.name, digest) != digest:
                 raise ValueError(
                     f"the name {synth.name!r} was handed out to a different synth; make this "
                     "one again to get a free name"
                 )
-            if isinstance(reserved, dict):
-                reserved.pop(synth.name, None)
-                if not reserved:
-                    del extra[_RESERVED]
             if existing is None and synth.name in records:
                 raise ValueError(f"the lineage already records a synth {synth.name!r}")
             if existing is None or synth.name not in records:
