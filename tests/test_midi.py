@@ -21,6 +21,7 @@ from audiomancer.patterns.midi import (
 )
 from audiomancer.patterns.model import (
     DRUM_CLASS_BY_PITCH,
+    MAX_BARS,
     TICKS_PER_BEAT,
     Note,
     Pattern,
@@ -123,11 +124,13 @@ def test_groove_midi_files_import_as_drums(index: int) -> None:
     assert {n.pitch for n in pattern.notes} <= set(DRUM_CLASS_BY_PITCH)
 
 
-def test_whole_groove_file_too_long_for_a_pattern_says_how_to_import_it() -> None:
+def test_whole_groove_file_too_long_for_a_pattern_imports_its_first_bars() -> None:
     # The longest file of drummer1/session1 (a 3-minute samba), shipped whole for this test.
     longest = GROOVE / "drummer1" / "session1" / "28_latin-samba_116_beat_4-4.mid"
-    with pytest.raises(PatternFileError, match="--bars"):
-        read_midi(longest)
+    with pytest.warns(UserWarning, match=r"first 64 bars are imported.*--bars"):
+        pattern = read_midi(longest)
+    assert pattern.bars == MAX_BARS
+    assert pattern.notes == read_midi(longest, bars=MAX_BARS).notes
 
 
 def test_multi_track_pitched_file_merges_tracks_and_converts_resolution() -> None:

@@ -57,6 +57,8 @@ from audiomancer.patterns.model import (
 if TYPE_CHECKING:  # mido loads only to write or read a .mid file, not for midi_data
     import mido
 
+    from audiomancer.patterns.smf import Smf
+
 MIDI_DATA_FORMAT: Final = "audiomancer.midi_data/1"
 MELODIC_CHANNEL: Final = 0
 # General MIDI programs (zero-based) so a DAW or GM synth picks a sensible sound.
@@ -157,10 +159,22 @@ def read_midi(
     Raises PatternFileError for unreadable, empty or unsuitable files.
     """
     name = "<bytes>" if isinstance(source, bytes) else str(source)
-    midi = _open_midi(source, name)
-    scale = Fraction(TICKS_PER_BEAT, midi.ticks_per_beat)
+    smf = _open_midi(source, name)
+    midi = smf.midi
+    scale = TICKS_PER_BEAT / smf.ticks_per_beat
     bpm, time_signature, end_tick = _read_meta(midi, scale, name)
     raw_notes = _collect_notes(midi, scale)
+    if smf.truncated is not None:
+        if not raw_notes:
+            raise PatternFileError(
+                f"{name} is not a readable MIDI file: it ends in the middle of its data, after "
+                f"{smf.truncated} bytes (truncated?)"
+            )
+        warnings.warn(
+            f"MIDI file {name} ends in the middle of its data, after {smf.truncated} bytes "
+            "(truncated?): the notes up to there are read",
+            stacklevel=2,
+        )
     if not raw_notes:
         raise PatternFileError(f"MIDI file {name} holds no notes")
     kind = _choose_type(raw_notes, pattern_type, name)
@@ -170,42 +184,29 @@ def read_midi(
         last = max([end_tick, *(n.end for _, n in raw_notes)])
         bars = max(1, math.ceil(last / bar_length))
         if bars > MAX_BARS:
-            raise PatternFileError(
+            warnings.warn(
                 f"MIDI file {name} is {bars} bars long, more than the {MAX_BARS} a pattern "
-                "holds: import its first bars with bars=N (CLI: --bars N)"
+                f"holds: its first {MAX_BARS} bars are imported (choose with bars=N, CLI: "
+                "--bars N)",
+                stacklevel=2,
             )
+            bars = MAX_BARS
     notes = _fit_notes(notes, bars * bar_length)
     return Pattern(notes=tuple(notes), type=kind, bars=bars, bpm=bpm, time_signature=time_signature)
 
 
-def _open_midi(source: str | Path | bytes, name: str) -> mido.MidiFile:
-    import mido
+def _open_midi(source: str | Path | bytes, name: str) -> Smf:
+    from audiomancer.patterns.smf import load_smf
 
     try:
-        if isinstance(source, bytes):
-            return mido.MidiFile(file=io.BytesIO(source))
-        return mido.MidiFile(source)
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
     except FileNotFoundError:
         raise PatternFileError(f"MIDI file {name} does not exist") from None
     except IsADirectoryError:
         raise PatternFileError(f"{name} is a folder, not a MIDI file") from None
-    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as error:
-        raise PatternFileError(
-            f"{name} is not a readable MIDI file: {_unreadable(source, error)}"
-        ) from None
-
-
-def _unreadable(source: str | Path | bytes, error: BaseException) -> str:
-    """Why mido could not read a file, in words even where its error says nothing."""
-    try:
-        size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
-    except OSError:
-        size = -1
-    if size == 0:
-        return "it is empty (0 bytes)"
-    if isinstance(error, EOFError):
-        return f"it ends in the middle of its data, after {size} bytes (truncated?)"
-    return str(error).strip() or f"{type(error).__name__} while reading it ({size} bytes)"
+    except OSError as error:
+        raise PatternFileError(f"cannot read MIDI file {name}: {error.strerror}") from None
+    return load_smf(data, name)
 
 
 def _read_meta(

@@ -1,0 +1,214 @@
+"""Standard MIDI File containers as real-world writers leave them, tidied before mido parses them.
+
+mido reads well-formed files; files from the wild are often not. Before parsing, the chunks are
+walked here and a clean file is rebuilt, following the SMF 1.0 rule that readers skip what they
+do not know:
+
+- a RIFF ``RMID`` wrapper (Windows tools save ``.mid`` files so) is unwrapped;
+- bytes before ``MThd`` (a MacBinary header, say) are skipped, and so are a longer header's extra
+  bytes;
+- chunks other than ``MTrk`` (Yamaha's ``XFIH``/``XFKM``, ...) are skipped;
+- the track count is the number of tracks present, whatever the header claims;
+- a track cut short (a truncated download) keeps its complete events and is closed (the
+  reader warns; a truncated file with no complete note is refused as truncated);
+- data bytes over 127 (a broken writer) are clipped, with a warning.
+
+SMPTE time division (frames per second and ticks per frame instead of ticks per quarter note)
+is turned into ticks per quarter note at the file's first tempo (120 bpm without one), so the
+grid of the file's own tempo holds. Whatever cannot be read is a PatternFileError naming the
+file and the reason.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final
+
+import mido
+
+from audiomancer.errors import PatternFileError
+
+DEFAULT_TEMPO: Final = 500_000
+"""Microseconds per quarter note when a file sets none (120 bpm)."""
+_SMPTE_RATES: Final = {
+    24: Fraction(24),
+    25: Fraction(25),
+    29: Fraction(30000, 1001),  # 29.97 drop-frame
+    30: Fraction(30),
+}
+
+
+@dataclass(frozen=True)
+class Smf:
+    """A parsed file and its resolution in ticks per quarter note (a fraction for SMPTE)."""
+
+    midi: mido.MidiFile
+    ticks_per_beat: Fraction
+    truncated: int | None = None
+    """The file's size when it ends in the middle of a track (its complete events are read)."""
+
+
+def _read_vlq(data: bytes, pos: int) -> tuple[int, int]:
+    """A variable-length quantity at ``pos``: (value, next position); IndexError past the end."""
+    value = 0
+    for _ in range(4):
+        byte = data[pos]
+        pos += 1
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            return value, pos
+    raise ValueError("variable-length quantity longer than 4 bytes")
+
+
+_DATA_BYTES: Final = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
+
+
+def _complete_events(data: bytes) -> int:
+    """How many leading bytes of track data hold complete events (for a track cut short)."""
+    pos = done = 0
+    status = 0
+    try:
+        while pos < len(data):
+            _, pos = _read_vlq(data, pos)
+            first = data[pos]
+            if first == 0xFF:
+                length, pos = _read_vlq(data, pos + 2)
+                pos += length
+            elif first in (0xF0, 0xF7):
+                length, pos = _read_vlq(data, pos + 1)
+                pos += length
+            else:
+                if first & 0x80:
+                    status = first
+                    pos += 1
+                if not status & 0x80:
+                    return done
+                pos += _DATA_BYTES.get(status & 0xF0, 0)
+            if pos > len(data):
+                return done
+            done = pos
+    except (IndexError, ValueError):
+        return done
+    return done
+
+
+def _unwrap_riff(data: bytes) -> bytes:
+    """The SMF inside a RIFF RMID file (its ``data`` chunk); other data unchanged."""
+    if data[:4] != b"RIFF" or data[8:12] != b"RMID":
+        return data
+    pos = 12
+    while pos + 8 <= len(data):
+        name, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+        if name == b"data":
+            return data[pos + 8 : pos + 8 + size]
+        pos += 8 + size + (size & 1)
+    return data
+
+
+def _truncated(data: bytes, name: str) -> PatternFileError:
+    return PatternFileError(
+        f"{name} is not a readable MIDI file: it ends in the middle of its data, after "
+        f"{len(data)} bytes (truncated?)"
+    )
+
+
+def _tidy(data: bytes, name: str) -> tuple[bytes, int, bool]:
+    """A clean SMF (header and the MTrk chunks found), the header's raw time division, and
+    whether the file ends in the middle of a chunk."""
+    if not data:
+        raise PatternFileError(f"{name} is not a readable MIDI file: it is empty (0 bytes)")
+    data = _unwrap_riff(data)
+    start = data.find(b"MThd", 0, 4096)
+    if start < 0:
+        raise PatternFileError(
+            f"{name} is not a readable MIDI file: it has no MThd header (not a Standard MIDI File)"
+        )
+    header_length = int.from_bytes(data[start + 4 : start + 8], "big")
+    if start + 8 + max(header_length, 6) > len(data):
+        raise _truncated(data, name)
+    if header_length < 6:
+        raise PatternFileError(
+            f"{name} is not a readable MIDI file: its header is {header_length} bytes, not 6"
+        )
+    fmt = int.from_bytes(data[start + 8 : start + 10], "big")
+    division = int.from_bytes(data[start + 12 : start + 14], "big")
+    if fmt > 2:
+        raise PatternFileError(f"{name} is not a readable MIDI file: unknown format {fmt}")
+    if division == 0:
+        raise PatternFileError(
+            f"{name} is not a readable MIDI file: its header gives 0 ticks per quarter note"
+        )
+    tracks: list[bytes] = []
+    pos = start + 8 + header_length
+    cut = False
+    while pos + 8 <= len(data):
+        chunk, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
+        body = data[pos + 8 : pos + 8 + size]
+        if chunk == b"MTrk":
+            if len(body) < size:  # cut short: keep the complete events, close the track
+                cut = True
+                body = body[: _complete_events(body)] + b"\x00\xff\x2f\x00"
+            tracks.append(body)
+        pos += 8 + size
+    cut = cut or (0 < len(data) - pos < 8 and data[pos : pos + 4] in b"MTrk"[: len(data) - pos])
+    if not tracks:
+        if cut:
+            raise _truncated(data, name)
+        raise PatternFileError(f"{name} is not a readable MIDI file: it holds no track (MTrk)")
+    fmt = 1 if fmt == 0 and len(tracks) > 1 else fmt
+    clean = b"MThd" + (6).to_bytes(4, "big")
+    clean += fmt.to_bytes(2, "big") + len(tracks).to_bytes(2, "big")
+    clean += (division if not division & 0x8000 else 480).to_bytes(2, "big")
+    for body in tracks:
+        clean += b"MTrk" + len(body).to_bytes(4, "big") + body
+    return clean, division, cut
+
+
+def _parse(clean: bytes, name: str) -> mido.MidiFile:
+    try:
+        return mido.MidiFile(file=io.BytesIO(clean))
+    except (OSError, ValueError) as error:
+        if "data byte" not in str(error):
+            raise PatternFileError(f"{name} is not a readable MIDI file: {error}") from None
+    except (EOFError, KeyError, IndexError, TypeError) as error:
+        detail = str(error) or "an event runs past the end of its track"
+        raise PatternFileError(f"{name} is not a readable MIDI file: {detail}") from None
+    warnings.warn(
+        f"MIDI file {name} has data bytes over 127 (a broken writer): they are clipped to 127",
+        stacklevel=4,
+    )
+    try:
+        return mido.MidiFile(file=io.BytesIO(clean), clip=True)
+    except (OSError, ValueError, EOFError, KeyError, IndexError, TypeError) as error:
+        detail = str(error) or "an event runs past the end of its track"
+        raise PatternFileError(f"{name} is not a readable MIDI file: {detail}") from None
+
+
+def _first_tempo(midi: mido.MidiFile) -> int:
+    for track in midi.tracks:
+        for message in track:
+            if message.type == "set_tempo":
+                return int(message.tempo)
+    return DEFAULT_TEMPO
+
+
+def load_smf(data: bytes, name: str) -> Smf:
+    """Parse the bytes of a MIDI file as tidied above; PatternFileError when it cannot be read."""
+    clean, division, cut = _tidy(data, name)
+    midi = _parse(clean, name)
+    truncated = len(data) if cut else None
+    if not division & 0x8000:
+        return Smf(midi, Fraction(division), truncated)
+    frames = 256 - (division >> 8)
+    per_frame = division & 0xFF
+    rate = _SMPTE_RATES.get(frames)
+    if rate is None or per_frame == 0:
+        raise PatternFileError(
+            f"{name} is not a readable MIDI file: SMPTE division of {frames} frames per second "
+            f"and {per_frame} ticks per frame"
+        )
+    ticks_per_second = rate * per_frame
+    return Smf(midi, ticks_per_second * Fraction(_first_tempo(midi), 1_000_000), truncated)
