@@ -228,10 +228,10 @@ def import_command(
         store = pattern_store(write=True)
         check_output_file(midi, "--midi")
         if str(file) == "-" or file.suffix.lower() in (".tidal", ".hs"):
-            from audiomancer.tidal.importer import import_tidal, read_tidal_file
+            from audiomancer.tidal.importer import import_tidal_file
 
-            pattern = import_tidal(
-                read_tidal_file(file),
+            pattern = import_tidal_file(
+                file,
                 bars=bars,
                 bpm=bpm,
                 pattern_type=pattern_type,

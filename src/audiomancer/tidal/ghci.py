@@ -46,18 +46,21 @@ from typing import IO, Final
 from audiomancer import engines, processes
 from audiomancer.errors import EngineError, EngineNotFoundError, TidalCodeError
 from audiomancer.paths import scratch_dir
+from audiomancer.tidal.boot import (
+    BACK_TAG,
+    CPS_TAG,
+    ERROR_TAG,
+    EVENT_TAG,
+    STAND_IN_NAMES,
+    prelude,
+)
 
 STARTUP_TIMEOUT: Final = 60.0
 """Seconds ghci may take to start and load Tidal (apart from each request's timeout)."""
 MEMORY_LIMIT: Final = "2g"
 """ghci's heap limit (``+RTS -M``): a runaway pattern fails instead of filling the memory."""
-DEFAULT_CPS: Final = 0.5625
-"""Tidal's tempo when the code sets none (cycles per second)."""
-MAX_ORBIT: Final = 16
 MAX_EVENTS: Final = 20_000
 """At most this many events are read back from one query (more is an error, not a hang)."""
-EVENT_TAG: Final = "AMEV"
-CPS_TAG: Final = "AMCPS"
 
 Value = str | float | int | bool | Fraction
 
@@ -70,28 +73,116 @@ class Paragraph:
     first_line: int
 
 
+def blank_block_comments(code: str) -> str:
+    """The code with every ``{- ... -}`` comment (nested, across lines) turned into spaces,
+    keeping its line breaks, so that blank lines inside a comment cannot cut it in two.
+    ``--`` line comments and string literals are left alone (a ``{-`` in them is no comment)."""
+    out = list(code)
+    depth = 0
+    i = 0
+    in_string = False
+    symbols = "!#$%&*+./<=>?@\\^|~:-"
+    while i < len(code):
+        pair = code[i : i + 2]
+        if depth:
+            if pair == "{-":
+                depth += 1
+                out[i] = out[i + 1] = " "
+                i += 2
+                continue
+            if pair == "-}":
+                depth -= 1
+                out[i] = out[i + 1] = " "
+                i += 2
+                continue
+            if code[i] != "\n":
+                out[i] = " "
+            i += 1
+            continue
+        char = code[i]
+        if in_string:
+            if char == "\\":
+                i += 2
+                continue
+            if char in '"\n':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif pair == "{-" and code[i + 2 : i + 3] != "#":
+            depth = 1
+            out[i] = out[i + 1] = " "
+            i += 2
+            continue
+        elif pair == "--" and (i == 0 or code[i - 1] not in symbols):
+            rest = code[i:].lstrip("-")
+            if not rest or rest[0] not in symbols:  # a line comment: skip to the line's end
+                end = code.find("\n", i)
+                i = len(code) if end < 0 else end
+                continue
+        i += 1
+    return "".join(out)
+
+
 def paragraphs(code: str) -> list[Paragraph]:
     """Split code the way Tidal editors do: blocks of lines between blank lines.
 
-    Lines that are ghci's own block delimiters (``:{``, ``:}``), which some files carry for
-    plain ghci, become empty comments (``--``): each paragraph is sent as a block anyway.
+    ``{- ... -}`` comments are blanked first (a comment with blank lines in it is still one
+    comment). Lines that are ghci's own block delimiters (``:{``, ``:}``), which some files
+    carry for plain ghci, become empty comments (``--``): each paragraph is sent as a block.
+    So do ghci commands that would change the session (:func:`session_command`).
     """
     blocks: list[Paragraph] = []
     current: list[str] = []
     start = 0
-    for number, line in enumerate(code.splitlines(), 1):
-        if line.strip() in (":{", ":}"):
+    for number, line in enumerate(blank_block_comments(code).splitlines(), 1):
+        if line.strip() in (":{", ":}") or session_command(line):
             line = "--"
         if line.strip():
             if not current:
                 start = number
-            current.append(line)
+            current.append(line.rstrip())
         elif current:
             blocks.append(Paragraph("\n".join(current), start))
             current = []
     if current:
         blocks.append(Paragraph("\n".join(current), start))
     return blocks
+
+
+_HARMLESS_COMMANDS: Final = r":(set|seti|t|type|i|info|k|kind|browse|show|m\s*\+|module\s*\+)(\s|$)"
+
+
+def session_command(line: str) -> bool:
+    """True for a line that is a ghci command changing the session (``:reload``, ``:load``,
+    ``:quit``, ``:module``, ``:!``, ...): no Tidal code, it would undo our stand-ins. ``:{``,
+    ``:}``, ``:set``, ``:type``, ``:info``, ``:m +`` and the like are harmless."""
+    text = line.strip()
+    if not text.startswith(":") or text in (":{", ":}"):
+        return False
+    return not re.match(_HARMLESS_COMMANDS, text)
+
+
+_CONTINUATION: Final = tuple("])}|#+-*/.$<>,=&!@%^~")
+
+
+def statements(paragraph: Paragraph) -> list[Paragraph]:
+    """A paragraph cut into its statements: each starts at a line on the left margin (not a
+    comment, not a line that only continues the one before, such as ``]`` or ``# gain 1``).
+
+    What a live coder means by several ``d1 $ ...`` lines without a blank line between them,
+    which an editor sends as one block that ghci rejects: one statement each.
+    """
+    lines = paragraph.text.split("\n")
+    cuts = [
+        index
+        for index, line in enumerate(lines)
+        if index == 0
+        or (line[:1].strip() and not line.startswith("--") and not line.startswith(_CONTINUATION))
+    ]
+    return [
+        Paragraph("\n".join(lines[begin:end]), paragraph.first_line + begin)
+        for begin, end in zip(cuts, [*cuts[1:], len(lines)], strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -117,10 +208,17 @@ class TidalEvent:
 
 @dataclass(frozen=True)
 class Played:
-    """What a piece of Tidal code plays: the tempo it sets (None if none) and its events."""
+    """What a piece of Tidal code plays: the tempo it sets (None if none) and its events.
+
+    In a lenient play, ``problems`` holds what was skipped (paragraphs ghci rejected, patterns
+    that failed while queried), and ``earlier`` is True when the code ends in silence (``hush``,
+    ``d1 silence``) and the events are those of the last state that played something.
+    """
 
     cps: float | None
     events: list[TidalEvent]
+    problems: list[str] = field(default_factory=list)
+    earlier: bool = False
 
     @property
     def onsets(self) -> list[TidalEvent]:
@@ -128,151 +226,7 @@ class Played:
         return [event for event in self.events if event.has_onset]
 
 
-# --- the Haskell side ---------------------------------------------------------------------
-
-
-def _stand_ins() -> str:
-    orbits = "\n".join(
-        f"d{n} :: ControlPattern -> IO ()\nd{n} = p {n} . (|< orbit {n - 1})"
-        for n in range(1, MAX_ORBIT + 1)
-    )
-    transitions = "\n".join(
-        f"{name} :: AmID.ID -> {'Time -> ' * extra}ControlPattern -> IO ()\n"
-        f"{name} i {'_ ' * extra}= p i"
-        for name, extra in (
-            ("xfade", 0),
-            ("xfadeIn", 1),
-            ("jump", 0),
-            ("jumpIn", 1),
-            ("jumpIn'", 1),
-            ("clutch", 0),
-            ("clutchIn", 1),
-            ("anticipate", 0),
-            ("anticipateIn", 1),
-            ("interpolate", 0),
-            ("interpolateIn", 1),
-            ("histpan", 1),
-            ("wait", 1),
-        )
-    )
-    return f"""
-p :: AmID.ID -> ControlPattern -> IO ()
-p i pat = modifyIORef' amSlots (AmMap.insert (AmID.fromID i) pat)
-
-hush :: IO ()
-hush = writeIORef amSlots AmMap.empty
-
-only :: IO () -> IO ()
-only = (hush >>)
-
-once :: ControlPattern -> IO ()
-once pat = case [v | e <- queryArc pat (Arc 0 1), Just (VF v) <- [AmMap.lookup "cps" (value e)]] of
-  (v : _) -> v `seq` writeIORef amTempo (Just v)
-  [] -> return ()
-
-asap :: ControlPattern -> IO ()
-asap = once
-
-first :: ControlPattern -> IO ()
-first = once
-
-setcps :: Pattern Double -> IO ()
-setcps = once . cps
-
-getcps :: IO Double
-getcps = maybe {DEFAULT_CPS} id <$> readIORef amTempo
-
-mute, unmute, solo, unsolo :: AmID.ID -> IO ()
-mute i = modifyIORef' amMuted (AmSet.insert (AmID.fromID i))
-unmute i = modifyIORef' amMuted (AmSet.delete (AmID.fromID i))
-solo _ = return ()
-unsolo _ = return ()
-
-unmuteAll, unsoloAll, resetCycles :: IO ()
-unmuteAll = writeIORef amMuted AmSet.empty
-unsoloAll = return ()
-resetCycles = return ()
-
-setCycle :: Time -> IO ()
-setCycle _ = return ()
-
-all :: (ControlPattern -> ControlPattern) -> IO ()
-all = writeIORef amAll
-
-mortal :: AmID.ID -> Time -> Time -> ControlPattern -> IO ()
-mortal i _ _ = p i
-
-{transitions}
-
-{orbits}
-
-amRat :: Rational -> String
-amRat x = show (numerator x) ++ " " ++ show (denominator x)
-
-amValue :: Value -> String
-amValue v = case v of
-  VS x -> 's' : show x
-  VF x -> 'f' : show x
-  VN x -> 'n' : show (unNote x)
-  VI x -> 'i' : show x
-  VR x -> 'r' : amRat x
-  VB x -> 'b' : show x
-  _ -> '?' : show (show v)
-
-amEvent :: Event ValueMap -> String
-amEvent e = "{EVENT_TAG} " ++ whole' ++ " " ++ amRat (start (part e)) ++ " "
-    ++ amRat (stop (part e))
-    ++ concatMap (\\(k, v) -> "\\t" ++ k ++ "=" ++ amValue v) (AmMap.toList (value e))
-  where whole' = case whole e of
-          Just (Arc s t) -> amRat s ++ " " ++ amRat t
-          Nothing -> "- - - -"
-
-amReset :: IO ()
-amReset = do
-  writeIORef amSlots AmMap.empty
-  writeIORef amMuted AmSet.empty
-  writeIORef amAll id
-  writeIORef amTempo Nothing
-
-amDump :: Rational -> Int -> IO ()
-amDump cycles limit = do
-  slots <- readIORef amSlots
-  muted <- readIORef amMuted
-  f <- readIORef amAll
-  let pats = [f pat | (k, pat) <- AmMap.toList slots, not (AmSet.member k muted)]
-  mapM_ (putStrLn . amEvent) (take limit (queryArc (stack pats) (Arc 0 cycles)))
-  tempo <- readIORef amTempo
-  putStrLn ("{CPS_TAG} " ++ maybe "-" show tempo)
-"""
-
-
-_HEADER: Final = """\
-:set -XOverloadedStrings
-:set prompt ""
-:set prompt-cont ""
-import System.IO
-import Data.IORef
-import qualified Data.Map.Strict as AmMap
-import qualified Data.Set as AmSet
-import qualified Sound.Tidal.ID as AmID
-import Sound.Tidal.Context
-hSetBuffering stdout LineBuffering
-amSlots <- newIORef (AmMap.empty :: AmMap.Map String ControlPattern)
-amMuted <- newIORef (AmSet.empty :: AmSet.Set String)
-amAll <- newIORef (id :: ControlPattern -> ControlPattern)
-amTempo <- newIORef (Nothing :: Maybe Double)"""
-
-
-def _prelude() -> str:
-    """Clear the interactive context, then define the stand-ins (a fresh slate per request)."""
-    return ":load\n" + _HEADER + "\n:{\n" + _stand_ins().strip("\n") + "\n:}"
-
-
-_PURE_STATEMENT: Final = (
-    r"(d\d{1,2}|p|hush|setcps|once|asap|first|only|solo|unsolo|mute|unmute|unmuteAll|unsoloAll"
-    r"|resetCycles|xfade|xfadeIn|jump|jumpIn|jumpIn'|clutch|clutchIn|anticipate|anticipateIn"
-    r"|interpolate|interpolateIn|histpan|wait|mortal)(\s|\$|\(|$)"
-)
+_PURE_STATEMENT: Final = f"({STAND_IN_NAMES})" + r"(\s|\$|\(|$)"
 
 
 def _defines_nothing(paragraph: Paragraph) -> bool:
@@ -457,7 +411,7 @@ class Ghci:
         except OSError as error:
             raise EngineError(f"could not start ghci ({executable}): {error}") from None
         self._process = process
-        output = self._exchange(process, _prelude(), STARTUP_TIMEOUT)
+        output = self._exchange(process, prelude(), STARTUP_TIMEOUT)
         self._clean = True
         problem = _first_problem(output)
         if problem is not None:
@@ -502,11 +456,23 @@ class Ghci:
                 return output
             output.append(line)
 
-    def play(self, code: str, cycles: int | Fraction = 1, timeout: float = 10.0) -> Played:
+    def play(
+        self,
+        code: str,
+        cycles: int | Fraction = 1,
+        timeout: float = 10.0,
+        *,
+        lenient: bool = False,
+    ) -> Played:
         """Evaluate code paragraph by paragraph as an editor sends it; query ``[0, cycles)``.
 
-        Raises TidalCodeError quoting ghci's first message and the offending line when a
-        paragraph is rejected or the patterns fail while they are queried, and EngineError
+        Strict (the default, how we check code we print): TidalCodeError quoting ghci's first
+        message and the offending line when a paragraph is rejected or a pattern fails while it
+        is queried. Lenient (how a live coder's file is imported): a rejected paragraph is
+        tried again statement by statement (see :func:`statements`), what is still rejected is
+        skipped, a pattern that fails is left out, and when the code ends in silence the last
+        state that played is read (all noted in :attr:`Played.problems` / ``earlier``); the
+        TidalCodeError comes only when nothing plays and something was skipped. EngineError
         when ghci does not answer within ``timeout`` seconds (each paragraph and the query
         have that long) or dies.
         """
@@ -516,11 +482,18 @@ class Ghci:
         if span <= 0:
             raise ValueError(f"invalid cycles {cycles!r}: expected a positive number")
         source_lines = code.splitlines()
+        problems: list[str] = []
+        for number, line in enumerate(source_lines, 1):
+            if session_command(line):
+                skipped = f"line {number} is a ghci command, not Tidal code: {line.strip()!r}"
+                if not lenient:
+                    raise TidalCodeError(skipped)
+                problems.append(skipped)
         with self._lock:
             process = self._ensure_started()
             # a fresh slate: forget what the last code captured, and (when it may have defined
             # anything) every binding it made, so no code sees what earlier code defined
-            reset = "amReset" if self._clean else _prelude()
+            reset = "amReset" if self._clean else prelude()
             problem = _first_problem(self._exchange(process, reset, timeout))
             if problem is not None:
                 self._discard()
@@ -528,35 +501,72 @@ class Ghci:
             blocks = paragraphs(code)
             self._clean = all(_defines_nothing(block) for block in blocks)
             for block in blocks:
-                first_sent = process.sent + 2  # after the ":{" line
-                output = self._exchange(process, f":{{\n{block.text}\n:}}", timeout)
-                problem = _first_problem(output)
-                if problem is not None:
-                    line = block.first_line
-                    if problem.line is not None:
-                        offset = problem.line - first_sent
-                        if 0 <= offset < block.text.count("\n") + 1:
-                            line = block.first_line + offset
-                    quoted = source_lines[line - 1].strip() if line <= len(source_lines) else ""
-                    raise TidalCodeError(
-                        f"Tidal rejected line {line}: {problem.message} (in: {quoted!r})"
-                    )
-            query = f"amDump ({span.numerator} % {span.denominator}) {MAX_EVENTS + 1}"
+                rejected = self._evaluate(process, block, source_lines, timeout)
+                if rejected is None:
+                    continue
+                parts = statements(block) if lenient else [block]
+                if not lenient:
+                    raise TidalCodeError(rejected)
+                if len(parts) == 1:
+                    problems.append(rejected)
+                    continue
+                for part in parts:
+                    still = self._evaluate(process, part, source_lines, timeout)
+                    if still is not None:
+                        problems.append(still)
+            back = "True" if lenient else "False"
+            query = f"amDump ({span.numerator} % {span.denominator}) {MAX_EVENTS + 1} {back}"
             output = self._exchange(process, query, timeout)
         problem = _first_problem(output)
         if problem is not None:
             raise TidalCodeError(f"Tidal could not play the pattern: {problem.message}")
+        for line in output:
+            if line.startswith(ERROR_TAG + " "):
+                name, _, message = line[len(ERROR_TAG) + 1 :].partition("\t")
+                failed = f"Tidal could not play {_slot_name(name)}: {message.strip()}"
+                if not lenient:
+                    raise TidalCodeError(failed)
+                problems.append(failed)
         events = [parse_event_line(line) for line in output if line.startswith(EVENT_TAG + " ")]
         if len(events) > MAX_EVENTS:
             raise TidalCodeError(
                 f"the code plays more than {MAX_EVENTS} events in {span} cycles; "
                 "is that what you meant? try fewer --bars"
             )
+        if not events and problems:
+            raise TidalCodeError(problems[0])
         tempo = [line for line in output if line.startswith(CPS_TAG + " ")]
         if len(tempo) != 1:
             raise EngineError("ghci's answer lacks the tempo line:\n" + "\n".join(output[-10:]))
         value = tempo[0].split(" ", 1)[1]
-        return Played(cps=None if value == "-" else float(value), events=events)
+        return Played(
+            cps=None if value == "-" else float(value),
+            events=events,
+            problems=problems,
+            earlier=bool(events) and BACK_TAG in output,
+        )
+
+    def _evaluate(
+        self, process: _Process, block: Paragraph, source_lines: list[str], timeout: float
+    ) -> str | None:
+        """Send one block; None when ghci takes it, else ghci's first message and the line."""
+        first_sent = process.sent + 2  # after the ":{" line
+        output = self._exchange(process, f":{{\n{block.text}\n:}}", timeout)
+        problem = _first_problem(output)
+        if problem is None:
+            return None
+        line = block.first_line
+        if problem.line is not None:
+            offset = problem.line - first_sent
+            if 0 <= offset < block.text.count("\n") + 1:
+                line = block.first_line + offset
+        quoted = source_lines[line - 1].strip() if line <= len(source_lines) else ""
+        return f"Tidal rejected line {line}: {problem.message} (in: {quoted!r})"
+
+
+def _slot_name(name: str) -> str:
+    """How the code named a remembered pattern: ``d3`` for orbit 3's, else ``p "name"``."""
+    return f"d{name}" if name.isdigit() else f"p {name!r}"
 
 
 _instance: Ghci | None = None

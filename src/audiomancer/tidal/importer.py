@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Final
 
-from audiomancer.errors import PatternFileError, TidalCodeError
+from audiomancer.errors import EngineError, PatternFileError, TidalCodeError
 from audiomancer.patterns.kits import KITS, drum_class_of, get_kit, validate_sound
 from audiomancer.patterns.model import (
     TICKS_PER_BEAT,
@@ -119,6 +120,35 @@ def read_tidal_file(path: str | Path) -> str:
     return text.removeprefix("\ufeff")
 
 
+def import_tidal_file(
+    path: str | Path,
+    *,
+    bars: int | None = None,
+    bpm: float | None = None,
+    pattern_type: str | None = None,
+    kit: str | None = None,
+    sound: str | None = None,
+    timeout: float = 10.0,
+    ghci: Ghci | None = None,
+) -> Pattern:
+    """:func:`import_tidal` of a ``.tidal`` file (``-``: stdin); its errors name the file."""
+    code = read_tidal_file(path)
+    name = "standard input" if str(path) == "-" else str(path)
+    try:
+        return import_tidal(
+            code,
+            bars=bars,
+            bpm=bpm,
+            pattern_type=pattern_type,
+            kit=kit,
+            sound=sound,
+            timeout=timeout,
+            ghci=ghci,
+        )
+    except (TidalCodeError, EngineError) as error:
+        raise type(error)(f"Tidal file {name}: {error}") from None
+
+
 def _number(event: TidalEvent, name: str) -> float | None:
     value = event.controls.get(name)
     if isinstance(value, bool) or value is None:
@@ -177,12 +207,21 @@ def import_tidal(
     bar_length = bar_ticks(time_signature)
     beats_per_bar = Fraction(bar_length, TICKS_PER_BEAT)
 
-    played = (ghci or get_ghci()).play(code, cycles, timeout)
+    played = (ghci or get_ghci()).play(code, cycles, timeout, lenient=True)
+    for problem in played.problems:
+        warnings.warn(f"skipped: {problem}", stacklevel=2)
+    if played.earlier:
+        warnings.warn(
+            "the code ends in silence (hush, or silence in every dN): imported what played "
+            "before it",
+            stacklevel=2,
+        )
     events = [e for e in played.onsets if 0 <= e.onset < cycles]
     if not events:
+        skipped = f"; skipped first: {played.problems[0]}" if played.problems else ""
         raise TidalCodeError(
             f"the code plays no events in its first {cycles} cycle{'s' if cycles != 1 else ''}"
-            " (is there a `d1 $ ...`? try --bars for a longer window)"
+            f" (is there a `d1 $ ...`? try --bars for a longer window){skipped}"
         )
     silent = [e for e in events if _sound(e) is None]
     if silent:
