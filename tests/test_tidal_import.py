@@ -245,3 +245,41 @@ def test_a_missing_tidal_names_the_packages(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "sudo apt-get install ghc libghc-tidal-dev" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_error_lines_stay_right_after_a_parse_error(tidal: Ghci) -> None:
+    # ghci counts a block with a parse error short; the service resynchronises its count
+    for _ in range(2):
+        with pytest.raises(TidalCodeError, match="line 1: parse error"):
+            import_tidal('// not Haskell\nnote("c e g")', ghci=tidal)
+    with pytest.raises(TidalCodeError, match=r"line 4: Variable not in scope: nosuch"):
+        import_tidal('setcps 0.5\n\nd1 $ s "hh"\n  # nosuch 1', ghci=tidal)
+
+
+def test_a_live_coders_buffer(tidal: Ghci) -> None:
+    code = """{- a set
+
+   with blank lines in its comment -}
+setcps (120/60/4)
+
+d1 $ s "bd*2"
+d2 $ s "~ sn"
+
+d3 $ s "hh*4" # gain (cF 1 "g")
+
+setF "g" 0.5
+
+d4 $ s "cp" # nosuch 1
+
+hush
+"""
+    with pytest.warns(UserWarning) as caught:
+        pattern = import_tidal(code, ghci=tidal)
+    messages = [str(w.message) for w in caught]
+    assert any("line 13: Variable not in scope: nosuch" in m for m in messages), messages
+    assert any("ends in silence" in m for m in messages), messages
+    half = round(127 * 0.5**2)
+    assert hits(pattern) == sorted(
+        [(0, KICK, 127), (960, KICK, 127), (960, SNARE, 127)]
+        + [(i * 480, HAT, half) for i in range(4)]
+    )

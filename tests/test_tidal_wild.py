@@ -34,7 +34,7 @@ REFUSED: dict[str, str] = {
     "tidal_repo/doc_solo.tidal": "line 1: Couldn't match expected type",
     "tidal_repo/doc_tempo_bps.tidal": "Variable not in scope: bps",
     "tidal_repo/examples_cycles.tidal": "skipped first: Tidal rejected line 3",
-    "tidal_repo/functions_stack.tidal": "rejected line 1: Couldn't match expected type",
+    "tidal_repo/functions_stack.tidal": "rejected line 4: Couldn't match expected type",
     "tidal_repo/haddock_ui_euclid.tidal": "rejected line 1: Variable not in scope",
     "tidal_repo/older_examples_supercollider.tidal": "rejected line 24",
     "tidal_repo/setup.tidal": "line 7 is a ghci command, not Tidal code: ':reload'",
@@ -47,7 +47,7 @@ WARNED: dict[str, str] = {
     "ours/techno_set.tidal": "ends in silence",
     "ours/trailing_hush.tidal": "ends in silence",
     "tidal_repo/example.tidal": "ends in silence",
-    "tidal_repo/haddock_ui_jux.tidal": "skipped: Tidal rejected line 9",
+    "tidal_repo/haddock_ui_jux.tidal": "skipped: Tidal rejected line 10",
     "tidal_repo/haddock_ui_spread.tidal": "skipped: Tidal rejected line 5",
     "tidal_repo/tutorial_d1_d2_silence.tidal": "ends in silence",
 }

@@ -335,6 +335,8 @@ class _Process:
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.sent = 0
+        self.shift = 0
+        """ghci's line number minus ours: ghci counts some rejected blocks short (see _resync)."""
         assert self.popen.stdout is not None
         self.reader = threading.Thread(
             target=self._read, args=(self.popen.stdout,), daemon=True, name="ghci-reader"
@@ -550,11 +552,12 @@ class Ghci:
         self, process: _Process, block: Paragraph, source_lines: list[str], timeout: float
     ) -> str | None:
         """Send one block; None when ghci takes it, else ghci's first message and the line."""
-        first_sent = process.sent + 2  # after the ":{" line
+        first_sent = process.sent + 2 + process.shift  # after the ":{" line
         output = self._exchange(process, f":{{\n{block.text}\n:}}", timeout)
         problem = _first_problem(output)
         if problem is None:
             return None
+        self._resync(process, timeout)
         line = block.first_line
         if problem.line is not None:
             offset = problem.line - first_sent
@@ -562,6 +565,14 @@ class Ghci:
                 line = block.first_line + offset
         quoted = source_lines[line - 1].strip() if line <= len(source_lines) else ""
         return f"Tidal rejected line {line}: {problem.message} (in: {quoted!r})"
+
+    def _resync(self, process: _Process, timeout: float) -> None:
+        """After a rejected block ghci's line numbers can drift from ours (a parse error counts
+        the block short): ask for a line it cannot run and note where ghci says it is."""
+        line = process.sent + 1
+        problem = _first_problem(self._exchange(process, "amLineProbe", timeout))
+        if problem is not None and problem.line is not None:
+            process.shift = problem.line - line
 
 
 def _slot_name(name: str) -> str:
