@@ -153,7 +153,7 @@ def _tidy(data: bytes, name: str) -> tuple[bytes, int, bool]:
                 body = body[: _complete_events(body)] + b"\x00\xff\x2f\x00"
             tracks.append(body)
         pos += 8 + size
-    cut = cut or (0 < len(data) - pos < 8 and data[pos : pos + 4] in b"MTrk"[: len(data) - pos])
+    cut = cut or (0 < len(data) - pos < 8 and b"MTrk".startswith(data[pos : pos + 4]))
     if not tracks:
         if cut:
             raise _truncated(data, name)
