@@ -60,6 +60,21 @@ def _chain(program: sc.Program, edits: list[Callable[[sc.Program], Result]]) -> 
     return program, log
 
 
+def _or_else(
+    program: sc.Program,
+    edits: list[Callable[[sc.Program], Result]],
+    fallbacks: list[Callable[[sc.Program], Result]],
+) -> Result:
+    """The edits that apply; when none does, the fallbacks (a keyword finds some way to act)."""
+    try:
+        return _chain(program, edits)
+    except NotApplicable as first:
+        try:
+            return _chain(program, fallbacks)
+        except NotApplicable as second:
+            raise NotApplicable(f"{first}; {second}") from None
+
+
 def _has_lowpass(program: sc.Program) -> bool:
     graph = synth_ops.locate(program)
     return any(
@@ -91,27 +106,29 @@ def _warm(program: sc.Program, rng: random.Random, category: str, fast: bool) ->
             _ensure_lowpass("LPF", category, 0.8),
             lambda p: synth_ops.scale_controls(p, "cutoff", 0.8),
         ],
-    )
+    )  # an LPF goes on any audio signal: warm acts wherever a stage can go
 
 
 def _bright(program: sc.Program, rng: random.Random, category: str, fast: bool) -> Result:
-    return _chain(
+    return _or_else(
         program,
         [
             lambda p: synth_ops.set_oscillator(p, "Pulse", rng),
             lambda p: synth_ops.scale_controls(p, "cutoff", 2.0, high=16000.0),
         ],
+        [lambda p: synth_ops.add_shelf(p, 6.0, 2500.0)],
     )
 
 
 def _soft(program: sc.Program, rng: random.Random, category: str, fast: bool) -> Result:
-    return _chain(
+    return _or_else(
         program,
         [
             lambda p: synth_ops.set_oscillator(p, "LFTri", rng),
             lambda p: synth_ops.scale_envelope(p, frozenset({"attack"}), 3.0, minimum=0.02),
             lambda p: synth_ops.scale_controls(p, "cutoff", 0.7),
         ],
+        [lambda p: synth_ops.add_shelf(p, -6.0, 3000.0)],
     )
 
 
@@ -133,17 +150,22 @@ def _filtered(program: sc.Program, rng: random.Random, category: str, fast: bool
 
 
 def _dark(program: sc.Program, rng: random.Random, category: str, fast: bool) -> Result:
-    return _chain(
+    return _or_else(
         program,
         [
             _ensure_lowpass("LPF", category, 0.5),
             lambda p: synth_ops.scale_controls(p, "cutoff", 0.5, low=60.0),
         ],
+        [lambda p: synth_ops.add_shelf(p, -9.0, 2000.0)],
     )
 
 
 def _detuned(program: sc.Program, rng: random.Random, category: str, fast: bool) -> Result:
-    return synth_ops.detune_oscillators(program, rng)
+    return _or_else(
+        program,
+        [lambda p: synth_ops.detune_oscillators(p, rng)],
+        [lambda p: synth_ops.add_chorus(p, rng)],
+    )
 
 
 def _metallic(program: sc.Program, rng: random.Random, category: str, fast: bool) -> Result:
@@ -159,11 +181,19 @@ def _plucky(program: sc.Program, rng: random.Random, category: str, fast: bool) 
 
 
 def _long(program: sc.Program, rng: random.Random, category: str, fast: bool) -> Result:
-    return synth_ops.scale_envelope(program, frozenset({"release", "decay"}), 2.5)
+    return _or_else(
+        program,
+        [lambda p: synth_ops.scale_envelope(p, frozenset({"release", "decay"}), 2.5)],
+        [lambda p: synth_ops.add_effect(p, rng, 0.6, kind="reverb")],
+    )
 
 
 def _short(program: sc.Program, rng: random.Random, category: str, fast: bool) -> Result:
-    return synth_ops.scale_envelope(program, frozenset({"release", "decay"}), 0.4)
+    return _or_else(
+        program,
+        [lambda p: synth_ops.scale_envelope(p, frozenset({"release", "decay"}), 0.4)],
+        [lambda p: synth_ops.add_stage(p, "pluck", rng)],
+    )
 
 
 def _distorted(program: sc.Program, rng: random.Random, category: str, fast: bool) -> Result:
@@ -271,15 +301,18 @@ def generate_synth(
     Starts from ``base_synth`` or, without one, from the category's template that best matches
     the description's words (``acid`` → tb303), then applies the description's keywords in a
     fixed order (:data:`KEYWORDS`): warm (saw, low-pass, cutoff down), bright (pulse, cutoff
-    up), soft, acid (resonant MoogFF with a filter envelope), filtered (MoogFF or RLPF), dark,
-    detuned/wide, metallic, noisy, plucky, long, short, distorted, sweep (an LFO on the cutoff,
-    ``cutoffLFO``; wobble: a fast one). Keywords that do not apply are skipped and noted in
-    ``rejected``. The name comes from the description's leading words (``warm acid bass with
-    filter sweep`` → ``warm_acid_bass_001``); ``parent_ids`` is the template or base synth.
-    The result compiles and renders audibly. ``seed`` varies the random details (by default
-    they follow from the description). ValueError for an empty description or an unknown
-    category; SynthDefError when
-    nothing valid can be made.
+    up; else a high shelf boost), soft (else a high shelf cut), acid (resonant MoogFF with a
+    filter envelope), filtered (MoogFF or RLPF), dark (low-pass, cutoff down; else a shelf
+    cut), detuned/wide (else a chorus), metallic, noisy, plucky, long (else a reverb tail),
+    short (else a plucky decay), distorted, sweep (an LFO on the cutoff, ``cutoffLFO``; wobble:
+    a fast one). Cutoffs read as MIDI notes (``lpf.midicps``) move in semitones. Each keyword
+    acts where it can; one that cannot is noted in ``rejected`` (the log lists only what was
+    applied), and with a base synth, SynthDefError when none can, saying why for each. The
+    name comes from the description's leading words (``warm acid bass with filter sweep`` →
+    ``warm_acid_bass_001``); ``parent_ids`` is the template or base synth. The result compiles
+    and renders audibly. ``seed`` varies the random details (by default they follow from the
+    description). ValueError for an empty description or an unknown category; SynthDefError
+    when nothing valid can be made.
     """
     if not isinstance(description, str) or not description.strip():
         raise ValueError(
@@ -313,9 +346,14 @@ def generate_synth(
     for attempt in range(MAX_ATTEMPTS):
         candidate = Candidate(program, [f"From {source} {info.name}"])
         # From a template, the last attempt is the template itself; a base is never returned
-        # unchanged.
+        # unchanged. After two candidates that did not sound, each later one leaves out one
+        # keyword in turn (the one whose edit makes it clip or fall silent).
         last = attempt == MAX_ATTEMPTS - 1 and base_synth is None
-        for label, edit in [] if last else keywords:
+        chosen = keywords
+        if attempt >= 2 and len(keywords) > 1:
+            left_out = keywords[(attempt - 2) % len(keywords)]
+            chosen = [k for k in keywords if k is not left_out]
+        for label, edit in [] if last else chosen:
             applied = apply_edit(
                 bound(edit, rng, chosen_category, fast), candidate, label, rejected
             )
@@ -328,6 +366,8 @@ def generate_synth(
                     ],
                 )
         if base_synth is not None and len(candidate.log) == 1:
+            if chosen is not keywords:
+                continue
             raise SynthDefError(
                 f"none of the keywords of {description!r} applies to {info.name!r}: "
                 + "; ".join(rejected[-len(keywords) :])

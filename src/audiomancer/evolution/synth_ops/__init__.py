@@ -65,7 +65,9 @@ from audiomancer.evolution.synth_ops.crossover import (
 from audiomancer.evolution.synth_ops.envelope_mutation import modify_envelope
 from audiomancer.evolution.synth_ops.graph import Graph, locate, rename
 from audiomancer.evolution.synth_ops.keyword_edits import (
+    add_chorus,
     add_filter_envelope,
+    add_shelf,
     add_stage,
     detune_oscillators,
     scale_controls,
@@ -118,10 +120,12 @@ __all__ = [
     "Result",
     "Signal",
     "Stage",
+    "add_chorus",
     "add_distortion",
     "add_effect",
     "add_filter_envelope",
     "add_lfo",
+    "add_shelf",
     "add_stage",
     "average_defaults",
     "choose_stage",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import replace
 from typing import Literal
@@ -204,12 +205,17 @@ def scale_controls(
     graph = locate(program)
     mapping: dict[int, sc.Node] = {}
     log: list[str] = []
+    notes = _note_controls(graph)
     for control in controls(graph):
         found = role_of(control.name)
         value = control.value
         if found is None or found.name != role or value is None or value <= 0:
             continue
-        new = rounded(min(high, max(low, value * factor)))
+        if control.name in notes:  # a MIDI note (``cutoff.midicps``): move it in semitones
+            low_note, high_note = _note_of(low), _note_of(high)
+            new = rounded(min(high_note, max(low_note, value + 12 * math.log2(factor))))
+        else:
+            new = rounded(min(high, max(low, value * factor)))
         if new != value:
             mapping[id(control.node)] = control.with_default(sc.Number.of(new))
             log.append(f"{control.name}: {fmt(value)} → {fmt(new)}")
@@ -228,6 +234,52 @@ def scale_controls(
     if not mapping:
         raise NotApplicable(f"no {role} to change")
     return map_nodes(program, mapping), log
+
+
+def _note_of(frequency: float) -> float:
+    return 69 + 12 * math.log2(max(frequency, 1.0) / 440)
+
+
+def _note_controls(graph: Graph) -> set[str]:
+    """Controls the graph reads as MIDI notes (``x.midicps``, ``midicps(x)``)."""
+    names = set(graph.param_names) | control_names(graph)
+    return {
+        call.receiver.name
+        for call in walk_calls(graph.function)
+        if call.selector == "midicps"
+        and isinstance(call.receiver, sc.Name)
+        and call.receiver.name in names
+    }
+
+
+def add_shelf(program: sc.Program, gain_db: float, freq: float = 3000.0) -> Result:
+    """A high shelf on the signal: ``BHiShelf.ar(sig, 3000, 1, 6)`` brightens (gain > 0),
+    darkens (gain < 0); works on any audio signal, whatever makes it."""
+
+    def make(signal: sc.Node, pre_level: bool) -> sc.Node:
+        return ugen("BHiShelf", "ar", signal, num(freq), sc.Number("1"), num(gain_db))
+
+    graph = locate(program)
+    function = insert_stage(graph, make)
+    sign = "+" if gain_db > 0 else ""
+    return graph.with_function(function), [
+        f"Added high shelf ({sign}{fmt(gain_db)} dB above {fmt(freq)} Hz)"
+    ]
+
+
+def add_chorus(program: sc.Program, rng: random.Random) -> Result:
+    """A chorus beside the signal: a delay of 5-20 ms swept by a slow sine, mixed in."""
+    rate = rounded(rng.uniform(0.2, 0.6), 2)
+    sweep = method(ugen("SinOsc", "kr", num(rate)), "range", sc.Number("0.005"), sc.Number("0.02"))
+
+    def make(signal: sc.Node, pre_level: bool) -> sc.Node:
+        delayed = ugen("DelayC", "ar", signal, sc.Number("0.03"), sweep)
+        return binop(binop(signal, "+", delayed), "*", sc.Number("0.6"))
+
+    graph = locate(program)
+    return graph.with_function(insert_stage(graph, make)), [
+        f"Added chorus (DelayC swept at {fmt(rate)} Hz)"
+    ]
 
 
 def scale_envelope(
