@@ -21,9 +21,9 @@ from audiomancer.generators.synth_checks import (
     compile_error,
     default_tracker,
     finish,
-    is_silent,
     make_rng,
-    require_compiles,
+    parent_verdict,
+    refuse_unheard,
     to_generated,
 )
 from audiomancer.generators.synth_model import GeneratedSynth
@@ -92,11 +92,15 @@ def breed_synths(
     synth_ops.locate(program_a)
     synth_ops.locate(program_b)
     names = (a.name, b.name)
-    feed = is_silent(a.source_code)
+    # A must sound; a silent A (an effect reading a bus, a sample player) is fed by B's source.
+    verdict = parent_verdict(a.source_code)
+    feed = verdict is not None and verdict.startswith("silent")
+    if verdict is not None and not feed:
+        refuse_unheard(a, verdict)
     stages, reasons = synth_ops.crossover_stages(program_a, program_b, names, feed=feed)
     if not stages:
         if feed:
-            require_compiles(a)  # says why A is silent
+            refuse_unheard(a, verdict)  # says why A is silent
         raise SynthDefError(
             f"no stage of {b.name!r} can be combined with {a.name!r}: " + "; ".join(reasons[:6])
         )
