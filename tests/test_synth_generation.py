@@ -256,6 +256,40 @@ def test_generate_from_a_base_synth_and_unknown_categories() -> None:
         generate_synth("anything", category="banjo")  # type: ignore[arg-type]
 
 
+PULSE_NO_CUTOFF = r"""SynthDef(\pulses, { |out = 0, freq = 220, amp = 0.2|
+    var sig = Pulse.ar(freq * [1, 1.01], 0.3).sum * EnvGen.kr(Env.perc(0.01, 1), doneAction: 2);
+    Out.ar(out, (sig * amp) ! 2)
+})"""
+MIDI_CUTOFF = r"""SynthDef(\notes, { |out = 0, note = 52, lpf = 84, amp = 0.3|
+    var sig = LPF.ar(WhiteNoise.ar, lpf.midicps) * EnvGen.kr(Env.perc(0.01, 0.5), doneAction: 2);
+    Out.ar(out, Pan2.ar(sig * amp))
+})"""
+
+
+@pytest.mark.parametrize(
+    ("description", "line"),
+    [("bright", "bright: Added high shelf (+6.0 dB above 2500.0 Hz)"),
+     ("soft", "soft: Pulse → LFTri"),
+     ("detuned", "detuned: Added chorus (DelayC swept at "),
+     ("long", "long: Env.perc release: 1.0 → 2.5"),
+     ("short", "short: Env.perc release: 1.0 → 0.4")],
+)  # fmt: skip
+def test_every_keyword_finds_a_way_to_act_on_a_base(description: str, line: str) -> None:
+    """A Pulse synth without a cutoff: bright can neither swap to Pulse nor raise a cutoff, so
+    it adds a high shelf; the log holds only what was applied."""
+    synth = generate_synth(description, base_synth=parse_synthdef(PULSE_NO_CUTOFF), seed=2)
+    assert synth.mutation_log[0] == "From base synth pulses"
+    assert any(entry.startswith(line) for entry in synth.mutation_log[1:]), synth.mutation_log
+    assert all(entry.startswith(f"{description}: ") for entry in synth.mutation_log[1:])
+    assert_valid(synth)
+
+
+def test_cutoffs_read_as_midi_notes_move_in_semitones() -> None:
+    synth = generate_synth("bright", base_synth=parse_synthdef(MIDI_CUTOFF), seed=0)
+    assert "bright: lpf: 84.0 → 96.0" in synth.mutation_log  # an octave up, not 84 × 2
+    assert_valid(synth)
+
+
 def test_names_are_safe_and_unique_in_the_library() -> None:
     nasty = '\'; Server.killAll; "boom" /* acid */ bass'
     synth = generate_synth(nasty, category="bass")

@@ -190,7 +190,8 @@ def _insert(graph_a: Graph, make: StageMaker) -> sc.FunctionDef:
     return insert_stage(graph_a, make)
 
 
-def _maybe_multichannel(node: sc.Node) -> bool:
+def maybe_multichannel(node: sc.Node) -> bool:
+    """True when ``node`` may give several channels (arrays, ``!``, ``dup``, ``fill``...)."""
     for found in sc.walk(node):
         if isinstance(found, sc.Array | sc.LiteralArray | sc.Splat):
             return True
@@ -206,7 +207,7 @@ def _maybe_multichannel(node: sc.Node) -> bool:
 
 def _mono(node: sc.Node) -> sc.Node:
     """``node`` as one channel: the mean of its channels when it may have several."""
-    if not _maybe_multichannel(node):
+    if not maybe_multichannel(node):
         return node
     channels = sc.Call(sc.Array((node,)), "flat", parens=False)
     mean = sc.FunctionDef(
@@ -435,8 +436,12 @@ def crossover_stages(
         stage = Stage(index, kind, label, frozenset(), feed)
         try:
             program, _ = _apply_stage(a, b, stage, random.Random(0), names)
+            sc.print_code(program)  # what cannot be printed back is no stage
         except NotApplicable as reason:
             reasons.append(f"{kind} {label} of {names[1]}: {reason}")
+            continue
+        except (TypeError, ValueError) as failure:
+            reasons.append(f"{kind} {label} of {names[1]}: the child cannot be written: {failure}")
             continue
         brought = _classes(locate(program).function) - a_classes - PLUMBING
         stages.append(replace(stage, new_classes=frozenset(brought)))

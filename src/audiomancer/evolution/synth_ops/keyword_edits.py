@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Literal
 
 from audiomancer.evolution.synth_ops.controls import Control, add_param, control_names, controls
+from audiomancer.evolution.synth_ops.crossover import maybe_multichannel
 from audiomancer.evolution.synth_ops.edits import (
     binop,
     class_of,
@@ -302,9 +303,11 @@ def detune_oscillators(program: sc.Program, rng: random.Random, amount: float = 
     """Thicken each swappable oscillator into three detuned copies mixed to one:
     ``Mix(Saw.ar(freq * [0.994, 1, 1.006])) * 0.5``."""
     graph = locate(program)
-    calls = swappable_oscillators(graph.function)
+    # A call that may already give several channels (``Pulse.ar(freq * [1, 1.01])``) is left
+    # alone: mixed down to one, what follows it (``.sum``, an array index) would break.
+    calls = [c for c in swappable_oscillators(graph.function) if not maybe_multichannel(c)]
     if not calls:
-        raise NotApplicable("no oscillator to detune")
+        raise NotApplicable("no single-channel oscillator to detune")
     spread = rounded(rng.uniform(0.003, 0.004 + 0.01 * amount), 2)
     ratios = sc.Array((num(1 - spread, 4), sc.Number("1"), num(1 + spread, 4)))
     mapping: dict[int, sc.Node] = {}

@@ -175,6 +175,17 @@ class _Copier:
         if outside is not None:
             raise NotApplicable(f"it reads {outside}, which the child does not have")
         inner = _inner_names(node)
+        for found in sc.walk(node):
+            targets: tuple[str, ...] = ()
+            if isinstance(found, sc.Assign) and isinstance(found.target, sc.Name):
+                targets = (found.target.name,)
+            elif isinstance(found, sc.Assign):
+                raise NotApplicable("it assigns into an expression of B")
+            elif isinstance(found, sc.MultiAssign):
+                targets = (*found.names, *([found.rest] if found.rest else []))
+            outer = [name for name in targets if name not in inner]
+            if outer:
+                raise NotApplicable(f"it assigns B's variable {outer[0]!r} inside a function")
 
         def edit(found: sc.Node) -> sc.Node:
             if isinstance(found, sc.Name) and found.name not in inner:
