@@ -450,3 +450,30 @@ def test_effect_operators_are_deterministic_and_in_the_mutation_table() -> None:
         first = operator(parse(name), random.Random(11), 0.4)
         second = operator(parse(name), random.Random(11), 0.4)
         assert code(first[0]) == code(second[0]) and first[1] == second[1]
+
+
+USED_AS_INTEGERS = r"""SynthDef(\odd, { |o = 0, snd = 2, which = 1, rate = 1, cutoff = 900,
+    glide_shape = 1, glide_curve = 0, glide = 0.1, steps = 3|
+    var f = VarLag.kr(cutoff, glide, glide_curve, glide_shape);
+    var sig = PlayBuf.ar(1, snd, rate, loop: 1) + Select.ar(which, [Saw.ar(f), Pulse.ar(f)]);
+    sig = LPF.ar(sig, f) * (1 / steps.round);
+    Out.ar(o, sig ! 2)
+})"""
+
+
+def test_controls_used_as_integers_or_selectors_are_never_tweaked_nor_modulated() -> None:
+    program = sc.parse(USED_AS_INTEGERS)
+    graph = ops.locate(program)
+    assert ops.discrete_controls(graph) == {"o", "snd", "which", "glide_shape", "glide_curve",
+                                            "steps"}  # fmt: skip
+    touched = set()
+    for seed in range(40):
+        for operator in (ops.tweak_defaults, ops.add_lfo):
+            try:
+                _, log = operator(program, random.Random(seed), 1.0)
+            except NotApplicable:
+                continue
+            touched |= {line.split(":")[0] for line in log}
+            touched |= {m.group(1) for line in log if (m := re.search(r"to (\w+)", line))}
+    assert touched & {"rate", "cutoff", "glide"}
+    assert not touched & ops.discrete_controls(graph), touched

@@ -207,7 +207,7 @@ def measure_breed(path_a: Path, path_b: Path, seed: int) -> Outcome:
     started = time.perf_counter()
     try:
         child = breed_synths(a, b, seed)  # type: ignore[arg-type]
-    except (AudiomancerError, UnicodeError) as error:
+    except (AudiomancerError, UnicodeError, ValueError) as error:  # ValueError: A is B
         return Outcome("breed", path_a.name, seed, parent_sounds, False, False, False, False,
                        seconds=time.perf_counter() - started, error=str(error)[:300])  # fmt: skip
     seconds = time.perf_counter() - started

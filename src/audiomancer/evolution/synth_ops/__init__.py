@@ -50,6 +50,7 @@ stage goes: on an audio signal only, never into an FFT chain nor on an ``Out.kr`
 
 from __future__ import annotations
 
+from audiomancer.evolution.synth_ops.control_use import discrete_controls
 from audiomancer.evolution.synth_ops.controls import controls
 from audiomancer.evolution.synth_ops.crossover import (
     CROSSOVER_STAGES,
@@ -134,6 +135,7 @@ __all__ = [
     "crossover_stages",
     "crossover_with",
     "detune_oscillators",
+    "discrete_controls",
     "drop_unread_controls",
     "locate",
     "modify_envelope",

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
+from audiomancer.evolution.synth_ops.control_use import discrete_controls
 from audiomancer.evolution.synth_ops.controls import (
     Control,
     add_param,
@@ -109,9 +110,12 @@ def _lfo_targets(graph: Graph, prefer: str | None) -> list[_LfoTarget]:
     locals_ = set(graph.local_names)
     targets: list[_LfoTarget] = []
     covered: set[str] = set()
+    discrete = discrete_controls(graph)
     for control in controls(graph):
         role = role_of(control.name)
         if role is None or role.lfo is None or f"{control.name}LFO" in identifiers:
+            continue
+        if control.name in discrete:  # a bus, buffer, index or selector is never modulated
             continue
         if prefer is not None and role.name != prefer:
             continue
@@ -412,14 +416,17 @@ def _nudge(value: float, role: Role, rng: random.Random, steps: tuple[float, ...
 def tweak_defaults(program: sc.Program, rng: random.Random, amount: float = 0.3) -> Result:
     """Move the defaults of one or more controls by 5-20% (of the value for frequencies and
     times, of a sensible range such as -1..1 or 0..1 for the others): ``cutoff: 1200.0 →
-    1440.0``. ``out``, ``gate``, ``freq``, ``amp``, buses and triggers are never changed."""
+    1440.0``. ``out``, ``gate``, ``freq``, ``amp``, buses and triggers are never changed, nor
+    any control the graph uses as an integer or selector (:func:`.discrete_controls`)."""
     graph = locate(program)
+    discrete = discrete_controls(graph)
     candidates = [
         (control, role)
         for control in controls(graph)
         if control.value is not None
         and (role := role_of(control.name)) is not None
         and role.name not in ("freq", "amp")
+        and control.name not in discrete
     ]
     if not candidates:
         raise NotApplicable("no control with a numeric default to change")
