@@ -283,3 +283,9 @@ hush
         [(0, KICK, 127), (960, KICK, 127), (960, SNARE, 127)]
         + [(i * 480, HAT, half) for i in range(4)]
     )
+
+
+def test_tidal_0_names_mean_what_they_meant(tidal: Ghci) -> None:
+    pattern = import_tidal('bps 0.5\n\nd1 $ e 3 8 $ s "bd" # pan sinewave1', ghci=tidal)
+    assert pattern.bpm == 120.0  # bps was the old name of cycles per second
+    assert [n.start for n in pattern.notes] == [0, 720, 1440]

@@ -13,7 +13,11 @@ capture what the code asks for instead of playing it:
 - ``setcps``, ``once``, ``asap``, ``first`` remember the tempo;
 - ``setI``, ``setF``, ``setS``, ``setR``, ``setB`` keep values in a state that ``cF``, ``cI``,
   ... read when the patterns are queried, as the stream's state does;
-- the rest (``nudgeAll``, ``resetCycles``, ``list``, ...) do nothing.
+- the rest (``nudgeAll``, ``resetCycles``, ``list``, ...) do nothing;
+- names of Tidal 0.x that Tidal 1 dropped but old sets and tutorials use mean what they meant:
+  ``sinewave1``/``sine1`` (and the tri, square, saw forms) are ``sine``..., ``sinewave`` and
+  the like run from -1 to 1, ``e`` is ``euclid``, ``striate'`` is ``striateBy``, ``bps`` (the
+  old name of cycles per second) is ``setcps``.
 
 ``amDump`` prints the events of every remembered pattern over ``[0, cycles)`` with Tidal's own
 ``query``, one pattern at a time, so a pattern that fails while it is queried (a bad
@@ -59,7 +63,7 @@ _TRANSITIONS: Final = (
 
 STAND_IN_NAMES: Final = (
     r"d\d{1,2}|p|hush|panic|list|setcps|once|asap|first|only|solo|unsolo|mute|unmute"
-    r"|unmuteAll|unsoloAll|resetCycles|setCycle|nudgeAll|setI|setF|setS|setR|setB"
+    r"|unmuteAll|unsoloAll|resetCycles|setCycle|nudgeAll|setI|setF|setS|setR|setB|bps"
     r"|xfadeIn|xfade|jumpIn'|jumpIn|jumpMod'|jumpMod|jump|clutchIn|clutch|anticipateIn"
     r"|anticipate|interpolateIn|interpolate|histpan|waitT|wait|forId|mortal"
 )
@@ -149,6 +153,32 @@ setB = amSet
 
 getState :: IO ValueMap
 getState = readIORef amState
+
+-- Tidal 0.x names that Tidal 1 dropped, as old sets and tutorials use them
+sinewave, sinewave1, sine1, squarewave, squarewave1, square1 :: Fractional a => Pattern a
+triwave, triwave1, tri1 :: (Fractional a, Real a) => Pattern a
+sinewave = (\\x -> x * 2 - 1) <$> sine
+sinewave1 = sine
+sine1 = sine
+triwave = (\\x -> x * 2 - 1) <$> tri
+triwave1 = tri
+tri1 = tri
+squarewave = (\\x -> x * 2 - 1) <$> square
+squarewave1 = square
+square1 = square
+sawwave, sawwave1, saw1 :: (Fractional a, Real a) => Pattern a
+sawwave = (\\x -> x * 2 - 1) <$> saw
+sawwave1 = saw
+saw1 = saw
+
+e :: Pattern Int -> Pattern Int -> Pattern a -> Pattern a
+e = euclid
+
+striate' :: Pattern Int -> Pattern Double -> ControlPattern -> ControlPattern
+striate' = striateBy
+
+bps :: Pattern Double -> IO ()
+bps = setcps
 
 {transitions}
 
