@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from audiomancer.cli import app
 from audiomancer.errors import StoreAccessError, StoreBusyError, StoreCorruptError
 from audiomancer.patterns.model import Note, Pattern
-from audiomancer.patterns.store import PatternStore
+from audiomancer.patterns.store import SCHEMA_VERSION, PatternStore
 
 
 def beat(i: int = 0) -> Pattern:
@@ -133,10 +133,12 @@ def test_an_older_store_is_migrated_by_the_first_write_only(tmp_path: Path) -> N
     store.put(beat(9))
     store.close()
     with sqlite3.connect(path) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         columns = {row[1] for row in connection.execute("PRAGMA table_info(patterns)")}
+        indexes = {row[1] for row in connection.execute("PRAGMA index_list(patterns)")}
     connection.close()
     assert {"kit", "sound"} <= columns
+    assert "patterns_by_seq" in indexes  # each insert numbers itself by MAX(seq)
     assert len(PatternStore(path).list()) == 3
 
 

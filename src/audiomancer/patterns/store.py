@@ -41,7 +41,7 @@ from audiomancer.patterns.model import Pattern, allowed, validate_pattern_type
 from audiomancer.patterns.pbind import pbind_code
 from audiomancer.patterns.tidal import pattern_sound, tidal_code
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 BUSY_TIMEOUT_MS: Final = 30_000
 
 _SCHEMA: Final = """
@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS patterns (
 );
 CREATE INDEX IF NOT EXISTS patterns_by_type ON patterns (type);
 CREATE INDEX IF NOT EXISTS patterns_by_rating ON patterns (user_rating);
+CREATE INDEX IF NOT EXISTS patterns_by_seq ON patterns (seq);
 """
 
 _JSON_COLUMNS: Final = ("parent_ids", "mutation_log", "time_signature")
@@ -282,6 +283,7 @@ class PatternStore:
             raise self._error(error) from None
         try:
             if connection.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                # (version 3 adds the index on seq: without it each insert read every record)
                 for statement in _statements(_SCHEMA):
                     connection.execute(statement)
                 present = {row[1] for row in connection.execute("PRAGMA table_info(patterns)")}
