@@ -113,6 +113,12 @@ def beats(ticks: int) -> Fraction:
     return Fraction(ticks, TICKS_PER_BEAT)
 
 
+@functools.lru_cache(maxsize=4096)
+def _beats_literal(ticks: int) -> str:
+    """``sc_number(beats(ticks))``, remembered: a pattern writes the same few lengths often."""
+    return sc_number(beats(ticks))
+
+
 def sc_number(value: Fraction) -> str:
     """An exact SuperCollider literal: ``2``, ``0.25``, ``0.0625`` or ``(7/480)``."""
     if value.denominator == 1:
@@ -199,7 +205,7 @@ def _lane_code(pattern: Pattern, lane: _Lane, instrument: str, indent: str) -> l
     if first > 0:
         placeholders = "0, 0" if lane.pitch is not None else "\\rest, 0, 0"
         lines.append(
-            f"{rows_indent}[Rest({sc_number(beats(first))}), {placeholders}],"
+            f"{rows_indent}[Rest({_beats_literal(first)}), {placeholders}],"
             "  // silent until the first note"
         )
     bar = -1
@@ -209,10 +215,10 @@ def _lane_code(pattern: Pattern, lane: _Lane, instrument: str, indent: str) -> l
         if note_bar != bar:
             bar = note_bar
             lines.append(f"{rows_indent}// bar {bar + 1}")
-        values = [sc_number(beats(following - note.start))]
+        values = [_beats_literal(following - note.start)]
         if lane.pitch is None:
             values.append(str(note.pitch))
-        values += [sc_number(beats(note.duration)), str(note.velocity)]
+        values += [_beats_literal(note.duration), str(note.velocity)]
         lines.append(f"{rows_indent}[{', '.join(values)}],")
     lines.append(f"{inner}]),")
     lines.append(f"{inner}\\amp, (Pkey(\\velocity) / {MAX_VELOCITY}).squared{level}")

@@ -45,6 +45,7 @@ The mapping (DESIGN §3), every part of it checked against real Tidal in ``tests
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -98,6 +99,11 @@ def velocity_to_gain(velocity: int) -> float:
     """
     if isinstance(velocity, bool) or not isinstance(velocity, int) or not 1 <= velocity <= 127:
         raise ValueError(f"invalid velocity {velocity!r}: expected an integer from 1 to 127")
+    return _gain(velocity)
+
+
+@functools.lru_cache(maxsize=128)
+def _gain(velocity: int) -> float:
     return round(math.sqrt(velocity / 127), GAIN_PLACES)
 
 
@@ -249,9 +255,12 @@ def _lanes(pattern: Pattern) -> list[list[_Event]]:
     if pattern.type == "drums":
         kit = get_kit(pattern.kit or DEFAULT_KIT)
         lanes: list[list[_Event]] = []
+        by_class: dict[str, list[Note]] = {}  # each class's hits, in the pattern's order
+        for n in pattern.notes:
+            by_class.setdefault(DRUM_CLASS_BY_PITCH[n.pitch].name, []).append(n)
         for drum in DRUM_CLASSES:
             voice = kit.voice(drum)
-            hits = [n for n in pattern.notes if DRUM_CLASS_BY_PITCH[n.pitch] is drum]
+            hits = by_class.get(drum.name, [])
             for lane in _allocate(hits, total, melodic=False):
                 extra = voice.tidal_controls()
                 lanes.append([event(n, voice.sound, False, extra) for n in lane])
@@ -268,7 +277,7 @@ def _sequence(pattern: Pattern, values: dict[int, str]) -> str:
     bars = []
     for bar in range(pattern.bars):
         steps = range(bar * per_bar, (bar + 1) * per_bar)
-        bars.append(" ".join(values.get(step, "~") for step in steps))
+        bars.append(" ".join([values.get(step, "~") for step in steps]))
     return f'"{" . ".join(bars)}"'
 
 
@@ -301,6 +310,7 @@ def _render_lane(pattern: Pattern, lane: list[_Event]) -> str:
 # --- numbers ------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # gains, legatos and nudges repeat within a pattern
 def _decimal(value: float, places: int) -> str:
     """``value`` with at most ``places`` decimals, trailing zeros dropped, never an exponent."""
     text = f"{value:.{places}f}"
