@@ -100,6 +100,28 @@ def test_batched_lstm_rows_equal_single_runs_with_ragged_primers() -> None:
     assert generate_batch(model, steps=8, rngs=[]) == []
 
 
+def test_a_kept_primed_state_samples_as_a_fresh_priming() -> None:
+    """Primed states are kept on the model; sampling from a kept one gives the same events as
+    priming afresh, whichever primers it was primed beside."""
+    from audiomancer.models.lstm import LSTMModel
+    from audiomancer.models.registry import WEIGHTS_DIR
+
+    primers = [p.states * 2 for p in style_primers("house")[:3]]
+
+    def run(model: LSTMModel) -> list[list[int]]:
+        rngs = [make_rng(s) for s in range(3)]
+        return generate_batch(model, steps=48, rngs=rngs, primers=primers, style=3)
+
+    fresh = LSTMModel.load(WEIGHTS_DIR / "drums_rnn.npz")
+    expected = run(fresh)
+    assert len(fresh._primed) == 3
+    model = LSTMModel.load(WEIGHTS_DIR / "drums_rnn.npz")
+    generate(model, steps=4, rng=make_rng(9), primer=primers[2], style=3)  # kept alone
+    generate_batch(model, steps=4, rngs=[make_rng(9)] * 2, primers=primers[:1] * 2, style=3)
+    assert run(model) == expected  # one primer primed beside no other, one twice, one new
+    assert run(model) == expected  # all kept
+
+
 def test_cli_count_prints_a_json_array_of_the_stored_batch(
     generator: PatternGenerator, tmp_path: Path
 ) -> None:

@@ -141,6 +141,8 @@ class LSTMModel:
             np.asarray(arrays["out_weight"], dtype=np.float32).T
         )
         self._out_b: FloatArray = np.asarray(arrays["out_bias"], dtype=np.float32).copy()
+        self._primed: dict[tuple[tuple[int, ...], int], _Primed] = {}
+        """States after a primer (and style), kept: generation primes from a few real bars."""
         for key, value in arrays.items():
             if key not in expected and key not in ("format", "config"):
                 self.extras[key] = np.asarray(value)
@@ -445,25 +447,72 @@ def _generate_batch(
         [distinct.setdefault(tuple(int(e) for e in p), len(distinct)) for p in primers],
         dtype=np.int64,
     )
-    primed, previous = _prime(model, list(distinct), style, check)
-    state = BatchState([h[which] for h in primed.h], [c[which] for c in primed.c])
+    state, previous = _primed_rows(model, list(distinct), style, check)
+    state = BatchState([h[which] for h in state.h], [c[which] for c in state.c])
     previous = previous[which]
     result = np.empty((padded, steps), dtype=np.int64)
     offset = lengths % period
     fixed = mask if mask is None or not callable(mask) else None
-    uniforms = np.zeros(padded, dtype=np.float64)
+    # One uniform number per row and sampled step, drawn in order: rng.random(steps) is the
+    # same numbers as ``steps`` calls of rng.random(). Greedy sampling draws nothing.
+    draws = np.zeros((padded, steps), dtype=np.float64)
+    if temperature != 0:
+        for r, rng in enumerate(rngs):
+            draws[r] = rng.random(steps)
+        draws[rows:] = draws[0]
     for step in range(steps):
         if check is not None:
             check()
         out = model.step_batch(state, previous, (offset + step) % period, style)
         assert out is not None
         step_mask = mask(step) if callable(mask) else fixed
-        if temperature != 0:  # greedy steps draw nothing, as ``sample`` does
-            uniforms[:rows] = [rng.random() for rng in rngs]
-            uniforms[rows:] = uniforms[0]
-        previous = sample_batch(out, uniforms, temperature, step_mask)
+        previous = sample_batch(out, draws[:, step], temperature, step_mask)
         result[:, step] = previous
     return [row.tolist() for row in result[:rows]]
+
+
+@dataclass(frozen=True)
+class _Primed:
+    """One row of a primed state: h and c of every layer, and the primer's last event."""
+
+    h: tuple[FloatArray, ...]
+    c: tuple[FloatArray, ...]
+    last: int
+
+
+_PRIMED_KEPT: Final = 512
+"""How many primed states a model keeps (a few KiB each)."""
+
+
+def _primed_rows(
+    model: LSTMModel,
+    primers: list[tuple[int, ...]],
+    style: int,
+    check: Callable[[], None] | None,
+) -> tuple[BatchState, npt.NDArray[np.int64]]:
+    """``_prime`` with each primer's state kept on the model: a state is the same whichever
+    batch it was primed in (the rows are independent), so a primer seen before costs nothing."""
+    kept = model._primed
+    missing = [p for p in dict.fromkeys(primers) if (p, style) not in kept]
+    if missing:
+        state, last = _prime(model, missing, style, check)
+        if len(kept) + len(missing) > _PRIMED_KEPT:
+            kept.clear()
+        for r, primer in enumerate(missing):
+            kept[(primer, style)] = _Primed(
+                tuple(h[r].copy() for h in state.h),
+                tuple(c[r].copy() for c in state.c),
+                int(last[r]),
+            )
+    rows = [kept[(p, style)] for p in primers]
+    layers = range(model.config.layers)
+    return (
+        BatchState(
+            [np.stack([row.h[k] for row in rows]) for k in layers],
+            [np.stack([row.c[k] for row in rows]) for k in layers],
+        ),
+        np.array([row.last for row in rows], dtype=np.int64),
+    )
 
 
 def _prime(
