@@ -107,3 +107,22 @@ def test_the_generators_package_keeps_its_public_names() -> None:
     assert set(generators.__all__) <= set(dir(generators))
     with pytest.raises(AttributeError, match="no_such_name"):
         generators.no_such_name  # noqa: B018
+
+
+def test_the_command_prints_what_the_app_prints(tmp_path: Path) -> None:
+    """``python -m audiomancer`` (BLAS held to one thread from the start) samples the same
+    pattern as the app run in this process."""
+    from typer.testing import CliRunner
+
+    from audiomancer.cli import app
+
+    arguments = ["generate", "drums", "--style", "house", "--seed", "3", "-f", "tidal"]
+    command = subprocess.run(
+        [sys.executable, "-m", "audiomancer", *arguments],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, AUDIOMANCER_HOME=str(tmp_path)),
+        timeout=120,
+        check=True,
+    )
+    assert command.stdout == CliRunner().invoke(app, arguments).stdout

@@ -1,5 +1,5 @@
 """``python -m audiomancer`` runs the command line."""
 
-from audiomancer.cli import app
+from audiomancer.cli import main
 
-app(prog_name="audiomancer")
+main()
