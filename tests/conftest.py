@@ -3,6 +3,10 @@
 Tests that need a real engine (sclang, scsynth, ghci+Tidal) ask for it with ``need_engine``.
 When ``AUDIOMANCER_REQUIRE_ENGINES=1`` (set by scripts/test.sh, so in CI) a missing engine
 fails the test; otherwise it is skipped with the install command.
+
+Property tests (Hypothesis) draw new examples on every run on a developer's machine; under
+``CI`` they draw the same examples each time (``derandomize``), so a landing never hangs on a
+rare draw, and any failure there reproduces exactly.
 """
 
 from __future__ import annotations
@@ -12,9 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from audiomancer import engines
 from audiomancer.errors import EngineNotFoundError
+
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from audiomancer.errors import IncompatiblePatternsError
@@ -28,8 +28,15 @@ TUNE = parse_steps(
 )
 
 
+LAST_NOTE_QUIET = Pattern(
+    (Note(1080, 48, velocity=1, duration=1),), "melody", bars=2, bpm=60, time_signature=(7, 8),
+    key="C", scale="chromatic",
+)  # fmt: skip
+
+
 @settings(max_examples=150, deadline=None)
 @given(patterns(), st.floats(0, 1), st.integers(0, 2**32))
+@example(LAST_NOTE_QUIET, 0.625, 32006)  # a note added, then removed: the edits cancelled out
 def test_mutation_keeps_every_invariant(pattern: Pattern, amount: float, seed: int) -> None:
     child, log = ops.mutate(pattern, random.Random(seed), amount)
     # Pattern's own checks ran: inside the pattern, velocities 1-127, no pitch overlapping itself.

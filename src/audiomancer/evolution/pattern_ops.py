@@ -237,15 +237,18 @@ def mutate(pattern: Pattern, rng: random.Random, amount: float) -> tuple[Pattern
     """Apply the five mutations in turn, each with its probability times ``amount``.
 
     With ``amount`` above 0 the result always differs from the input: if chance changed
-    nothing, one mutation is applied to one random note or step (a variation was asked for).
+    nothing (or its edits cancelled out), one mutation is applied to one random note or step
+    of the input instead (a variation was asked for).
     """
     amount = validate_amount(amount)
+    original = pattern
     log: list[str] = []
     for edit, probability in MUTATIONS:
         pattern, entries = apply_each(edit, pattern, rng, probability * amount)
         log += entries
-    if not log and amount > 0:
-        pattern, log = _one_forced_edit(pattern, rng)
+    if pattern == original and amount > 0:
+        # Nothing happened, or the edits undid each other (a note added, then removed).
+        pattern, log = _one_forced_edit(original, rng)
     return pattern, log
 
 
@@ -257,6 +260,16 @@ def _one_forced_edit(pattern: Pattern, rng: random.Random) -> tuple[Pattern, lis
         count = _targets(edit, pattern, notes)
         if count and (line := edit(pattern, notes, rng.randrange(count), rng)):
             return pattern.with_notes(notes), [line]
+    # Few edits apply to this pattern (one short, quiet note at its very end, say): try every
+    # edit on every target, in a seeded order, rather than give back an unchanged copy.
+    targets = [(e, i) for e in edits for i in range(_targets(e, pattern, list(pattern.notes)))]
+    rng.shuffle(targets)
+    for edit, index in targets:
+        for _ in range(8):  # an edit draws its own values; some draws do nothing
+            notes = list(pattern.notes)
+            line = edit(pattern, notes, index, rng)
+            if line and (child := pattern.with_notes(notes)) != pattern:
+                return child, [line]
     return pattern, []
 
 
