@@ -477,3 +477,23 @@ def test_controls_used_as_integers_or_selectors_are_never_tweaked_nor_modulated(
             touched |= {m.group(1) for line in log if (m := re.search(r"to (\w+)", line))}
     assert touched & {"rate", "cutoff", "glide"}
     assert not touched & ops.discrete_controls(graph), touched
+
+
+FREEING_B = r"""SynthDef(\freeing, { |out = 0|
+    var env = EnvGen.kr(Env.perc(0.01, 0.3), doneAction: Done.freeSelf);
+    var bank = Mix.fill(12, { |i| SinOsc.ar(100 * (i + 1), 0, 0.05) });
+    var sig = LPF.ar(Saw.ar(110) + bank, 200 + (env * 2000));
+    Out.ar(out, (sig + (bank * 0.1)) ! 2)
+})"""
+
+
+def test_copied_envelopes_never_free_the_child_and_sources_in_loops_move_whole() -> None:
+    a, b = parse("organ_keys"), sc.parse(FREEING_B)
+    stages, _ = ops.crossover_stages(a, b, ("organ_keys", "freeing"))
+    kinds = {(s.kind, s.label): s for s in stages}
+    child, log = ops.crossover_with(a, b, kinds["filter", "LPF"], random.Random(0), ("a", "b"))
+    text = code(child)
+    assert "EnvGen.kr(Env.perc(0.01, 0.3), doneAction: 0)" in text
+    assert text.count("Done.freeSelf") == code(a).count("Done.freeSelf")
+    child, log = ops.crossover_with(a, b, kinds["oscillator", "SinOsc"], random.Random(0))
+    assert "Mix.fill(12, { |i| SinOsc.ar(100 * (i + 1), 0, 0.05) })" in code(child), log

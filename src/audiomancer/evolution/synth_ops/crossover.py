@@ -267,8 +267,8 @@ def _input_of(graph_b: Graph, call_b: sc.Call) -> sc.Node:
     """What carries B's signal into ``call_b``: its first argument, or the one variable of B
     that argument reads (``Compander.ar(2 * src, src, ...)``: ``src``, wherever it is read)."""
     first = call_b.args[0]
-    if isinstance(first, sc.Name):
-        return first
+    if isinstance(first, sc.Name) or any(True for _ in walk_calls(first)):
+        return first  # a variable, or an expression with UGens of its own: all of it is input
     local = set(graph_b.local_names)
     read = {n.name for n in sc.walk(first) if isinstance(n, sc.Name) and n.name in local}
     return sc.Name(read.pop()) if len(read) == 1 else first
@@ -365,7 +365,8 @@ def _oscillator_stage(
     rng: random.Random,
     feed: bool,
 ) -> Result:
-    (copy,) = closed_copy(graph_a, graph_b, [call_b])
+    # a source inside a loop or a mix (Mix.fill(8, { |i| SinOsc.ar(f * (i + 1)) })) moves whole
+    (copy,) = closed_copy(graph_a, graph_b, [enclosing_section(graph_b.function, call_b)])
     source = _mono(copy.node)
     label = class_of(call_b) or "oscillator"
     if feed:  # A reads a bus or a buffer: B's source feeds it instead

@@ -43,6 +43,9 @@ _MAX_SIZE: Final = 4000
 SIGNAL: Final = "__signal__"
 """Stands for A's signal in a copied section of B (where B's own input was)."""
 
+_MAX_REPEATED: Final = 240
+"""Longest value of B's variable that may be copied in more than one place (printed chars)."""
+
 Position = tuple[int, int]
 """Where something is in a graph function: (0, k) the k-th ``var`` initialiser, (1, i) the
 i-th statement of the body."""
@@ -115,6 +118,7 @@ def reads_outside(node: sc.Node) -> str | None:
     return None
 
 
+_FREEING: Final = frozenset({"FreeSelf", "FreeSelfWhenDone", "PauseSelf", "PauseSelfWhenDone"})
 _DONE_POSITIONS: Final = {"EnvGen": 5, "Line": 5, "XLine": 5, "Linen": 4, "DetectSilence": 3}
 
 
@@ -142,7 +146,7 @@ def disarm(node: sc.Node) -> sc.Node:
             index = 0  # Env.perc.kr(doneAction, gate, ...)
         if index is not None and index < len(args):
             args = (*args[:index], sc.Number("0"), *args[index + 1 :])
-        if class_of(found) in ("FreeSelf", "FreeSelfWhenDone", "PauseSelf", "Done"):
+        if class_of(found) in _FREEING and found.selector in ("kr", "ar"):
             raise NotApplicable("it frees or pauses the synth itself")
         if args is found.args and kwargs == found.kwargs:
             return found
@@ -167,6 +171,7 @@ class _Copier:
         self.renamed: dict[str, str] = {}
         self.named: dict[str, str] = {}
         self._cache: dict[tuple[str, Position], sc.Node] = {}
+        self._uses: dict[tuple[str, Position], int] = {}
 
     def copy(self, node: sc.Node, where: Position, hole: sc.Node | None = None) -> sc.Node:
         if hole is not None:
@@ -184,6 +189,8 @@ class _Copier:
             elif isinstance(found, sc.MultiAssign):
                 targets = (*found.names, *([found.rest] if found.rest else []))
             outer = [name for name in targets if name not in inner]
+            if SIGNAL in outer:
+                raise NotApplicable("it changes B's signal in place, inside a loop")
             if outer:
                 raise NotApplicable(f"it assigns B's variable {outer[0]!r} inside a function")
 
@@ -210,6 +217,11 @@ class _Copier:
                     raise NotApplicable(f"B's variable {name!r} has no plain definition before use")
                 at, value = earlier[-1]
                 self._cache[key] = self.copy(value, at)
+            self._uses[key] = self._uses.get(key, 0) + 1
+            if self._uses[key] > 1 and len(sc.print_code(self._cache[key])) > _MAX_REPEATED:
+                # each read would be a copy of its own: a big array or bank (100 detuned saws,
+                # a scrambled table) would be built again, and differently, every time
+                raise NotApplicable(f"B reads its variable {name!r} in several places")
             return self._cache[key]
         if name in self.b_params:
             return sc.Name(self._control(name))
