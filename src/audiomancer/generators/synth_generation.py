@@ -99,14 +99,15 @@ def _ensure_lowpass(
 
 
 def _warm(program: sc.Program, rng: random.Random, category: str, fast: bool) -> Result:
-    return _chain(
+    return _or_else(
         program,
         [
             lambda p: synth_ops.set_oscillator(p, "Saw", rng),
             _ensure_lowpass("LPF", category, 0.8),
             lambda p: synth_ops.scale_controls(p, "cutoff", 0.8),
         ],
-    )  # an LPF goes on any audio signal: warm acts wherever a stage can go
+        [lambda p: synth_ops.add_shelf(p, -4.0, 4000.0)],
+    )
 
 
 def _bright(program: sc.Program, rng: random.Random, category: str, fast: bool) -> Result:
@@ -300,8 +301,8 @@ def generate_synth(
 
     Starts from ``base_synth`` or, without one, from the category's template that best matches
     the description's words (``acid`` → tb303), then applies the description's keywords in a
-    fixed order (:data:`KEYWORDS`): warm (saw, low-pass, cutoff down), bright (pulse, cutoff
-    up; else a high shelf boost), soft (else a high shelf cut), acid (resonant MoogFF with a
+    fixed order (:data:`KEYWORDS`): warm (saw, low-pass, cutoff down; else a gentle shelf
+    cut), bright (pulse, cutoff up; else a high shelf boost), soft (else a high shelf cut), acid (resonant MoogFF with a
     filter envelope), filtered (MoogFF or RLPF), dark (low-pass, cutoff down; else a shelf
     cut), detuned/wide (else a chorus), metallic, noisy, plucky, long (else a reverb tail),
     short (else a plucky decay), distorted, sweep (an LFO on the cutoff, ``cutoffLFO``; wobble:
