@@ -302,9 +302,10 @@ def generate_synth(
     Starts from ``base_synth`` or, without one, from the category's template that best matches
     the description's words (``acid`` → tb303), then applies the description's keywords in a
     fixed order (:data:`KEYWORDS`): warm (saw, low-pass, cutoff down; else a gentle shelf
-    cut), bright (pulse, cutoff up; else a high shelf boost), soft (else a high shelf cut), acid (resonant MoogFF with a
-    filter envelope), filtered (MoogFF or RLPF), dark (low-pass, cutoff down; else a shelf
-    cut), detuned/wide (else a chorus), metallic, noisy, plucky, long (else a reverb tail),
+    cut), bright (pulse, cutoff up; else a high shelf boost), soft (else a high shelf cut),
+    acid (resonant MoogFF with a filter envelope), filtered (MoogFF or RLPF), dark (low-pass,
+    cutoff down; else a shelf cut), detuned/wide (else a chorus), metallic, noisy, plucky, long
+    (else a reverb tail),
     short (else a plucky decay), distorted, sweep (an LFO on the cutoff, ``cutoffLFO``; wobble:
     a fast one). Cutoffs read as MIDI notes (``lpf.midicps``) move in semitones. Each keyword
     acts where it can; one that cannot is noted in ``rejected`` (the log lists only what was
