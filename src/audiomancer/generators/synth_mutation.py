@@ -144,7 +144,10 @@ def mutate_synth(
     amount = validate_amount(amount)
     info = as_info(synth)
     tracker = default_tracker(tracker)
-    rng = make_rng(seed)
+    make_rng(seed)  # checks the seed
+    # The seed and the parent together seed the draws (issue 13 §7): with the seed alone, every
+    # synth mutated with seed 0 drew the same operators (distortion on 94% of them).
+    rng = make_rng(None if seed is None else f"{seed}:{digest(info.source_code)}")
     names = mutant_names(info.name, seed, rng, f"{info.source_code}\0{amount!r}")
     require_compiles_only(info)
     program = sc.parse(info.source_code)
