@@ -337,26 +337,26 @@ def render_pattern(
             bundles, raw, ugens, name=lanes[0].synthdef, sample_rate=sample_rate,
             channels=channels, timeout=limit,
         )  # fmt: skip
-        # Pass 1: peak of the mix, and where the sound has died away after the pattern.
-        mix_peak, last_loud, frames, has_nan = 0.0, 0, 0, False
+        # Pass 1: peak of the mix, and where the sound has died away after the pattern (only
+        # blocks that reach past the pattern's end are searched for it).
         import numpy as np
 
+        mix_peak, last_loud, frames = 0.0, 0, 0
+        pattern_frames = round(length * sample_rate)
         for block in wavio.blocks(raw):
-            finite = np.isfinite(block)
-            if not finite.all():
-                has_nan = True
-                block = np.where(finite, block, 0.0)
-            mix = block if channels == 2 else block.reshape(block.shape[0], -1, 2).sum(axis=1)
-            level = np.abs(mix).max(axis=1)
-            if level.size:
-                mix_peak = max(mix_peak, float(level.max()))
-                loud = np.nonzero(level > TAIL_SILENCE)[0]
+            mix = block if stems is None else block.reshape(block.shape[0], -1, 2).sum(axis=1)
+            top = float(np.abs(mix).max()) if mix.size else 0.0
+            if not math.isfinite(top):  # NaN or infinity propagate into the maximum
+                raise SynthDefError(f"SynthDef {lanes[0].synthdef!r} produced NaN or infinity")
+            mix_peak = max(mix_peak, top)
+            end = frames + block.shape[0]
+            if end > pattern_frames and top > TAIL_SILENCE:
+                start = max(0, pattern_frames - frames)
+                loud = np.flatnonzero(np.abs(mix[start:]).max(axis=1) > TAIL_SILENCE)
                 if loud.size:
-                    last_loud = frames + int(loud[-1]) + 1
-            frames += block.shape[0]
-        if has_nan:
-            raise SynthDefError(f"SynthDef {lanes[0].synthdef!r} produced NaN or infinity")
-        keep = min(frames, max(round(length * sample_rate), last_loud))
+                    last_loud = frames + start + int(loud[-1]) + 1
+            frames = end
+        keep = min(frames, max(pattern_frames, last_loud))
         gain = min(1.0, PEAK_CEILING / mix_peak) if mix_peak > 0 else 1.0
         # Pass 2: write the mix (and stems) with the gain, measuring as it goes.
         partial = _partial(destination)
@@ -378,15 +378,18 @@ def render_pattern(
                 if not block.shape[0]:
                     break
                 if stems is None:
-                    mix = block.astype(np.float64) * gain
+                    mix = block.astype(np.float64)
+                    if gain != 1.0:
+                        mix *= gain
                 else:
                     lanes_audio = block.astype(np.float64).reshape(block.shape[0], -1, 2) * gain
                     mix = lanes_audio.sum(axis=1)
                     for index, writer in enumerate(writers[1:]):
                         writer.write(lanes_audio[:, index, :])
                 writers[0].write(mix)
-                squares += float(np.square(mix).sum())
-                peak = max(peak, float(np.abs(mix).max()))
+                flat = mix.reshape(-1)
+                squares += float(np.square(flat).sum())  # not np.dot: BLAS threads, busy cores
+                peak = max(peak, float(flat.max()), -float(flat.min()))
                 written += block.shape[0]
         finally:
             for writer in writers:

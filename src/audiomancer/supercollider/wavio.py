@@ -139,11 +139,20 @@ class WavWriter:
             raise ValueError(f"expected {self.channels} channels, got {samples.shape[1]}")
         if self.fmt == "float":
             data = samples.astype("<f4").tobytes()
-        elif self.fmt == "int16":
-            data = np.clip(np.rint(samples * 32767), -32768, 32767).astype("<i2").tobytes()
         else:
-            values = np.clip(np.rint(samples * 8388607), -8388608, 8388607).astype("<i4")
-            data = values.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+            top = 32767 if self.fmt == "int16" else 8388607
+            scaled = np.multiply(samples, top, dtype=np.float64)  # one temporary, worked in place
+            np.rint(scaled, out=scaled)
+            np.clip(scaled, -top - 1, top, out=scaled)
+            if self.fmt == "int16":
+                data = scaled.astype("<i2").tobytes()
+            else:  # the three low bytes of each 32-bit value, little-endian
+                values = scaled.astype(np.int32).reshape(-1)
+                packed = np.empty(values.size * 3, np.uint8)
+                packed[0::3] = values & 0xFF
+                packed[1::3] = (values >> 8) & 0xFF
+                packed[2::3] = (values >> 16) & 0xFF
+                data = packed.tobytes()
         self._handle.write(data)
         self.frames += samples.shape[0]
 
