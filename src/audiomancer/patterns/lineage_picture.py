@@ -129,7 +129,8 @@ def family_tree_svg(
     for member_id in by_id:
         rows.setdefault(depth[member_id], []).append(member_id)
     widest = max((len(ids) for ids in rows.values()), default=1)
-    width = 2 * MARGIN + widest * NODE_WIDTH + (widest - 1) * GAP_X
+    # room on the right for a line that skips rows beside the last column
+    width = 2 * MARGIN + widest * NODE_WIDTH + (widest - 1) * GAP_X + GAP_X / 2
     height = 2 * MARGIN + len(rows) * NODE_HEIGHT + max(0, len(rows) - 1) * GAP_Y
     # Boxes sit on one grid of slots (each row centred on whole slots), so the gaps between
     # columns line up from top to bottom and a link that skips rows can run down one of them.
