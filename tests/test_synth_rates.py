@@ -146,3 +146,15 @@ def test_stages_added_to_fft_synths_compile_and_play(name: str) -> None:
         with tempfile.TemporaryDirectory() as folder:
             result = nrt.render_phrase(scgf, 1.0, Path(folder) / "x.wav")  # no FFTBase_Ctor error
         assert not result.has_nan
+
+
+def test_the_stage_goes_on_the_audio_output_when_a_synth_also_writes_a_control_bus() -> None:
+    source = read_source(wild_corpus.CORPUS / "schelp_beattrack2_2.scd")  # Out.kr first
+    graph = ops.locate(sc.parse(source))
+    point = ops.signal_point(graph)
+    assert point is not None
+    if point.variable is None:
+        assert point.output is not None and point.output.selector == "ar"
+    else:
+        found = rates.signals_before(graph.function, point.index)[point.variable]
+        assert found.is_audio or not found.known

@@ -118,3 +118,12 @@ def test_mutants_of_sounding_corpus_synths_compile_change_and_sound(path: object
         assert outcome.compiles and outcome.changed and outcome.audible, outcome
     else:  # a silent parent (an effect on a bus, a buffer player): a result or a clear error
         assert outcome.ok or outcome.error, outcome
+
+
+@pytest.mark.parametrize("name", ["sp_fx_krush", "schelp_wrap_wah"])
+def test_a_synthdef_built_by_a_helper_function_keeps_the_code_that_builds_it(name: str) -> None:
+    """``~makeFX = { |name, func| SynthDef(name, {...}) }; ~makeFX.value(...)``: the SynthDef
+    alone names variables only the file defines, so its code is the file's."""
+    info = parse_synthdef(wild_corpus.CORPUS / f"{name}.scd")
+    need_engine("sclang")
+    assert lang.compile_synthdef(info.source_code)

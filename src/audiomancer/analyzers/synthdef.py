@@ -170,9 +170,23 @@ def _synthdef_code(
         top = parent
     if not program.var_decls and len(program.body) == 1 and program.body[0] is top:
         return text
+    if _inside_function(node.call, parents):
+        # Built by a helper (``~makeFX = { |name, func| SynthDef(name, {...}).add };
+        # ~makeFX.value("fx", {...})``): alone it names variables only the file defines, so
+        # the file is the SynthDef's code.
+        return text
     if node.graph is None and graph is not None and node.function is not None:
         top = sc.replace_node(top, node.function, graph)
     return sc.print_code(top)
+
+
+def _inside_function(node: sc.Node, parents: dict[int, sc.Node | None]) -> bool:
+    current = parents.get(id(node))
+    while current is not None:
+        if isinstance(current, sc.FunctionDef):
+            return True
+        current = parents.get(id(current))
+    return False
 
 
 def _info(

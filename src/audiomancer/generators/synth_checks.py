@@ -18,7 +18,8 @@
    that does not compile again with every edit compiled.
 2. **Render once.** The finished candidate plays a short phrase offline. It must be audible:
    not silent, not only a DC offset, no NaN or infinity, peak below full scale. A candidate
-   that clips by less than 27 dB is scaled down (``Output level × 0.5`` in the log) and
+   that clips by less than 27 dB, or peaks within 1 dB of full scale (:data:`SAFE_PEAK`: the
+   next render of a noisy synth may clip), is scaled down (``Output level × 0.5`` in the log) and
    rendered again (:func:`accept`). Several codes are auditioned in one scsynth run
    (:func:`audition_all`): ``mutate_synth`` plays the parent and its first candidate together,
    and later candidates three at a time.
@@ -77,6 +78,10 @@ PHRASE_SECONDS: Final = 2.0
 """Length of the audition phrase every result is rendered with."""
 _LEVEL_STEPS: Final = (0.5, 0.25, 0.125, 0.0625, 0.03125)
 _TARGET_PEAK: Final = 0.7
+SAFE_PEAK: Final = 0.9
+"""A candidate peaking above this (-0.9 dBFS) is scaled down as if it clipped: noise, random
+phases and build-time randomness make every render a little different, and one that just
+missed full scale here may reach it the next time it plays."""
 
 
 def as_info(synth: SynthDefInfo | GeneratedSynth) -> SynthDefInfo:
@@ -264,9 +269,9 @@ def accept(
         rejected.append(f"candidate does not render: {str(outcome)[:200]}")
         return None
     result = outcome
-    if result.audible:
+    if result.audible and result.peak <= SAFE_PEAK:
         return candidate
-    if result.clipping and not result.has_nan and not result.is_silent:
+    if result.peak > SAFE_PEAK and not result.has_nan and not result.is_silent:
         factor = next((f for f in _LEVEL_STEPS if result.peak * f <= _TARGET_PEAK), None)
         if factor is not None:
             scaled, lines = synth_ops.scale_output(candidate.program, factor)

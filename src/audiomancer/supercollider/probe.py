@@ -281,14 +281,24 @@ def measure_window(samples: object, rate: int, path: Path) -> nrt.RenderResult:
     block = np.asarray(samples)
     if block.ndim == 1:
         block = block[:, None]
-    finite = np.isfinite(block)
-    has_nan = not bool(finite.all())
-    clean = np.where(finite, block, 0.0) if has_nan else block
-    flat = clean.ravel()
-    count = int(finite.sum()) if has_nan else flat.size
-    peak = float(np.abs(flat).max()) if flat.size else 0.0
+    if not block.size:
+        return nrt.RenderResult(path, 0.0, rate, block.shape[1], 0.0, -math.inf, 0.0, -math.inf,
+                                is_silent=True, has_nan=False, clipping=False)  # fmt: skip
+    # max and min carry any NaN or infinity: the cheap test first, a full pass only then
+    high, low = block.max(axis=0), block.min(axis=0)
+    has_nan = not (np.isfinite(high).all() and np.isfinite(low).all())
+    if has_nan:
+        finite = np.isfinite(block)
+        block = np.where(finite, block, 0.0)
+        count = int(finite.sum())
+        high, low = block.max(axis=0), block.min(axis=0)
+    else:
+        count = block.size
+    flat = np.ascontiguousarray(block).ravel()
+    peak = float(max(np.abs(high).max(), np.abs(low).max()))
     rms = math.sqrt(float(np.dot(flat, flat)) / count) if count else 0.0
-    varying = float(np.abs(clean - clean.mean(axis=0)).max()) if flat.size else 0.0
+    mean = block.mean(axis=0)
+    varying = float(max((high - mean).max(), (mean - low).max()))
     peak_dbfs = 20 * math.log10(peak) if peak > 0 else -math.inf
     silent = peak_dbfs < nrt.SILENCE_DBFS or varying < 10 ** (nrt.SILENCE_DBFS / 20)
     return nrt.RenderResult(
