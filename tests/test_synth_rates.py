@@ -50,7 +50,9 @@ def test_each_variable_has_the_rate_and_kind_of_its_last_assignment() -> None:
         "Dseq([1, 2], inf) * 2": "demand", "LocalBuf(512)": "index", "Env.perc.kr(2)": "control",
         "{ PinkNoise.ar }.dup(2)": "audio", "Mix([sig, sig])": "audio", "sig ! 2": "audio",
         "Pan2.ar(k, 0)": "audio", "PV_BrickWall(FFT(LocalBuf(512), sig), 0.1)": "fft",
-        "IFFT(c)": "audio", "Unknown.new(1)": None,
+        "IFFT(c)": "audio", "Unknown.new(1)": None, "\\freq.kr(440)": "control",
+        "\\in.ar([0, 0])": "audio", "Control.names([\\env]).kr([1, 2])": "control",
+        "NamedControl.ir(\\n, 2)": "scalar",
     }  # fmt: skip
     for expression, kind in kinds.items():
         node = sc.parse(expression).body[0]

@@ -171,8 +171,13 @@ def _call_signal(call: sc.Call, env: Env) -> Signal:
         if selector in _BY_RATE and name not in ("Env", "Array", "Signal", "Wavetable"):
             return _BY_RATE[selector]
         return UNKNOWN
-    if selector in _BY_RATE and _is_envelope_spec(receiver):
-        return _BY_RATE[selector]  # Env.perc(...).kr(2), Env.adsr.ar(...)
+    if selector in _BY_RATE and (
+        _is_envelope_spec(receiver)
+        or isinstance(receiver, sc.Symbol)
+        or not signal_of(receiver, env).known
+    ):
+        # Env.perc(...).kr(2), \\freq.kr(440), \\in.ar, Control.names(\\env).kr(...)
+        return _BY_RATE[selector]
     if receiver is None:  # tanh(x), max(a, b), Select.ar is a class call
         return combine(signal_of(a, env) for a in call.args)
     if isinstance(receiver, sc.FunctionDef) and selector in ("dup", "value"):
