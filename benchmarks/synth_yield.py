@@ -192,6 +192,11 @@ def corpus_main(seeds: int, workers: int, operations: tuple[str, ...] = OPERATIO
         p90 = statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
         print(f"| mutate median time per result | {statistics.median(times):.2f} s "
               f"(p90 {p90:.2f} s, max {max(times):.1f} s) |")  # fmt: skip
+        ratios = [o.seconds / o.reference_seconds for o in mutants
+                  if o.ok and o.reference_seconds > 0]  # fmt: skip
+        if ratios:
+            print(f"| mutate time / one plain audition render of the parent (same process, "
+                  f"just before) | median {statistics.median(ratios):.2f}x |")  # fmt: skip
     print()
     for _, _, detail in [f for f in figures if not f[0]][:10]:
         print(f"- controls differ: {detail}")

@@ -121,7 +121,7 @@ def test_a_parent_that_cannot_sound_is_refused_once_before_any_attempt(
 def test_a_mutant_takes_one_scsynth_run_when_its_first_candidate_sounds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The parent and the first candidate are auditioned in the same run (issue 13 §9)."""
+    """An audible first candidate costs one scsynth run and no audition of the parent (§9)."""
     runs: list[int] = []
     real = nrt.run_score
 

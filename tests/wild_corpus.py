@@ -133,6 +133,9 @@ class Outcome:
     identical_to_a: bool = False
     seconds: float = 0.0
     error: str = ""
+    reference_seconds: float = 0.0
+    """How long the harness's own audition of the parent took just before the call (one
+    scsynth render of the phrase): a yardstick measured under the same load."""
 
 
 def _compiled(code: str) -> bytes | None:
@@ -171,7 +174,9 @@ def measure_mutate(path: Path, seed: int, amount: float = 0.5) -> Outcome:
     info, parent = _parent(path)
     if isinstance(info, BaseException):
         return _failed("mutate", path, seed, info)
+    started = time.perf_counter()
     parent_sounds = parent is not None and sounds(parent)
+    reference = time.perf_counter() - started
     started = time.perf_counter()
     try:
         child = mutate_synth(info, amount, seed)  # type: ignore[arg-type]
@@ -188,7 +193,7 @@ def measure_mutate(path: Path, seed: int, amount: float = 0.5) -> Outcome:
                        seconds=seconds, error="does not compile")  # fmt: skip
     changed = parent is None or scgf.read_scgf(made).body() != scgf.read_scgf(parent).body()
     return Outcome("mutate", path.name, seed, parent_sounds, True, True, changed, sounds(made),
-                   seconds=seconds)  # fmt: skip
+                   seconds=seconds, reference_seconds=reference)  # fmt: skip
 
 
 def measure_breed(path_a: Path, path_b: Path, seed: int) -> Outcome:

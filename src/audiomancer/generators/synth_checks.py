@@ -21,8 +21,9 @@
    that clips by less than 27 dB, or peaks within 1 dB of full scale (:data:`SAFE_PEAK`: the
    next render of a noisy synth may clip), is scaled down (``Output level × 0.5`` in the log) and
    rendered again (:func:`accept`). Several codes are auditioned in one scsynth run
-   (:func:`audition_all`): ``mutate_synth`` plays the parent and its first candidate together,
-   and later candidates three at a time.
+   (:func:`audition_all`): ``mutate_synth`` auditions its first candidate alone (one compile,
+   one render when it passes: the common case) and, when it fails, the parent together with
+   the next three candidates, refusing a parent that cannot be heard before they count.
 3. **Retry.** A candidate that fails is dropped and a new one is drawn from the same random
    stream, up to :data:`MAX_ATTEMPTS` times; then SynthDefError. Nothing unchecked is returned.
 """

@@ -133,9 +133,10 @@ def mutate_synth(
     a reverb or delay added, a reverb/delay/comb/allpass removed) fires with its probability
     times ``amount`` (0.0-1.0; at least one always acts); one that does not apply or breaks
     the code is replaced by another. The result compiles in sclang and renders audibly, scaled
-    down when it clips (see :mod:`audiomancer.generators.synth_checks`: the parent and the
-    first candidate are auditioned in one scsynth run, later candidates three at a time). A
-    parent that cannot be heard at its defaults is refused at once, saying why. Its name is
+    down when it clips (see :mod:`audiomancer.generators.synth_checks`: the first candidate is
+    auditioned alone; if it fails, the parent and the next three candidates are auditioned in
+    one scsynth run). A parent that cannot be heard at its defaults is refused then, before any
+    further attempt, saying why. Its name is
     ``<parent>_m<3 digits from the seed, the parent's code and the amount>``, unique in
     ``tracker``'s library (the default database's when None) and reserved there for this
     result until it is saved. ValueError for a bad amount or seed; SynthDefError when the
@@ -174,8 +175,12 @@ def mutate_synth(
             batch.append(_Drawn(candidate, state))
         attempts += size
         check = _Batch(program, amount, provisional, rejected)
-        finished = check.first_good(batch, info if parent_pending else None)
-        parent_pending = False
+        # The parent is auditioned only once a candidate has failed (with the next batch):
+        # an audible first candidate needs no verdict on its parent, and a parent that cannot
+        # be heard is still refused, saying why, before any further attempt.
+        finished = check.first_good(batch, info if parent_pending and attempts > size else None)
+        if attempts > size:
+            parent_pending = False
         if finished is not None:
             return to_generated(
                 finished.program,
