@@ -126,3 +126,37 @@ def test_the_command_prints_what_the_app_prints(tmp_path: Path) -> None:
         check=True,
     )
     assert command.stdout == CliRunner().invoke(app, arguments).stdout
+
+
+def test_pattern_evolution_loads_no_synth_side(tmp_path: Path) -> None:
+    """mutate, crossover and top evolve patterns: no SuperCollider parser, sclang or numpy."""
+    code = """
+import json, sys
+from audiomancer.cli import app
+from audiomancer.patterns.steps import parse_steps
+from audiomancer.patterns.store import PatternStore
+store = PatternStore()
+first = store.put(parse_steps("kick: x...x...x...x... snare: ....x.......x...", "drums")).id
+second = store.put(parse_steps("kick: x..x..x.x... hh: x.x.x.x.x.x.x.x.", "drums")).id
+for arguments in (["mutate", first, "--seed", "1"], ["crossover", first, second], ["top"]):
+    try:
+        app(arguments, prog_name="audiomancer")
+    except SystemExit as end:
+        assert end.code in (0, None), arguments
+print(json.dumps({"modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+    modules = loaded(code, tmp_path)
+    assert "audiomancer.evolution.pattern_ops" in modules
+    assert (
+        under(
+            modules,
+            "numpy",
+            "audiomancer.supercollider.syntax",
+            "audiomancer.supercollider.lang",
+            "audiomancer.supercollider.nrt",
+            "audiomancer.analyzers",
+            "audiomancer.generators.lineage",
+            "audiomancer.generators.synths",
+        )
+        == set()
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Sequence
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from audiomancer.arguments import validate_amount
 from audiomancer.errors import (
@@ -23,11 +23,11 @@ from audiomancer.errors import (
     SynthNotFoundError,
 )
 from audiomancer.evolution.pattern_ops import check_compatible, crossover, mutate
-from audiomancer.generators import synths
-from audiomancer.generators.lineage import LineageTracker, SynthLineage
 from audiomancer.patterns.metadata import PatternMetadata, derive_pattern_id
 from audiomancer.patterns.store import PatternStore
-from audiomancer.supercollider import lang
+
+if TYPE_CHECKING:  # the synth side (parser, sclang) loads only when a synth is evolved
+    from audiomancer.generators.lineage import LineageTracker, SynthLineage
 
 NEUTRAL_FITNESS: Final = 3.0
 """Fitness of a pattern with no rating and no rated ancestor."""
@@ -41,7 +41,16 @@ class EvolutionEngine:
         self, store: PatternStore | None = None, *, lineage: LineageTracker | None = None
     ) -> None:
         self.store = store if store is not None else PatternStore()
-        self.lineage = lineage if lineage is not None else LineageTracker()
+        self._lineage = lineage
+
+    @property
+    def lineage(self) -> LineageTracker:
+        """The synth lineage tracker (the default one is made on first use)."""
+        if self._lineage is None:
+            from audiomancer.generators.lineage import LineageTracker
+
+            self._lineage = LineageTracker()
+        return self._lineage
 
     # --- single operations --------------------------------------------------------------
 
@@ -276,6 +285,8 @@ class EvolutionEngine:
         ValueError for an amount outside 0.0-1.0; SynthNotFoundError for an unknown id;
         InvalidSynthError when no mutant passes validation with sclang.
         """
+        from audiomancer.generators import synths
+
         amount = validate_amount(amount)
         parent_id = self.lineage.resolve(synth_id)
         info = self.lineage.load_synth(parent_id)
@@ -295,6 +306,8 @@ class EvolutionEngine:
         code you would not run. EngineNotFoundError (naming the Debian package) when sclang
         is missing and EngineError when it hangs: never a silent True.
         """
+        from audiomancer.supercollider import lang
+
         try:
             lang.compile_synthdef(source_code)
         except SynthDefError:
