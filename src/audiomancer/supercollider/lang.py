@@ -368,6 +368,10 @@ class _Process:
             for line in stream:
                 self.lines.put(line.rstrip("\n"))
         self.lines.put(None)
+        # sclang may leave on its own (the code ran ``0.exit``) after it has answered, with no
+        # call to notice: end what it started as soon as it is gone, not at the next call.
+        if processes.wait_exit(self.popen, 5):
+            processes.end(self.popen)
 
     def send(self, line: str) -> None:
         stdin = self.popen.stdin
