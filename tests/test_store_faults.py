@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from audiomancer.cli import app
-from audiomancer.errors import StoreAccessError, StoreBusyError, StoreCorruptError
+from audiomancer.errors import StoreBusyError, StoreCorruptError
 from audiomancer.patterns.model import Note, Pattern
 from audiomancer.patterns.store import SCHEMA_VERSION, PatternStore
 
@@ -142,31 +146,49 @@ def test_an_older_store_is_migrated_by_the_first_write_only(tmp_path: Path) -> N
     assert len(PatternStore(path).list()) == 3
 
 
+_READ_ONLY_CHECK = """
+import sys
+from pathlib import Path
+from audiomancer.errors import StoreAccessError
+from audiomancer.patterns.model import Note, Pattern
+from audiomancer.patterns.store import PatternStore
+store = PatternStore(Path(sys.argv[1]))
+print(",".join(r.id for r in store.list()))
+try:
+    store.put(Pattern(tuple(Note(n * 120, 36) for n in range(16)), "drums", bpm=120))
+except StoreAccessError as error:
+    print(error)
+"""
+
+
 def test_a_store_in_a_read_only_folder_is_readable_and_writes_say_why(tmp_path: Path) -> None:
+    """Run where the folder really is read-only: chmod for a normal user; for root (whom modes
+    do not stop) a read-only bind mount in a private mount namespace."""
     path = tmp_path / "ro" / "patterns.sqlite3"
     path.parent.mkdir()
     ids = filled(path, 2)
-    path.parent.chmod(0o555)
-    path.chmod(0o444)
+    before = sorted(p.name for p in path.parent.iterdir())
+    command = [sys.executable, "-c", _READ_ONLY_CHECK, str(path)]
+    folder = str(path.parent)
+    if os.geteuid() == 0:
+        if shutil.which("unshare") is None:
+            pytest.skip("root needs unshare (util-linux) to make a read-only folder")
+        script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"'
+        command = ["unshare", "-m", "sh", "-c", script, folder, *command]
+    else:
+        path.parent.chmod(0o555)
+        path.chmod(0o444)
     try:
-        if path.parent.joinpath("probe").exists() or _can_write(path.parent):
-            pytest.skip("running as a user who can write anywhere (root)")
-        store = PatternStore(path)
-        assert [r.id for r in store.list()] == ids
-        with pytest.raises(StoreAccessError, match="cannot write the pattern store"):
-            store.put(beat())
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     finally:
         path.parent.chmod(0o755)
         path.chmod(0o644)
-
-
-def _can_write(folder: Path) -> bool:
-    try:
-        (folder / "probe").write_text("")
-    except OSError:
-        return False
-    (folder / "probe").unlink()
-    return True
+    assert result.returncode == 0, result.stderr
+    listed, message = result.stdout.splitlines()
+    assert listed.split(",") == ids
+    assert message.startswith(f"cannot write the pattern store {path}: ")
+    assert "read-only file system" in message or "not writable" in message
+    assert sorted(p.name for p in path.parent.iterdir()) == before
 
 
 # --- the corrupted-file matrix ----------------------------------------------------------
