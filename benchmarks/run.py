@@ -368,6 +368,9 @@ def main() -> None:
     from startup import startup_benchmarks  # beside this script, like batch
 
     results += startup_benchmarks(args.quick)
+    from names import name_benchmarks  # beside this script, like batch
+
+    results += name_benchmarks(args.quick)
     table = markdown(results)
     print(table)
     if args.write:
