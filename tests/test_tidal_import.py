@@ -289,3 +289,12 @@ def test_tidal_0_names_mean_what_they_meant(tidal: Ghci) -> None:
     pattern = import_tidal('bps 0.5\n\nd1 $ e 3 8 $ s "bd" # pan sinewave1', ghci=tidal)
     assert pattern.bpm == 120.0  # bps was the old name of cycles per second
     assert [n.start for n in pattern.notes] == [0, 720, 1440]
+
+
+def test_code_without_a_stated_length_imports_at_its_period(tidal: Ghci) -> None:
+    assert import_tidal('d1 $ s "bd <sn cp>"', ghci=tidal).bars == 2
+    assert import_tidal('d1 $ every 4 (fast 2) $ s "bd sn"', ghci=tidal).bars == 4
+    assert import_tidal('d1 $ sometimes (# speed 2) $ s "bd*8"', ghci=tidal).bars == 1
+    assert import_tidal('d1 $ s "bd <sn cp>"', bars=1, ghci=tidal).bars == 1
+    dense = import_tidal('d1 $ s "bd*4000"', ghci=tidal)  # 8 cycles would be too many
+    assert dense.bars == 1 and len(dense.notes) > 0

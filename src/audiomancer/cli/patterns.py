@@ -201,7 +201,7 @@ def import_command(
         int | None,
         typer.Option(
             help="MIDI: keep only the first BARS bars. Tidal: read BARS cycles (default: the "
-            "length our header comment states, else 1)"
+            "length our header comment states, else the code's period up to 8, else 1)"
         ),
     ] = None,
     bpm: Annotated[

@@ -120,6 +120,30 @@ def read_tidal_file(path: str | Path) -> str:
     return text.removeprefix("\ufeff")
 
 
+MAX_PERIOD: Final = 8
+"""Cycles read to find the period of code whose length nothing states (``--bars`` chooses)."""
+
+
+def period(events: list[TidalEvent], window: int) -> int:
+    """The fewest cycles n (1, 2, 4, ... up to ``window``) such that the events of the first
+    ``window`` cycles repeat every n cycles; 1 when they do not repeat (random functions)."""
+
+    def shape(start: int, length: int) -> list[tuple[Fraction, str]]:
+        return sorted(
+            (e.onset - start, repr(sorted(e.controls.items())))
+            for e in events
+            if start <= e.onset < start + length
+        )
+
+    n = 1
+    while n < window:
+        first = shape(0, n)
+        if all(shape(k, n) == first for k in range(n, window, n)):
+            return n
+        n *= 2
+    return 1
+
+
 def import_tidal_file(
     path: str | Path,
     *,
@@ -190,12 +214,15 @@ def import_tidal(
 ) -> Pattern:
     """The pattern a piece of Tidal code plays over its first ``bars`` cycles.
 
-    ``bars`` defaults to the length our header comment states, else 1. TidalCodeError when ghci
-    rejects the code (quoting its message and the line), when no event starts in the window, or
-    when sounds cannot be mapped; EngineError when Tidal does not answer within ``timeout``
-    seconds; EngineNotFoundError naming ``ghc libghc-tidal-dev`` when Tidal is missing.
+    ``bars`` defaults to the length our header comment states, else the code's period: the
+    fewest cycles (1, 2, 4, up to 8) after which its first 8 cycles repeat, else 1.
+    TidalCodeError when ghci rejects the code (quoting its message and the line), when no
+    event starts in the window, or when sounds cannot be mapped; EngineError when Tidal does
+    not answer within ``timeout`` seconds; EngineNotFoundError naming ``ghc libghc-tidal-dev``
+    when Tidal is missing.
     """
     header = parse_header(code)
+    guess = bars is None and header is None
     cycles = validate_bars(bars if bars is not None else header.bars if header else 1)
     if pattern_type is not None:
         pattern_type = validate_pattern_type(pattern_type)
@@ -207,7 +234,19 @@ def import_tidal(
     bar_length = bar_ticks(time_signature)
     beats_per_bar = Fraction(bar_length, TICKS_PER_BEAT)
 
-    played = (ghci or get_ghci()).play(code, cycles, timeout, lenient=True)
+    service = ghci or get_ghci()
+    played = None
+    if guess:  # the code's own period: the fewest cycles (up to 8) after which it repeats
+        try:
+            longer = service.play(code, MAX_PERIOD, timeout, lenient=True)
+        except TidalCodeError as error:
+            if "more than" not in str(error):
+                raise
+        else:
+            cycles = period(longer.onsets, MAX_PERIOD)
+            played = longer
+    if played is None:
+        played = service.play(code, cycles, timeout, lenient=True)
     for problem in played.problems:
         warnings.warn(f"skipped: {problem}", stacklevel=2)
     if played.earlier:
