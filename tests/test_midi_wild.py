@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import need_engine
-from wild_imports import check_exports_play, run_import
+from wild_imports import check_corpus_file, check_exports_play, corpus_names, run_import
 
 pytestmark = pytest.mark.engines
 
@@ -32,33 +32,21 @@ REFUSED: dict[str, str] = {
 """File (relative to the corpus) -> words of the reason it is refused with."""
 
 
-@pytest.fixture(scope="module", autouse=True)
-def engines() -> None:
-    need_engine("tidal")
-    need_engine("sclang")
-
-
 def test_the_corpus_is_there() -> None:
-    assert len(FILES) >= 40
-    assert set(REFUSED) <= {str(path.relative_to(CORPUS)) for path in FILES}
+    assert set(REFUSED) <= corpus_names(CORPUS, FILES, 40)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: str(path.relative_to(CORPUS)))
 def test_each_file_imports_or_is_refused_clearly(path: Path, tmp_path: Path) -> None:
-    name = str(path.relative_to(CORPUS))
-    outcome = run_import(path, tmp_path)
-    if name in REFUSED:
-        assert outcome.error is not None, f"{name} imports now: take it off REFUSED"
-        assert REFUSED[name] in outcome.error, outcome.error
-        return
-    assert outcome.record is not None, outcome.error
-    check_exports_play(outcome.record)
+    check_corpus_file(path, CORPUS, tmp_path, REFUSED)
 
 
 @pytest.mark.parametrize(("kind", "count"), [("drums", 44), ("bass", 26)])
 def test_a_file_with_drums_and_a_bass_line_imports_either_when_asked(
     kind: str, count: int, tmp_path: Path
 ) -> None:
+    need_engine("tidal")
+    need_engine("sclang")
     outcome = run_import(CORPUS / "ours" / "type0_drums_and_bass.mid", tmp_path, "--type", kind)
     assert outcome.record is not None and outcome.record.type == kind
     assert len(outcome.record.to_pattern().notes) == count

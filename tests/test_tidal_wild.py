@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import need_engine
-from wild_imports import check_exports_play, run_import
+from wild_imports import check_corpus_file, corpus_names
 
 pytestmark = pytest.mark.engines
 
@@ -53,29 +52,11 @@ WARNED: dict[str, str] = {
 """File -> words of the warning it imports with (what was skipped, or that it ends silent)."""
 
 
-@pytest.fixture(scope="module", autouse=True)
-def engines() -> None:
-    need_engine("tidal")
-    need_engine("sclang")
-
-
 def test_the_corpus_is_there() -> None:
-    names = {str(path.relative_to(CORPUS)) for path in FILES}
-    assert len(FILES) >= 50
+    names = corpus_names(CORPUS, FILES, 50)
     assert set(REFUSED) <= names and set(WARNED) <= names
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: str(path.relative_to(CORPUS)))
 def test_each_file_imports_or_is_refused_clearly(path: Path, tmp_path: Path) -> None:
-    name = str(path.relative_to(CORPUS))
-    outcome = run_import(path, tmp_path)
-    if name in REFUSED:
-        assert outcome.error is not None, f"{name} imports now: take it off REFUSED"
-        assert REFUSED[name] in outcome.error, outcome.error
-        return
-    assert outcome.record is not None, outcome.error
-    if name in WARNED:
-        assert any(WARNED[name] in line for line in outcome.warnings), outcome.warnings
-    else:
-        assert outcome.warnings == [], outcome.warnings
-    check_exports_play(outcome.record)
+    check_corpus_file(path, CORPUS, tmp_path, REFUSED, WARNED)

@@ -2,7 +2,8 @@
 file as the user does (``audiomancer import FILE``, in-process so the ghci and sclang services
 are reused), then check what came out.
 
-Either the file imports, and the stored pattern's exports are valid (the MIDI file we write reads
+:func:`check_corpus_file` is the per-file test both corpora run. Either the file imports, and the
+stored pattern's exports are valid (the MIDI file we write reads
 back to the same notes, the printed Tidal code plays exactly those notes in real Tidal, the
 printed Pbind plays them in real sclang), or the command fails with one clear line: ``error:``,
 the file's name and the reason, exit status 1, never a traceback.
@@ -22,6 +23,7 @@ from audiomancer.patterns.midi import read_midi
 from audiomancer.patterns.pbind import pbind_code
 from audiomancer.patterns.store import PatternStore
 from audiomancer.tidal.ghci import get_ghci
+from conftest import need_engine
 
 
 @dataclass(frozen=True)
@@ -77,3 +79,39 @@ def check_exports_play(record: PatternMetadata) -> None:
     pattern = record.to_pattern()
     check_printed(get_ghci(), record["tidal_code"], pattern)
     check_plays_exactly(pattern)
+
+
+def corpus_names(corpus: Path, files: list[Path], minimum: int) -> set[str]:
+    """The corpus's file names (relative to it); fails unless it holds at least ``minimum``."""
+    assert len(files) >= minimum, f"{corpus} holds {len(files)} files, fewer than {minimum}"
+    return {str(path.relative_to(corpus)) for path in files}
+
+
+def check_corpus_file(
+    path: Path,
+    corpus: Path,
+    tmp_path: Path,
+    refused: dict[str, str],
+    warned: dict[str, str] | None = None,
+) -> None:
+    """One corpus file imports and its exports play, or it is refused with the words that
+    ``refused`` (name relative to ``corpus`` -> words of the reason) gives for it.
+
+    With ``warned`` (name -> words of its warning), an imported file warns exactly when it is
+    listed there, with those words; without, warnings are not checked.
+    """
+    need_engine("tidal")
+    need_engine("sclang")
+    name = str(path.relative_to(corpus))
+    outcome = run_import(path, tmp_path)
+    if name in refused:
+        assert outcome.error is not None, f"{name} imports now: take it off REFUSED"
+        assert refused[name] in outcome.error, outcome.error
+        return
+    assert outcome.record is not None, outcome.error
+    if warned is not None:
+        if name in warned:
+            assert any(warned[name] in line for line in outcome.warnings), outcome.warnings
+        else:
+            assert outcome.warnings == [], outcome.warnings
+    check_exports_play(outcome.record)

@@ -36,7 +36,7 @@ from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Final
+from typing import Final, TypedDict, Unpack
 
 from audiomancer.errors import EngineError, PatternFileError, TidalCodeError
 from audiomancer.patterns.kits import KITS, drum_class_of, get_kit, validate_sound
@@ -144,31 +144,26 @@ def period(events: list[TidalEvent], window: int) -> int:
     return 1
 
 
-def import_tidal_file(
-    path: str | Path,
-    *,
-    bars: int | None = None,
-    bpm: float | None = None,
-    pattern_type: str | None = None,
-    kit: str | None = None,
-    sound: str | None = None,
-    timeout: float = 10.0,
-    ghci: Ghci | None = None,
-) -> Pattern:
-    """:func:`import_tidal` of a ``.tidal`` file (``-``: stdin); its errors name the file."""
+class ImportOptions(TypedDict, total=False):
+    """The keyword options of :func:`import_tidal`, which :func:`import_tidal_file` passes on
+    (one list, so the two cannot drift apart)."""
+
+    bars: int | None
+    bpm: float | None
+    pattern_type: str | None
+    kit: str | None
+    sound: str | None
+    timeout: float
+    ghci: Ghci | None
+
+
+def import_tidal_file(path: str | Path, **options: Unpack[ImportOptions]) -> Pattern:
+    """:func:`import_tidal` of a ``.tidal`` file (``-``: stdin) with the same keyword options;
+    its errors name the file."""
     code = read_tidal_file(path)
     name = "standard input" if str(path) == "-" else str(path)
     try:
-        return import_tidal(
-            code,
-            bars=bars,
-            bpm=bpm,
-            pattern_type=pattern_type,
-            kit=kit,
-            sound=sound,
-            timeout=timeout,
-            ghci=ghci,
-        )
+        return import_tidal(code, **options)
     except (TidalCodeError, EngineError) as error:
         raise type(error)(f"Tidal file {name}: {error}") from None
 
