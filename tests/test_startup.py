@@ -160,3 +160,146 @@ print(json.dumps({"modules": sorted(sys.modules)}), file=sys.stderr)
         )
         == set()
     )
+
+
+COMMAND_LINES = [
+    [],
+    ["--help"],
+    ["generate", "--help"],
+    ["generate", "drums", "--help"],
+    ["synth", "--help"],
+    ["synth", "mutate", "--help"],
+    ["render", "--help"],
+    ["generat"],  # "No such command 'generat'. Did you mean 'generate', ...?"
+    ["generate", "drum"],
+    ["generate", "drums", "--bogus"],
+    ["generate", "drums", "--bars"],
+    ["rate", "ptrn_00000000", "-1"],
+    ["show", "ptrn_00000000"],
+    ["list"],
+]
+
+
+@pytest.mark.parametrize("arguments", COMMAND_LINES, ids=" ".join)
+def test_the_command_builds_only_what_it_runs_and_says_what_the_app_says(
+    arguments: list[str], tmp_path: Path
+) -> None:
+    """``audiomancer`` builds only the command it runs (typer builds all 30): its output, errors
+    and exit status are still the typer app's, for help, typos and bad options alike."""
+    env = dict(os.environ, AUDIOMANCER_HOME=str(tmp_path), COLUMNS="80")
+    eager = "import sys\nfrom audiomancer.cli import app\napp(prog_name='audiomancer')"
+    runs = [
+        subprocess.run(
+            [sys.executable, *how, *arguments],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        for how in (["-m", "audiomancer"], ["-c", eager])
+    ]
+    lazy, typer_app = ((run.returncode, run.stdout, run.stderr) for run in runs)
+    assert lazy == typer_app
+    assert lazy[1] + lazy[2]  # each says something
+
+
+def test_a_command_line_builds_one_command(tmp_path: Path) -> None:
+    code = """
+import json, sys
+from typer.models import TyperInfo
+from audiomancer.cli import app
+from audiomancer.cli.app import lazy_group
+group = lazy_group(TyperInfo(app), pretty_exceptions_short=True, rich_markup_mode=None,
+                   suggest_commands=True)
+names = list(group.commands)
+drums = group.commands["generate"].commands["drums"]
+made = sorted(group.commands._made) + sorted(group.commands["generate"].commands._made)
+print(json.dumps({"modules": [], "names": names, "made": made, "drums": drums.name}),
+      file=sys.stderr)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    report = json.loads(result.stderr.strip().splitlines()[-1])
+    assert {"generate", "synth", "render", "doctor", "list"} <= set(report["names"])
+    assert report["made"] == ["generate", "drums"]
+    assert report["drums"] == "drums"
+
+
+PRINTED = [
+    "",
+    "plain words",
+    "  leading and trailing spaces  ",
+    "wrote /tmp/x.wav: 7.74 s, peak -12.6 dBFS, RMS -29.8 dBFS",
+    "two\nlines",
+    "\nafter a blank line",
+    "markup-like [bold]text[/] and :smile: codes stay as they are",
+    "a line far longer than eighty columns " * 6,
+    "wide ★☆ and ünïcödé, 日本語の文字",
+    "a\ttab",  # rich expands it: printed by rich
+    "a bell \a and a carriage \r return",  # rich strips them: printed by rich
+]
+
+
+@pytest.mark.parametrize("text", PRINTED)
+@pytest.mark.parametrize("stderr", [False, True])
+def test_plain_printing_writes_what_rich_writes(
+    text: str, stderr: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where rich would print no styles (not a terminal), the consoles print strings and styled
+    lines without loading rich, and exactly as rich prints them."""
+    import io
+
+    from rich.console import Console
+
+    from audiomancer.cli.app import _PLAIN, _LazyConsole, styled
+
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR", "COLUMNS"):
+        monkeypatch.delenv(name, raising=False)
+    for printed in (text, styled(("ptrn_0123abcd", "bold"), f"  {text}")):
+        ours, theirs = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stderr" if stderr else "stdout", ours)
+        console = _LazyConsole(stderr=stderr, **_PLAIN)
+        console.print(printed)
+        console.print(printed, markup=False)
+        Console(file=theirs, **_PLAIN).print(printed)
+        Console(file=theirs, **_PLAIN).print(printed, markup=False)
+        monkeypatch.undo()
+        assert ours.getvalue() == theirs.getvalue()
+        plain = (printed if isinstance(printed, str) else printed.plain).replace("\n", "")
+        assert (console._console is None) == plain.isprintable()
+
+
+def test_styles_are_left_to_rich_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from audiomancer.cli.app import _PLAIN, _LazyConsole, styled
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # what rich reads as "a terminal"
+    written = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", written)
+    console = _LazyConsole(**_PLAIN)
+    console.print(styled(("ptrn_0123abcd", "bold"), " drums"))
+    monkeypatch.undo()
+    assert console._console is not None
+    assert "\x1b[1mptrn_0123abcd\x1b[0m drums" in written.getvalue()
+
+
+def test_generate_leaves_the_store_closed_and_loads_no_rich(tmp_path: Path) -> None:
+    """The command frees what it holds before exit (the garbage collector is frozen for Python's
+    own exit): the store's connection is closed, so SQLite has folded its log back into the
+    file, as when Python's exit closed it."""
+    arguments = ["generate", "drums", "--style", "techno", "--bars", "4", "--seed", "1"]
+    command = subprocess.run(
+        [sys.executable, "-m", "audiomancer", *arguments],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, AUDIOMANCER_HOME=str(tmp_path)),
+        timeout=120,
+        check=True,
+    )
+    assert "rate it to steer evolution" in command.stdout
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["patterns.sqlite3"]
+    modules = loaded(REPORT.format(arguments=arguments), tmp_path)
+    assert under(modules, "rich") == set()
+

@@ -3,7 +3,7 @@
 import os
 
 from audiomancer.cli import doctor, generate, patterns, render, studio, synths
-from audiomancer.cli.app import app
+from audiomancer.cli.app import app, run
 
 __all__ = ["app", "doctor", "generate", "main", "patterns", "render", "studio", "synths"]
 
@@ -16,4 +16,4 @@ def main() -> None:
     whole LSTM sampling (about 70 ms here). Set ``OPENBLAS_NUM_THREADS`` to choose otherwise.
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # read when numpy first loads
-    app(prog_name="audiomancer")
+    run(app, prog_name="audiomancer")  # builds only the command called

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from audiomancer.arguments import check_output_file
-from audiomancer.cli.app import app, check_limit, err, friendly_errors, out, user_text
+from audiomancer.cli.app import (
+    app,
+    check_limit,
+    err,
+    friendly_errors,
+    out,
+    styled,
+    user_text,
+)
 
 if TYPE_CHECKING:  # what the commands use is imported in them: `--help` loads none of it
     from rich.console import Console
@@ -137,7 +145,7 @@ def print_document(text: str) -> None:
 
 def print_code(title: str, code: str) -> None:
     """A titled block of code in the summary view, every line whole (copying it works)."""
-    out.print(user_text("\n", (title, "bold")))
+    out.print(styled("\n", (title, "bold")))
     print_document(code)
 
 
@@ -162,7 +170,7 @@ def print_pattern(record: PatternMetadata, fmt: str = "summary") -> None:
     )
     if record["key"]:
         header += f"  {record['key']} {record['scale'] or ''}"
-    out.print(user_text((record.id, "bold"), header))
+    out.print(styled((record.id, "bold"), header))
     print_code("Tidal", record["tidal_code"])
     print_code("Pbind", record["sc_code"])
 
