@@ -303,3 +303,32 @@ def test_generate_leaves_the_store_closed_and_loads_no_rich(tmp_path: Path) -> N
     modules = loaded(REPORT.format(arguments=arguments), tmp_path)
     assert under(modules, "rich") == set()
 
+
+def test_a_warm_render_loads_no_sclang_rich_or_exports(tmp_path: Path) -> None:
+    """Rendering a stored pattern whose SynthDefs are compiled already (cached) reads the store
+    and runs scsynth: no sclang module, no rich, no Tidal or Pbind export code."""
+    from audiomancer.patterns.steps import parse_steps
+    from audiomancer.patterns.store import PatternStore
+    from conftest import need_engine
+
+    need_engine("scsynth")
+    need_engine("sclang")
+    pattern = parse_steps("kick: x...x...x...x... snare: ....x.......x...", "drums")
+    pattern_id = PatternStore(tmp_path / "patterns.sqlite3").put(pattern).id
+    arguments = ["render", pattern_id, "-o", str(tmp_path / "beat.wav")]
+    loaded(REPORT.format(arguments=arguments), tmp_path)  # compiles and caches the kit
+    modules = loaded(REPORT.format(arguments=arguments), tmp_path)
+    assert {"numpy", "audiomancer.supercollider.pattern_render"} <= modules
+    assert (
+        under(
+            modules,
+            "rich",
+            "audiomancer.supercollider.lang",
+            "audiomancer.supercollider.syntax",
+            "audiomancer.patterns.tidal",
+            "audiomancer.patterns.pbind",
+            "audiomancer.generators",
+            "pydantic",
+        )
+        == set()
+    )

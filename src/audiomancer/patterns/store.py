@@ -11,7 +11,6 @@ import builtins
 import contextlib
 import json
 import os
-import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -36,10 +35,7 @@ from audiomancer.patterns.metadata import (
     PatternMetadata,
     is_pattern_id,
 )
-from audiomancer.patterns.midi import to_midi_data
 from audiomancer.patterns.model import Pattern, allowed, validate_pattern_type
-from audiomancer.patterns.pbind import pbind_code
-from audiomancer.patterns.tidal import pattern_sound, tidal_code
 
 SCHEMA_VERSION: Final = 3
 BUSY_TIMEOUT_MS: Final = 30_000
@@ -173,6 +169,8 @@ class PatternStore:
                 f"cannot create the folder {folder} for the pattern store: "
                 f"{error.strerror or error}"
             ) from None
+        import secrets
+
         temporary = folder / f".{self.path.name}.{secrets.token_hex(4)}.tmp"
         try:
             connection = sqlite3.connect(temporary, isolation_level=None)
@@ -430,6 +428,11 @@ class PatternStore:
                 raise ValueError(
                     f"invalid pattern id {pattern_id!r}: expected 'ptrn_' + 8 hex digits"
                 )
+        # The exports load with the first write: reading the store (render, show) needs none.
+        from audiomancer.patterns.midi import to_midi_data
+        from audiomancer.patterns.pbind import pbind_code
+        from audiomancer.patterns.tidal import pattern_sound, tidal_code
+
         records = [
             PatternMetadata(
                 id=pattern_id or "",
@@ -549,6 +552,8 @@ def _not_found(pattern_id: str) -> PatternNotFoundError:
 
 
 def _fresh_id(connection: sqlite3.Connection) -> str:
+    import secrets
+
     while True:
         candidate = PATTERN_ID_PREFIX + secrets.token_hex(4)
         if connection.execute("SELECT 1 FROM patterns WHERE id = ?", (candidate,)).fetchone():

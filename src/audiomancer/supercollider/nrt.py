@@ -39,16 +39,17 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final, Literal
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Final, Literal
 
 from audiomancer import engines, processes
 from audiomancer.errors import EngineError, SynthDefError
 from audiomancer.paths import scratch_dir
 from audiomancer.patterns.model import Pattern
-from audiomancer.supercollider import lang, osc
+from audiomancer.supercollider import osc
+
+if TYPE_CHECKING:  # numpy and sclang load where they are used: a cached render needs neither
+    import numpy as np
+    import numpy.typing as npt
 
 SampleFormat = Literal["float", "int16", "int24", "int32"]
 
@@ -198,6 +199,8 @@ def _synthdef_bytes(synthdef: str | bytes, timeout: float) -> bytes:
     if isinstance(synthdef, bytes | bytearray | memoryview):
         return bytes(synthdef)
     if isinstance(synthdef, str):
+        from audiomancer.supercollider import lang
+
         return lang.compile_synthdef(synthdef, timeout=timeout)
     raise TypeError(f"expected SuperCollider code (str) or SCgf bytes, not {type(synthdef)!r}")
 
@@ -307,6 +310,8 @@ def read_wav(path: Path) -> tuple[npt.NDArray[np.float64], int]:
     Reads PCM (8, 16, 24, 32 bit) and IEEE float (32, 64 bit) WAV, plain or extensible. (The
     standard library's ``wave`` reads PCM only, and renders are float so NaN can be seen.)
     """
+    import numpy as np
+
     data = Path(path).read_bytes()
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         raise ValueError(f"{path} is not a RIFF WAVE file")
@@ -355,6 +360,8 @@ def measure(path: Path) -> RenderResult:
     A 32-bit float WAV (what scsynth renders) is read block by block, so memory stays bounded
     however long the file; other formats are read whole with :func:`read_wav`.
     """
+    import numpy as np
+
     from audiomancer.supercollider import wavio
 
     info = wavio.layout(path)
@@ -669,6 +676,8 @@ def render_phrase(
 
 def window_peak(path: Path, start_s: float, end_s: float | None = None) -> float:
     """Peak (linear, finite samples) of a WAV file between two times, e.g. to check a tail."""
+    import numpy as np
+
     samples, rate = read_wav(path)
     window = samples[int(start_s * rate) : None if end_s is None else int(end_s * rate)]
     finite = window[np.isfinite(window)]
