@@ -42,6 +42,27 @@ def test_a_drum_batch_equals_separate_calls_with_its_seeds(
     assert len({record["midi_data"] for record in batch}) > 1
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 17])
+def test_every_batch_size_gives_the_separate_calls(generator: PatternGenerator, n: int) -> None:
+    """Batches of any size, odd ones and one past a multiple of 16 included: the products are
+    exact (models/exact.py), so the split of rows between BLAS calls changes nothing."""
+    batch = generator.generate_drums("house", 2, seed=100, n=n)
+    separate = [generator.generate_drums("house", 2, seed=100 + i) for i in range(n)]
+    assert all(same(a, b) for a, b in zip(batch, separate, strict=True))
+    lines = generator.generate_bass("E", "minor", 2, seed=7, n=n)
+    assert all(
+        same(a, generator.generate_bass("E", "minor", 2, seed=7 + i)) for i, a in enumerate(lines)
+    )
+
+
+def test_a_pattern_is_the_same_at_any_place_in_a_batch(generator: PatternGenerator) -> None:
+    """Seed 60 as the 1st of 1, the 10th of 17 and the 17th of 17 patterns."""
+    alone = generator.generate_drums("dnb", 4, seed=60)
+    tenth = generator.generate_drums("dnb", 4, seed=51, n=17)[9]
+    last = generator.generate_drums("dnb", 4, seed=44, n=17)[16]
+    assert same(alone, tenth) and same(alone, last)
+
+
 @pytest.mark.parametrize("kind", ["melody", "bass"])
 def test_a_line_batch_equals_separate_calls(generator: PatternGenerator, kind: str) -> None:
     make = generator.generate_melody if kind == "melody" else generator.generate_bass

@@ -215,7 +215,10 @@ def test_numpy_lstm_matches_the_textbook_formula(tmp_path: Path, styles: int, la
     for (event, position, style), want in zip(inputs, expected, strict=True):
         got = model.step(state, event, position, style)
         assert got is not None
-        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+        # Hidden states are held to 1/512 and weights to whole levels of a column's unit for
+        # exact products (models/exact.py): logits within a few thousandths, not float32's
+        # 1e-5. A wrong gate, layout or bias is off by tenths.
+        np.testing.assert_allclose(got, want, rtol=0, atol=4e-3)
 
 
 def test_log_probabilities_are_normalized_softmax(tmp_path: Path) -> None:
@@ -225,7 +228,10 @@ def test_log_probabilities_are_normalized_softmax(tmp_path: Path) -> None:
     logp = model.log_probabilities([1, 2, 3], [0, 1, 2])
     logits = _reference_steps(arrays, [(0, 0, 0), (1, 1, 0), (2, 2, 0)], 3, 1)
     for value, row, event in zip(logp, logits, [1, 2, 3], strict=True):
-        assert value == pytest.approx(row[event] - math.log(sum(math.exp(v) for v in row)))
+        # (within the quantization of exact products, as above)
+        assert value == pytest.approx(
+            row[event] - math.log(sum(math.exp(v) for v in row)), abs=4e-3
+        )
 
 
 # --- loading errors ---------------------------------------------------------------------------

@@ -15,7 +15,9 @@ style. A step computes, per layer, ``i, f, o = sigmoid(.)``, ``g = tanh(.)`` of
 
 Inference is float32 numpy. For speed the loader transposes the matrices, reorders the gates to
 (i, f, o, g) and halves the sigmoid rows, so one ``tanh`` serves all four gates
-(``sigmoid(x) = (1 + tanh(x / 2)) / 2``); one-hot inputs are row lookups.
+(``sigmoid(x) = (1 + tanh(x / 2)) / 2``); one-hot inputs are row lookups. Every matrix product
+is exact (``models/exact.py``: hidden states and weights as whole-number levels), so a row
+gives the same numbers alone or in a batch of any size, whatever kernel BLAS chooses.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from audiomancer.errors import ModelLoadError
+from audiomancer.models.exact import HIDDEN_SCALE, ExactMatrix
 
 FORMAT: Final = "audiomancer.lstm/1"
 MAX_TEMPERATURE: Final = 10.0
@@ -61,27 +64,33 @@ class LSTMConfig:
 
 @dataclass
 class LSTMState:
-    """The recurrent state: h and c of every layer (mutated by LSTMModel.step)."""
+    """The recurrent state, updated in place by LSTMModel.step: ``levels`` holds h of every
+    layer side by side as levels (``rint(h * 2**HIDDEN_BITS)``, models/exact.py), ``cells``
+    holds c of every layer; [layers * hidden] each."""
 
-    h: list[FloatArray]
-    c: list[FloatArray]
+    levels: FloatArray
+    cells: FloatArray
 
     def copy(self) -> LSTMState:
         """An independent copy."""
-        return LSTMState([a.copy() for a in self.h], [a.copy() for a in self.c])
+        return LSTMState(self.levels.copy(), self.cells.copy())
 
 
 @dataclass
 class BatchState:
-    """The recurrent state of a batch: h and c of every layer, [N, hidden] each."""
+    """The recurrent state of a batch: LSTMState's arrays for N rows, [N, layers * hidden].
 
-    h: list[FloatArray]
-    c: list[FloatArray]
+    Layer k's h is ``levels[:, k*H:(k+1)*H]``: layer k+1 reads its input and its own h as one
+    contiguous block of each row, ``levels[:, k*H:(k+2)*H]``, in one product.
+    """
+
+    levels: FloatArray
+    cells: FloatArray
 
     def reset(self, rows: BoolArray) -> None:
         """Set the state of the rows where ``rows`` is True back to zero."""
-        for a in (*self.h, *self.c):
-            a[rows] = 0.0
+        self.levels[rows] = 0.0
+        self.cells[rows] = 0.0
 
 
 class LSTMModel:
@@ -112,20 +121,9 @@ class LSTMModel:
                 raise ValueError(f"array {key!r} is {arrays[key].dtype}, not floating point")
             if not np.all(np.isfinite(arrays[key])):
                 raise ValueError(f"array {key!r} holds NaN or infinite values")
-        self._wx: list[FloatArray] = []
-        self._wh: list[FloatArray] = []
-        self._b: list[FloatArray] = []
-        for k in range(config.layers):
-            self._wx.append(_fast_layout(arrays[f"l{k}_weight_ih"], hidden).T.copy())
-            self._wh.append(_fast_layout(arrays[f"l{k}_weight_hh"], hidden).T.copy())
-            self._b.append(_fast_layout(arrays[f"l{k}_bias"], hidden))
-        # Layers above 0: one product of [x, h] with the stacked input and recurrent weights.
-        self._wxh: list[FloatArray] = [np.zeros((0, 0), dtype=np.float32)] + [
-            np.ascontiguousarray(np.concatenate((self._wx[k], self._wh[k])))
-            for k in range(1, config.layers)
-        ]
-        # Layer 0: position and style one-hots and the bias folded into one table.
-        wx0 = self._wx[0]
+        # Layer 0: position and style one-hots and the bias folded into one table; the event
+        # one-hot is a row of another. Both are added, not multiplied: exact lookups.
+        wx0 = _fast_layout(arrays["l0_weight_ih"], hidden).T
         base = vocab
         positions = wx0[base : base + config.positions]
         styles = (
@@ -133,13 +131,30 @@ class LSTMModel:
             if config.styles
             else np.zeros((1, 4 * hidden), dtype=np.float32)
         )
-        self._context: FloatArray = (
-            positions[:, None, :] + styles[None, :, :] + self._b[0][None, None, :]
-        ).astype(np.float32)
-        self._events: FloatArray = np.ascontiguousarray(wx0[:vocab])
-        self._out_w: FloatArray = np.ascontiguousarray(
-            np.asarray(arrays["out_weight"], dtype=np.float32).T
+        bias0 = _fast_layout(arrays["l0_bias"], hidden)
+        self._context: FloatArray = np.ascontiguousarray(
+            (styles[:, None, :] + positions[None, :, :] + bias0[None, None, :]).astype(np.float32)
         )
+        """[style, position, 4H]: a style's rows are one contiguous table."""
+        self._events: FloatArray = np.ascontiguousarray(wx0[:vocab])
+        # Every product is exact (models/exact.py). Layer 0's recurrent weights; for a layer
+        # k above 0 its input and recurrent weights stacked, for one product of [x, h].
+        self._wh0 = ExactMatrix.quantize(_fast_layout(arrays["l0_weight_hh"], hidden).T)
+        self._wxh: list[ExactMatrix] = [
+            ExactMatrix.quantize(
+                np.concatenate(
+                    (
+                        _fast_layout(arrays[f"l{k}_weight_ih"], hidden).T,
+                        _fast_layout(arrays[f"l{k}_weight_hh"], hidden).T,
+                    )
+                )
+            )
+            for k in range(1, config.layers)
+        ]
+        self._b: list[FloatArray] = [
+            _fast_layout(arrays[f"l{k}_bias"], hidden) for k in range(config.layers)
+        ]
+        self._out = ExactMatrix.quantize(np.asarray(arrays["out_weight"], dtype=np.float32).T)
         self._out_b: FloatArray = np.asarray(arrays["out_bias"], dtype=np.float32).copy()
         self._primed: dict[tuple[tuple[int, ...], int], _Primed] = {}
         """States after a primer (and style), kept: generation primes from a few real bars."""
@@ -184,17 +199,13 @@ class LSTMModel:
 
     def initial_state(self) -> LSTMState:
         """All-zero h and c."""
-        zeros = [np.zeros(self.config.hidden, dtype=np.float32) for _ in range(self.config.layers)]
-        return LSTMState(zeros, [z.copy() for z in zeros])
+        width = self.config.layers * self.config.hidden
+        return LSTMState(np.zeros(width, dtype=np.float32), np.zeros(width, dtype=np.float32))
 
     def initial_batch_state(self, rows: int) -> BatchState:
         """All-zero h and c for a batch of ``rows`` sequences."""
-        shape = (rows, self.config.hidden)
-        layers = range(self.config.layers)
-        return BatchState(
-            [np.zeros(shape, dtype=np.float32) for _ in layers],
-            [np.zeros(shape, dtype=np.float32) for _ in layers],
-        )
+        shape = (rows, self.config.layers * self.config.hidden)
+        return BatchState(np.zeros(shape, dtype=np.float32), np.zeros(shape, dtype=np.float32))
 
     def step_batch(
         self,
@@ -206,33 +217,36 @@ class LSTMModel:
     ) -> FloatArray | None:
         """``step`` for a batch: row r takes ``events[r]`` and ``positions[r]``; [N, V] logits.
 
-        Use at least two rows for results that do not depend on the batch size (BLAS takes
-        another path for a single row).
+        Any N, one row included: every product is exact (models/exact.py), so each row's
+        numbers are the same whatever the batch around it and whichever kernel BLAS picks.
+        ``state.h`` holds hidden levels (``rint(h * 2**HIDDEN_BITS)``), updated in place.
         """
         hidden = self.config.hidden
-        x: FloatArray | None = None
+        levels, cells = state.levels, state.cells
         for k in range(self.config.layers):
+            h = levels[:, k * hidden : (k + 1) * hidden]
             if k == 0:
-                gates = self._events[events] + self._context[positions, style]
-                gates += state.h[k] @ self._wh[k]
+                gates = self._context[style].take(positions, axis=0)
+                gates += self._events.take(events, axis=0)
+                gates += self._wh0.product(h)
             else:
-                assert x is not None
-                gates = np.concatenate((x, state.h[k]), axis=1) @ self._wxh[k]
+                # [h of layer k-1 (this step), h of layer k (last step)] in one product
+                gates = self._wxh[k - 1].product(levels[:, (k - 1) * hidden : (k + 1) * hidden])
                 gates += self._b[k]
-            t = np.tanh(gates)
+            t = np.tanh(gates, out=gates)
             sig = t[:, : 3 * hidden]
-            sig *= 0.5
-            sig += 0.5
-            c = state.c[k]
+            sig += 1.0  # 2 * sigmoid: the sigmoid rows hold half their weights
+            c = cells[:, k * hidden : (k + 1) * hidden]
             c *= sig[:, hidden : 2 * hidden]
             c += sig[:, :hidden] * t[:, 3 * hidden :]
-            h = sig[:, 2 * hidden :] * np.tanh(c)
-            state.h[k] = h
-            x = h
+            c *= 0.5
+            new = np.tanh(c)
+            new *= sig[:, 2 * hidden :]
+            new *= HIDDEN_SCALE / 2
+            np.rint(new, out=h)
         if not logits:
             return None
-        assert x is not None
-        out = x @ self._out_w
+        out = self._out.product(levels[:, (self.config.layers - 1) * hidden :])
         out += self._out_b
         return out
 
@@ -243,30 +257,17 @@ class LSTMModel:
 
         ``event`` is the previous step's event, ``position`` the new step's position in its
         bar. With ``logits=False`` only the state advances (priming), and None is returned.
+        The same numbers as a row of ``step_batch`` (it is one, of a batch of one).
         """
-        hidden = self.config.hidden
-        x: FloatArray | None = None
-        for k in range(self.config.layers):
-            if k == 0:
-                gates = self._events[event] + self._context[position, style]
-            else:
-                assert x is not None
-                gates = x @ self._wx[k] + self._b[k]
-            gates += state.h[k] @ self._wh[k]
-            t = np.tanh(gates)
-            sig = t[: 3 * hidden]
-            sig *= 0.5
-            sig += 0.5
-            c = state.c[k]
-            c *= sig[hidden : 2 * hidden]
-            c += sig[:hidden] * t[3 * hidden :]
-            h = sig[2 * hidden :] * np.tanh(c)
-            state.h[k] = h
-            x = h
-        if not logits:
-            return None
-        assert x is not None
-        return x @ self._out_w + self._out_b
+        rows = BatchState(state.levels[None], state.cells[None])
+        out = self.step_batch(
+            rows,
+            np.array([event], dtype=np.int64),
+            np.array([position], dtype=np.int64),
+            style,
+            logits,
+        )
+        return None if out is None else out[0]
 
     def log_probabilities(
         self, events: Sequence[int], positions: Sequence[int], style: int = 0
@@ -410,9 +411,9 @@ def generate_batch(
     Row r draws only from ``rngs[r]`` (one uniform number per sampled step), and is primed
     with ``primers[r]``. Primers of different lengths end together: a shorter one starts
     later, its row holding the zero state until then. Each row's result equals a batch of its
-    own: the matrix products are row-independent (one BLAS matrix-matrix product for any
-    batch, a batch of one padded to two rows so it takes the same path), and the sampling
-    arithmetic is element-wise or along the row.
+    own: the matrix products are exact (models/exact.py), so a row's numbers do not depend on
+    the batch size or on the kernel BLAS picks for it, and the sampling arithmetic is
+    element-wise or along the row.
     """
     rows = len(rngs)
     if rows == 0:
@@ -436,9 +437,6 @@ def _generate_batch(
         primers = [()] * rows
     if len(primers) != rows:
         raise ValueError(f"{len(primers)} primers for {rows} sequences")
-    # A batch of one runs as two identical rows, to take the matrix-matrix path.
-    padded = max(rows, 2)
-    primers = [*primers, *[primers[0]] * (padded - rows)]
     period = model.config.positions
     lengths = np.array([len(p) for p in primers], dtype=np.int64)
     # Rows with the same primer share its priming: run each distinct primer once.
@@ -448,18 +446,17 @@ def _generate_batch(
         dtype=np.int64,
     )
     state, previous = _primed_rows(model, list(distinct), style, check)
-    state = BatchState([h[which] for h in state.h], [c[which] for c in state.c])
+    state = BatchState(state.levels[which], state.cells[which])
     previous = previous[which]
-    result = np.empty((padded, steps), dtype=np.int64)
+    result = np.empty((rows, steps), dtype=np.int64)
     offset = lengths % period
     fixed = mask if mask is None or not callable(mask) else None
     # One uniform number per row and sampled step, drawn in order: rng.random(steps) is the
     # same numbers as ``steps`` calls of rng.random(). Greedy sampling draws nothing.
-    draws = np.zeros((padded, steps), dtype=np.float64)
+    draws = np.zeros((rows, steps), dtype=np.float64)
     if temperature != 0:
         for r, rng in enumerate(rngs):
             draws[r] = rng.random(steps)
-        draws[rows:] = draws[0]
     for step in range(steps):
         if check is not None:
             check()
@@ -468,15 +465,15 @@ def _generate_batch(
         step_mask = mask(step) if callable(mask) else fixed
         previous = sample_batch(out, draws[:, step], temperature, step_mask)
         result[:, step] = previous
-    return [row.tolist() for row in result[:rows]]
+    return [row.tolist() for row in result]
 
 
 @dataclass(frozen=True)
 class _Primed:
-    """One row of a primed state: h and c of every layer, and the primer's last event."""
+    """One row of a primed state (BatchState's rows), and the primer's last event."""
 
-    h: tuple[FloatArray, ...]
-    c: tuple[FloatArray, ...]
+    levels: FloatArray
+    cells: FloatArray
     last: int
 
 
@@ -500,17 +497,13 @@ def _primed_rows(
             kept.clear()
         for r, primer in enumerate(missing):
             kept[(primer, style)] = _Primed(
-                tuple(h[r].copy() for h in state.h),
-                tuple(c[r].copy() for c in state.c),
+                state.levels[r].copy(),
+                state.cells[r].copy(),
                 int(last[r]),
             )
     rows = [kept[(p, style)] for p in primers]
-    layers = range(model.config.layers)
     return (
-        BatchState(
-            [np.stack([row.h[k] for row in rows]) for k in layers],
-            [np.stack([row.c[k] for row in rows]) for k in layers],
-        ),
+        BatchState(np.stack([row.levels for row in rows]), np.stack([row.cells for row in rows])),
         np.array([row.last for row in rows], dtype=np.int64),
     )
 
@@ -522,8 +515,7 @@ def _prime(
     check: Callable[[], None] | None,
 ) -> tuple[BatchState, npt.NDArray[np.int64]]:
     """The states after feeding each primer (ending together), and each one's last event."""
-    rows = max(len(primers), 2)
-    primers = [*primers, *[primers[0]] * (rows - len(primers))]
+    rows = len(primers)
     period = model.config.positions
     lengths = np.array([len(p) for p in primers], dtype=np.int64)
     longest = int(lengths.max())
