@@ -27,7 +27,7 @@ from audiomancer.generators import (
     mutate_synth,
 )
 from audiomancer.generators import synths as synths_module
-from audiomancer.supercollider import lang, library, nrt
+from audiomancer.supercollider import lang, library, nrt, probe, scgf
 from audiomancer.supercollider import syntax as sc
 from conftest import need_engine
 
@@ -182,16 +182,48 @@ BUS_REVERB = r"""SynthDef(\busverb, { |out = 0, in = 16, room = 0.7|
 })"""
 
 
-def test_a_bus_effect_is_bred_by_feeding_it_b_s_source() -> None:
+def test_a_bus_effect_is_bred_by_feeding_it_b_s_source_or_taking_b_s_filter() -> None:
     effect = parse_synthdef(BUS_REVERB)
-    child = breed_synths(effect, template("tb303"), seed=1)
-    assert child.mutation_log[0].startswith("Source from tb303: ")
-    assert "In.ar" not in child.source_code and "FreeVerb.ar(" in child.source_code
-    assert_valid(child)
+    children = [breed_synths(effect, template("tb303"), seed=seed) for seed in range(6)]
+    fed = [c for c in children if c.mutation_log[0].startswith("Source from tb303: ")]
+    assert fed, [c.mutation_log for c in children]
+    for child in fed:  # B's source stands in for the bus: the child sounds alone
+        assert "In.ar" not in child.source_code and "FreeVerb.ar(" in child.source_code
+        assert_valid(child)
+    filtered = [c for c in children if c.mutation_log[0].startswith("Filter from tb303: ")]
+    assert filtered, [c.mutation_log for c in children]
+    for child in filtered:  # still an effect, heard through the test signal
+        scgf_bytes = lang.compile_synthdef(child.source_code)
+        assert {"In", "FreeVerb"} <= scgf.read_scgf(scgf_bytes).output_classes()
+        assert probe.render_effect_phrase(scgf_bytes, 1.0).audible
     # as B, the effect is a stage of its own: tb303 gets the reverb
     child = breed_synths(template("tb303"), effect, seed=1)
     assert child.mutation_log[0] == "Effect from busverb: FreeVerb"
     assert_valid(child)
+
+
+BUS_CHORUS = r"""SynthDef(\buschorus, { |out = 0, in = 20, rate = 0.3|
+    var sig = In.ar(in, 1);
+    var wet = DelayC.ar(sig, 0.05, SinOsc.kr(rate, 0, 0.004, 0.012));
+    Out.ar(out, (sig + wet) ! 2 * 0.5)
+})"""
+
+
+def test_two_bus_effects_breed_into_an_effect_heard_through_the_test_signal() -> None:
+    """Neither parent sounds alone; A sounds fed a test signal, so B's effect goes into A's
+    chain and the child is auditioned (and checked here) the same way."""
+    reverb, chorus = parse_synthdef(BUS_REVERB), parse_synthdef(BUS_CHORUS)
+    child = breed_synths(reverb, chorus, seed=2)
+    assert child.mutation_log[0] == "Effect from buschorus: DelayC"
+    scgf_bytes = lang.compile_synthdef(child.source_code)
+    graph = scgf.read_scgf(scgf_bytes)
+    assert {"FreeVerb", "DelayC", "In"} <= graph.output_classes()
+    assert not nrt.render_phrase(scgf_bytes, 1.0).audible  # still an effect: silent alone
+    assert probe.render_effect_phrase(scgf_bytes, 1.0).audible
+    child = breed_synths(chorus, reverb, seed=2)  # and the other way round
+    assert {"FreeVerb", "DelayC", "In"} <= scgf.read_scgf(
+        lang.compile_synthdef(child.source_code)
+    ).output_classes()
 
 
 def test_breeding_with_nothing_to_take_says_why() -> None:

@@ -19,6 +19,7 @@ from audiomancer.generators.synth_checks import (
     as_info,
     bound,
     compile_error,
+    compiled_bytes,
     default_tracker,
     finish,
     make_rng,
@@ -28,7 +29,7 @@ from audiomancer.generators.synth_checks import (
 )
 from audiomancer.generators.synth_model import GeneratedSynth
 from audiomancer.generators.synth_names import child_names
-from audiomancer.supercollider import lang, scgf
+from audiomancer.supercollider import lang, probe, scgf
 from audiomancer.supercollider import syntax as sc
 
 __all__ = ["breed_synths"]
@@ -58,6 +59,11 @@ def _uses_b(
     return any(child[name] > a[name] for name in b_classes - synth_ops.PLUMBING)
 
 
+def _reads_a_bus(code: str) -> bool:
+    """True when the code compiles and reads an audio bus (an effect)."""
+    return compile_error(code) is None and probe.reads_a_bus(compiled_bytes(code))
+
+
 def breed_synths(
     synth_a: SynthDefInfo | GeneratedSynth,
     synth_b: SynthDefInfo | GeneratedSynth,
@@ -73,9 +79,12 @@ def breed_synths(
     sometimes a second stage. Shared numeric defaults are averaged; controls nothing reads are
     dropped. The child compiles, renders audibly, and its compiled output really depends on
     UGens of B (checked in the compiled graph). When A reads a bus or a buffer and is silent
-    alone (an effect, a sample player), B's source feeds it. ValueError when both are the same
-    SynthDef; SynthDefError when a parent does not compile, when A is silent and no source of B
-    can feed it, or when no stage of B can be combined with A (saying why for each).
+    alone (an effect, a sample player), B's source feeds it; an effect A that sounds fed a
+    test signal on its bus (``synth audition --test-input``) also takes B's filter or effect
+    into its chain, and a child that still reads a bus is auditioned through that signal.
+    ValueError when both are the same SynthDef; SynthDefError when a parent does not compile,
+    when A is silent and no source of B can feed it, or when no stage of B can be combined
+    with A (saying why for each).
     """
     a, b = as_info(synth_a), as_info(synth_b)
     if a.source_code == b.source_code:
@@ -92,14 +101,23 @@ def breed_synths(
     synth_ops.locate(program_a)
     synth_ops.locate(program_b)
     names = (a.name, b.name)
-    # A must sound; a silent A (an effect reading a bus, a sample player) is fed by B's source.
+    # A must sound. A silent A that reads a bus or a buffer is fed by B's source; an effect
+    # (it reads a bus, and sounds when a test signal plays on it) also takes B's filters and
+    # effects, and a child that still reads a bus is auditioned through that test signal.
     verdict = parent_verdict(a.source_code)
     feed = verdict is not None and verdict.startswith("silent")
     if verdict is not None and not feed:
         refuse_unheard(a, verdict)
-    stages, reasons = synth_ops.crossover_stages(program_a, program_b, names, feed=feed)
+    effect = (
+        feed
+        and _reads_a_bus(a.source_code)
+        and parent_verdict(a.source_code, test_input=True) is None
+    )
+    stages, reasons = synth_ops.crossover_stages(
+        program_a, program_b, names, feed=feed, effect=effect
+    )
     if not stages:
-        if feed:
+        if feed and not effect:
             refuse_unheard(a, verdict)  # says why A is silent
         raise SynthDefError(
             f"no stage of {b.name!r} can be combined with {a.name!r}: " + "; ".join(reasons[:6])
@@ -122,7 +140,7 @@ def breed_synths(
         if not pool:
             break
         stage = synth_ops.choose_stage(pool, rng)
-        others = [s for s in stages if s.kind != stage.kind and not feed]
+        others = [s for s in stages if s.kind != stage.kind and not (s.feed or stage.feed)]
         extra = (
             synth_ops.choose_stage(others, rng)
             if others and not tries.get(stage.index) and rng.random() < 0.5
@@ -141,7 +159,9 @@ def breed_synths(
         if candidate is None:
             pool = [s for s in pool if s.index != stage.index]
             continue
-        finished = finish(candidate, a.source_code, rejected)
+        code = sc.print_code(candidate.program)
+        heard_as_effect = effect and _reads_a_bus(code)
+        finished = finish(candidate, a.source_code, rejected, test_input=heard_as_effect)
         if finished is None:
             continue
         counts = _output_counts(_compiled(sc.print_code(finished.program)))

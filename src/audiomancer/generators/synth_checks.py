@@ -152,9 +152,12 @@ def compiled_bytes(code: str) -> bytes:
     return _BYTES_CACHE[key]
 
 
-def audition_all(codes: Sequence[str]) -> list[nrt.RenderResult | SynthDefError | EngineError]:
+def audition_all(
+    codes: Sequence[str], *, test_input: bool = False
+) -> list[nrt.RenderResult | SynthDefError | EngineError]:
     """Compile (once each) and audition several codes in ONE scsynth run (see
-    :mod:`audiomancer.supercollider.probe`): each code's measures, or why it fails."""
+    :mod:`audiomancer.supercollider.probe`): each code's measures, or why it fails. With
+    ``test_input`` each is an effect fed the test signal on the bus it reads."""
     compile_together(codes)
     outcomes: list[nrt.RenderResult | SynthDefError | EngineError] = []
     playable: list[tuple[int, bytes]] = []
@@ -166,7 +169,9 @@ def audition_all(codes: Sequence[str]) -> list[nrt.RenderResult | SynthDefError 
     if playable:
         try:
             rendered: list[nrt.RenderResult | SynthDefError | EngineError] = list(
-                probe.audition_many([scgf for _, scgf in playable], PHRASE_SECONDS)
+                probe.audition_many(
+                    [probe.Probe(scgf, test_input) for _, scgf in playable], PHRASE_SECONDS
+                )
             )
         except EngineError as failure:
             rendered = [failure] * len(playable)
@@ -175,10 +180,10 @@ def audition_all(codes: Sequence[str]) -> list[nrt.RenderResult | SynthDefError 
     return outcomes
 
 
-def audition(code: str) -> nrt.RenderResult:
+def audition(code: str, *, test_input: bool = False) -> nrt.RenderResult:
     """Compile and render the audition phrase (measured, the WAV deleted): a pure DC offset
     counts as silent. SynthDefError when it does not compile or scsynth cannot play it."""
-    outcome = audition_all([code])[0]
+    outcome = audition_all([code], test_input=test_input)[0]
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
@@ -190,12 +195,14 @@ def is_silent(code: str) -> bool:
     return verdict is not None and verdict.startswith("silent")
 
 
-def parent_verdict(code: str) -> str | None:
+def parent_verdict(code: str, *, test_input: bool = False) -> str | None:
     """Why a parent cannot be heard at its default controls (``silent ...``, ``NaN ...``,
-    ``too loud ...``, ``unplayable ...``), None when it can; rendered once per code."""
-    key = digest(code)
+    ``too loud ...``, ``unplayable ...``), None when it can; rendered once per code. With
+    ``test_input``: heard as an effect, fed the test signal on the bus it reads."""
+    key = digest(code) + (":test-input" if test_input else "")
     if key not in _PARENT_CACHE:
-        _remember(_PARENT_CACHE, key, _verdict(audition_all([code])[0]))
+        outcome = audition_all([code], test_input=test_input)[0]
+        _remember(_PARENT_CACHE, key, _verdict(outcome))
     return _PARENT_CACHE[key]
 
 
@@ -245,21 +252,27 @@ class Candidate:
     log: list[str]
 
 
-def finish(candidate: Candidate, base_code: str, rejected: list[str]) -> Candidate | None:
-    """The candidate, level-corrected if it clipped, once it compiles and renders audibly;
-    None (with the reason added to ``rejected``) otherwise."""
+def finish(
+    candidate: Candidate, base_code: str, rejected: list[str], *, test_input: bool = False
+) -> Candidate | None:
+    """The candidate, level-corrected if it clipped, once it compiles and renders audibly
+    (with ``test_input``: as an effect fed the test signal); None (with the reason added to
+    ``rejected``) otherwise."""
     code = sc.print_code(candidate.program)
     error = compile_error(code)
     if error is not None:
         rejected.append(f"candidate does not compile: {error}")
         return None
-    return accept(candidate, audition_all([code])[0], rejected)
+    outcome = audition_all([code], test_input=test_input)[0]
+    return accept(candidate, outcome, rejected, test_input=test_input)
 
 
 def accept(
     candidate: Candidate,
     outcome: nrt.RenderResult | SynthDefError | EngineError,
     rejected: list[str],
+    *,
+    test_input: bool = False,
 ) -> Candidate | None:
     """The candidate if its audition is audible, scaled down (and auditioned again) if it
     only clipped; None with the reason added to ``rejected`` otherwise."""
@@ -277,7 +290,7 @@ def accept(
         if factor is not None:
             scaled, lines = synth_ops.scale_output(candidate.program, factor)
             try:
-                again = audition(sc.print_code(scaled))
+                again = audition(sc.print_code(scaled), test_input=test_input)
             except (SynthDefError, EngineError) as failure:
                 rejected.append(f"scaled candidate does not render: {str(failure)[:200]}")
                 return None

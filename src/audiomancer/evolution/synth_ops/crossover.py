@@ -421,20 +421,26 @@ def _apply_stage(
 
 
 def crossover_stages(
-    a: sc.Program, b: sc.Program, names: tuple[str, str] = ("A", "B"), *, feed: bool = False
+    a: sc.Program,
+    b: sc.Program,
+    names: tuple[str, str] = ("A", "B"),
+    *,
+    feed: bool = False,
+    effect: bool = False,
 ) -> tuple[list[Stage], list[str]]:
     """B's sounding stages that can go into A, and why each other one cannot. With ``feed``
-    (A cannot sound alone: it reads a bus or a buffer), only B's sources, feeding A."""
+    (A cannot sound alone: it reads a bus or a buffer), B's sources feed A; B's filters and
+    effects go into A too when A is an ``effect`` heard through a test signal on its bus."""
     graph_a, graph_b = locate(a), locate(b)
     a_classes = _classes(graph_a.function)
     stages: list[Stage] = []
     reasons: list[str] = []
     for index, (kind, call) in enumerate(_stage_calls(graph_b)):
         label = class_of(call) or kind
-        if feed and kind != "oscillator":
+        if feed and kind != "oscillator" and not effect:
             reasons.append(f"{kind} {label} of {names[1]}: {names[0]} has no sound of its own")
             continue
-        stage = Stage(index, kind, label, frozenset(), feed)
+        stage = Stage(index, kind, label, frozenset(), feed and kind == "oscillator")
         try:
             program, _ = _apply_stage(a, b, stage, random.Random(0), names)
             sc.print_code(program)  # what cannot be printed back is no stage
