@@ -133,7 +133,7 @@ def test_whole_groove_file_too_long_for_a_pattern_imports_its_first_bars() -> No
     assert pattern.notes == read_midi(longest, bars=MAX_BARS).notes
 
 
-def test_multi_track_pitched_file_merges_tracks_and_converts_resolution() -> None:
+def test_multi_track_pitched_file_takes_one_part_says_which_and_converts_resolution() -> None:
     midi = mido.MidiFile(type=1, ticks_per_beat=96)
     for pitches in ([60, 62], [67, 69]):
         track = mido.MidiTrack()
@@ -141,12 +141,12 @@ def test_multi_track_pitched_file_merges_tracks_and_converts_resolution() -> Non
             track.append(mido.Message("note_on", note=pitch, velocity=80, time=0))
             track.append(mido.Message("note_off", note=pitch, velocity=0, time=48))
         midi.tracks.append(track)
-    pattern = read_midi(_bytes(midi))
+    with pytest.warns(UserWarning, match=r"2 pitched parts: imported track 2 \(channel 1\)"):
+        pattern = read_midi(_bytes(midi))
     assert pattern.type == "melody"
-    assert [(n.start, n.pitch, n.duration) for n in pattern.notes] == [
-        (0, 60, 240), (0, 67, 240), (240, 62, 240), (240, 69, 240),
-    ]  # fmt: skip
+    assert [(n.start, n.pitch, n.duration) for n in pattern.notes] == [(0, 67, 240), (240, 69, 240)]
     assert (pattern.bars, pattern.bpm, pattern.time_signature) == (1, 120.0, (4, 4))
+    assert read_midi(_bytes(midi), track=1).notes == (Note(0, 60, 80, 240), Note(240, 62, 80, 240))
 
 
 def test_low_register_file_imports_as_bass_and_note_on_velocity_zero_ends_notes() -> None:
@@ -161,7 +161,7 @@ def test_low_register_file_imports_as_bass_and_note_on_velocity_zero_ends_notes(
     assert [n.duration for n in pattern.notes] == [480, 480, 480]
 
 
-def test_file_with_drums_and_pitched_notes_asks_which_to_import() -> None:
+def test_file_with_drums_and_pitched_notes_imports_the_drums_and_says_so() -> None:
     midi = mido.MidiFile()
     track = mido.MidiTrack()
     track.append(mido.Message("note_on", channel=9, note=36, velocity=100, time=0))
@@ -169,8 +169,9 @@ def test_file_with_drums_and_pitched_notes_asks_which_to_import() -> None:
     track.append(mido.Message("note_off", channel=9, note=36, time=120))
     track.append(mido.Message("note_off", channel=0, note=60, time=0))
     midi.tracks.append(track)
-    with pytest.raises(PatternFileError, match="--type"):
-        read_midi(_bytes(midi))
+    with pytest.warns(UserWarning, match=r"imported the drums.*--type melody"):
+        pattern = read_midi(_bytes(midi))
+    assert (pattern.type, pattern.notes) == ("drums", (Note(0, 36, 100, 120),))
     assert read_midi(_bytes(midi), pattern_type="drums").notes == (Note(0, 36, 100, 120),)
     assert read_midi(_bytes(midi), pattern_type="melody").notes == (Note(0, 60, 100, 120),)
 

@@ -26,8 +26,8 @@ REFUSED: dict[str, str] = {
     "ours/not_midi.mid": "no MThd header",
     "ours/zero_division.mid": "0 ticks per quarter note",
     "ours/no_notes.mid": "holds no notes",
-    # drums and pitched notes in one file: the user chooses with --type (see test_typed below)
-    "ours/type0_drums_and_bass.mid": "choose which to import",
+    "midifile/MIDIBadHeaderSMTPE.mid": "SMPTE division of 16 frames per second",
+    "midifile/MIDIBadTrackHdr.mid": "holds no track (MTrk)",  # its only chunk is 'mTrk'
 }
 """File (relative to the corpus) -> words of the reason it is refused with."""
 
@@ -51,3 +51,46 @@ def test_a_file_with_drums_and_a_bass_line_imports_either_when_asked(
     assert outcome.record is not None and outcome.record.type == kind
     assert len(outcome.record.to_pattern().notes) == count
     check_exports_play(outcome.record)
+
+
+CHOSEN: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("openmsx/5432gone_redfarn.mid", None): ("drums", "imported the drums"),
+    ("openmsx/5432gone_redfarn.mid", "bass"): ("bass", "track 5 'Bass Guitar' (channel 4) as the"),
+    ("opengameart/yubatake_battle.mid", None): ("drums", "'Percussion' (channel 4)) and pitched"),
+    ("opengameart/horrorpen_it_is.mid", None): ("drums", "'HIP_Kick_8 (MIDI)' (channel 6)"),
+    ("opengameart/yubatake_fields.mid", None): (
+        "melody",
+        "'Lead_Square' (channel 1) as the melody",
+    ),
+    ("music21/k525short.mid", "bass"): ("bass", "track 6 'String Ensemble 1' (channel 5)"),
+    ("ours/type0_drums_and_bass.mid", None): ("drums", "imported the drums"),
+}
+"""(file, --type) -> the type imported and words of the warning that says which part it took."""
+
+
+@pytest.mark.parametrize(("name", "kind"), list(CHOSEN), ids=lambda v: str(v))
+def test_a_song_imports_one_part_and_says_which(
+    name: str, kind: str | None, tmp_path: Path
+) -> None:
+    need_engine("tidal")
+    need_engine("sclang")
+    outcome = run_import(CORPUS / name, tmp_path, *(("--type", kind) if kind else ()))
+    expected, words = CHOSEN[name, kind]
+    assert outcome.record is not None and outcome.record.type == expected
+    assert any(words in line for line in outcome.warnings), outcome.warnings
+    check_exports_play(outcome.record)
+
+
+def test_track_and_channel_choose_a_part_of_a_song(tmp_path: Path) -> None:
+    need_engine("tidal")
+    need_engine("sclang")
+    song = CORPUS / "opengameart" / "yubatake_fields.mid"
+    outcome = run_import(song, tmp_path, "--track", "4")  # 'Bass_Tri', alone on its track
+    assert outcome.record is not None and outcome.record.type == "bass"
+    assert outcome.warnings == [w for w in outcome.warnings if "64 bars" in w]
+    check_exports_play(outcome.record)
+    (tmp_path / "again").mkdir()
+    missing = run_import(song, tmp_path / "again", "--channel", "11")
+    assert (
+        missing.error is not None and "no notes on channel 11; its parts: track 2" in missing.error
+    )

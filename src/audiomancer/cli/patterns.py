@@ -212,6 +212,14 @@ def import_command(
             "length our header comment states, else the code's period up to 8, else 1)"
         ),
     ] = None,
+    track: Annotated[
+        int | None,
+        typer.Option(min=1, help="MIDI: take the part on track N (1 = the file's first track)"),
+    ] = None,
+    channel: Annotated[
+        int | None,
+        typer.Option(min=1, max=16, help="MIDI: take the part on channel C (1-16; 10 = drums)"),
+    ] = None,
     bpm: Annotated[
         float | None,
         typer.Option(help="Tidal: the tempo (default: the code's setcps, else 120)"),
@@ -250,7 +258,9 @@ def import_command(
         else:
             from audiomancer.patterns.midi import read_midi
 
-            pattern = read_midi(file, pattern_type=pattern_type, bars=bars)
+            pattern = read_midi(
+                file, pattern_type=pattern_type, bars=bars, track=track, channel=channel
+            )
             if bpm is not None:
                 pattern = dataclasses.replace(pattern, bpm=bpm)
             pattern = dataclasses.replace(pattern, kit=kit, sound=sound)

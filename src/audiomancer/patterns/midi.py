@@ -44,9 +44,7 @@ from audiomancer.patterns.model import (
     TICKS_PER_BEAT,
     Note,
     Pattern,
-    PatternType,
     bar_ticks,
-    canonical_drum_pitch,
     drum_class,
     merge_overlaps,
     validate_bpm,
@@ -63,8 +61,6 @@ MIDI_DATA_FORMAT: Final = "audiomancer.midi_data/1"
 MELODIC_CHANNEL: Final = 0
 # General MIDI programs (zero-based) so a DAW or GM synth picks a sensible sound.
 GM_PROGRAMS: Final[dict[str, int]] = {"melody": 0, "bass": 33}  # Acoustic Grand, Finger Bass
-BASS_MEDIAN_BELOW: Final = 48
-"""A pitched file whose median pitch is below C3 is imported as bass, otherwise melody."""
 
 
 def channel_for(pattern_type: str) -> int:
@@ -147,25 +143,33 @@ def read_midi(
     source: str | Path | bytes,
     pattern_type: str | None = None,
     bars: int | None = None,
+    track: int | None = None,
+    channel: int | None = None,
 ) -> Pattern:
     """Read a Standard MIDI File (any type, any resolution, many tracks) into a pattern.
 
-    ``pattern_type`` picks which notes to take: "drums" takes channel 10 (or, if the file has
-    no channel 10, every note that is a General MIDI drum sound), "melody"/"bass" take every
-    other channel. Left as None, a file with only drums is drums, a file with only pitched
-    notes is melody or bass by register, and a file with both is an error asking to choose.
+    The file is split into parts, one per track and channel, and the pattern takes the part or
+    parts of one type (:mod:`audiomancer.patterns.midi_parts` has the rules): ``pattern_type``
+    "drums" takes every drum part (channel 10, a track named as drums, or notes that play like a
+    kit), "melody" the part that reads most as a tune, "bass" the bass line. Left as None, a file
+    with drums is drums, else its melody part, as bass when it lies low. ``track`` (1-based, as
+    the file stores them) and ``channel`` (1-16) narrow the parts to choose from. What was
+    chosen among several parts is said in a warning.
     ``bars`` keeps only the first bars; otherwise the file's whole length (up to MAX_BARS).
     Drum pitches map to Magenta's nine classes; sounds outside them are dropped with a warning.
     Raises PatternFileError for unreadable, empty or unsuitable files.
     """
+    from audiomancer.patterns.midi_parts import choose, select_parts, split_parts
+
     name = "<bytes>" if isinstance(source, bytes) else str(source)
+    requested = validate_pattern_type(pattern_type) if pattern_type is not None else None
     smf = _open_midi(source, name)
     midi = smf.midi
     scale = TICKS_PER_BEAT / smf.ticks_per_beat
     bpm, time_signature, end_tick = _read_meta(midi, scale, name)
-    raw_notes = _collect_notes(midi, scale)
+    parts = split_parts(midi, scale)
     if smf.truncated is not None:
-        if not raw_notes:
+        if not parts:
             raise PatternFileError(
                 f"{name} is not a readable MIDI file: it ends in the middle of its data, after "
                 f"{smf.truncated} bytes (truncated?)"
@@ -175,13 +179,11 @@ def read_midi(
             "(truncated?): the notes up to there are read",
             stacklevel=2,
         )
-    if not raw_notes:
+    if not parts:
         raise PatternFileError(f"MIDI file {name} holds no notes")
-    kind = _choose_type(raw_notes, pattern_type, name)
-    notes = _notes_of_type(raw_notes, kind, name)
     bar_length = bar_ticks(time_signature)
     if bars is None:
-        last = max([end_tick, *(n.end for _, n in raw_notes)])
+        last = max([end_tick, *(n.end for p in parts for n in p.notes)])
         bars = max(1, math.ceil(last / bar_length))
         if bars > MAX_BARS:
             warnings.warn(
@@ -191,8 +193,18 @@ def read_midi(
                 stacklevel=2,
             )
             bars = MAX_BARS
-    notes = _fit_notes(notes, bars * bar_length)
-    return Pattern(notes=tuple(notes), type=kind, bars=bars, bpm=bpm, time_signature=time_signature)
+    if track is not None or channel is not None:
+        parts = select_parts(parts, track, channel, name)
+    # A part is chosen by what it plays in the bars imported (a flute that enters at bar 100 of
+    # a long song is no melody of its first 64 bars).
+    window = [part.within(bars * bar_length) for part in parts]
+    choice = choose([part for part in window if part.notes] or parts, requested, name)
+    for message in choice.messages:
+        warnings.warn(message, stacklevel=2)
+    notes = _fit_notes(choice.notes, bars * bar_length)
+    return Pattern(
+        notes=tuple(notes), type=choice.type, bars=bars, bpm=bpm, time_signature=time_signature
+    )
 
 
 def _open_midi(source: str | Path | bytes, name: str) -> Smf:
@@ -251,78 +263,6 @@ def _read_meta(
     except ValueError as error:
         raise PatternFileError(f"MIDI file {name}: {error}") from None
     return bpm, time_signature, end_tick
-
-
-def _collect_notes(midi: mido.MidiFile, scale: Fraction) -> list[tuple[int, Note]]:
-    """Every note of every track as (channel, Note), in our tick resolution."""
-    notes: list[tuple[int, Note]] = []
-    for track in midi.tracks:
-        now = 0
-        sounding: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        for message in track:
-            now += message.time
-            if message.type == "note_on" and message.velocity > 0:
-                sounding.setdefault((message.channel, message.note), []).append(
-                    (now, message.velocity)
-                )
-            elif message.type in ("note_off", "note_on"):
-                started = sounding.get((message.channel, message.note))
-                if started:
-                    begin, velocity = started.pop(0)
-                    notes.append(
-                        (message.channel, _scaled_note(begin, now, message.note, velocity, scale))
-                    )
-        for (channel, pitch), pending in sounding.items():  # never released: end at track end
-            for begin, velocity in pending:
-                notes.append((channel, _scaled_note(begin, now, pitch, velocity, scale)))
-    return notes
-
-
-def _scaled_note(begin: int, end: int, pitch: int, velocity: int, scale: Fraction) -> Note:
-    start = round(begin * scale)
-    return Note(
-        start=start, pitch=pitch, velocity=velocity, duration=max(1, round(end * scale) - start)
-    )
-
-
-def _choose_type(notes: list[tuple[int, Note]], requested: str | None, name: str) -> PatternType:
-    if requested is not None:
-        return validate_pattern_type(requested)
-    drums = [n for channel, n in notes if channel == MIDI_DRUM_CHANNEL]
-    pitched = [n for channel, n in notes if channel != MIDI_DRUM_CHANNEL]
-    if drums and pitched:
-        raise PatternFileError(
-            f"MIDI file {name} has both drums (channel 10) and pitched notes: choose which to "
-            "import with pattern_type='drums', 'melody' or 'bass' (CLI: --type)"
-        )
-    if drums:
-        return "drums"
-    median = sorted(n.pitch for n in pitched)[len(pitched) // 2]
-    return "bass" if median < BASS_MEDIAN_BELOW else "melody"
-
-
-def _notes_of_type(notes: list[tuple[int, Note]], kind: PatternType, name: str) -> list[Note]:
-    if kind != "drums":
-        chosen = [n for channel, n in notes if channel != MIDI_DRUM_CHANNEL]
-        if not chosen:
-            raise PatternFileError(f"MIDI file {name} has no pitched notes, only drums")
-        return chosen
-    chosen = [n for channel, n in notes if channel == MIDI_DRUM_CHANNEL] or [n for _, n in notes]
-    mapped, dropped = [], set()
-    for note in chosen:
-        try:
-            mapped.append(dataclasses.replace(note, pitch=canonical_drum_pitch(note.pitch)))
-        except ValueError:
-            dropped.add(note.pitch)
-    if dropped:
-        warnings.warn(
-            f"MIDI file {name}: dropped notes of pitches {sorted(dropped)}, which are not "
-            "General MIDI drum sounds",
-            stacklevel=3,
-        )
-    if not mapped:
-        raise PatternFileError(f"MIDI file {name} has no General MIDI drum notes")
-    return mapped
 
 
 def _fit_notes(notes: Iterable[Note], length: int) -> list[Note]:

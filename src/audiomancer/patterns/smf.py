@@ -6,7 +6,9 @@ do not know:
 
 - a RIFF ``RMID`` wrapper (Windows tools save ``.mid`` files so) is unwrapped;
 - bytes before ``MThd`` (a MacBinary header, say) are skipped, and so are a longer header's extra
-  bytes;
+  bytes (unless the first track starts right after the 6 bytes a header holds: then the stated
+  length is wrong);
+- a format number other than 0, 1 or 2 is read as format 1, with a warning;
 - chunks other than ``MTrk`` (Yamaha's ``XFIH``/``XFKM``, ...) are skipped;
 - the track count is the number of tracks present, whatever the header claims;
 - a track cut short (a truncated download) keeps its complete events and is closed (the
@@ -133,10 +135,10 @@ def _tidy(data: bytes, name: str) -> tuple[bytes, int, bool]:
         raise PatternFileError(
             f"{name} is not a readable MIDI file: its header is {header_length} bytes, not 6"
         )
+    if header_length > 6 and data[start + 14 : start + 18] == b"MTrk":
+        header_length = 6  # a wrong length in the header: the first track starts after 6 bytes
     fmt = int.from_bytes(data[start + 8 : start + 10], "big")
     division = int.from_bytes(data[start + 12 : start + 14], "big")
-    if fmt > 2:
-        raise PatternFileError(f"{name} is not a readable MIDI file: unknown format {fmt}")
     if division == 0:
         raise PatternFileError(
             f"{name} is not a readable MIDI file: its header gives 0 ticks per quarter note"
@@ -158,6 +160,13 @@ def _tidy(data: bytes, name: str) -> tuple[bytes, int, bool]:
         if cut:
             raise _truncated(data, name)
         raise PatternFileError(f"{name} is not a readable MIDI file: it holds no track (MTrk)")
+    if fmt > 2:  # its tracks are still tracks: read them as a type 1 file
+        warnings.warn(
+            f"MIDI file {name} states an unknown format {fmt} (0, 1 or 2 exist): its tracks are "
+            "read as format 1",
+            stacklevel=4,
+        )
+        fmt = 1
     fmt = 1 if fmt == 0 and len(tracks) > 1 else fmt
     clean = b"MThd" + (6).to_bytes(4, "big")
     clean += fmt.to_bytes(2, "big") + len(tracks).to_bytes(2, "big")
