@@ -393,3 +393,25 @@ def test_drums_model_reads_a_primer() -> None:
     primer = encode_drums(Pattern(tuple(Note(s * 120, 36) for s in (0, 4, 8, 12)), "drums", 1)) * 2
     out = generate(model, steps=16, rng=make_rng(3), primer=primer, temperature=0.0)
     assert len(out) == 16 and all(0 <= s < NUM_DRUM_STATES for s in out)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.5, 1.0, 1.7])
+def test_batched_sampling_draws_what_single_sampling_draws(temperature: float) -> None:
+    """sample_batch's rows against sample, row by row, with and without a mask."""
+    from audiomancer.models.lstm import sample_batch
+
+    rng = np.random.default_rng(11)
+    logits = (rng.standard_normal((40, 75)) * 4).astype(np.float32)
+    logits[3, :] = 0.0  # a flat row
+    logits[5, 10] = 80.0  # one certain event
+    seeds = range(100, 140)
+    uniforms = np.array([make_rng(s).random() for s in seeds])
+    mask = rng.random(75) < 0.4
+    for row_mask in (None, mask):
+        drawn = sample_batch(logits, uniforms, temperature, row_mask)
+        single = [
+            sample(logits[r], make_rng(s), temperature, row_mask) for r, s in enumerate(seeds)
+        ]
+        assert drawn.tolist() == single
+        if row_mask is not None:
+            assert row_mask[drawn].all()

@@ -68,6 +68,35 @@ def test_lineage_fields_and_deterministic_ids_are_kept() -> None:
         store.put(melody(), generation_method="bred")
 
 
+def test_a_batch_stores_new_ids_in_order_and_returns_known_ones_unchanged() -> None:
+    store = PatternStore()
+    known = store.put(melody(70), pattern_id="ptrn_00000001")
+    patterns = [melody(60 + i) for i in range(6)]
+    ids = [None, "ptrn_00000002", "ptrn_00000001", None, "ptrn_00000002", "ptrn_00000003"]
+    batch = store.put_many(patterns, pattern_ids=ids, mutation_log=["batch"])
+    assert batch[2] == known and batch[2] is not known  # already stored: unchanged
+    assert batch[4] == batch[1] and batch[4] is not batch[1]  # the first of a repeated id
+    assert batch[1].to_pattern() == patterns[1]
+    fresh = [batch[0].id, batch[3].id]
+    assert all(is_pattern_id(i) for i in fresh) and len(set(fresh)) == 2
+    listed = [r.id for r in store.list()]
+    assert listed == ["ptrn_00000001", fresh[0], "ptrn_00000002", fresh[1], "ptrn_00000003"]
+    for record in batch:
+        assert store.get(record.id) == record
+    assert store.get(fresh[1]).mutation_log == ["batch"]
+    assert store.get("ptrn_00000001").mutation_log == []
+
+
+def test_a_batch_larger_than_one_lookup_is_stored_whole() -> None:
+    store = PatternStore()
+    ids = [f"ptrn_{i:08x}" for i in range(1200)]
+    first = store.put_many([beat()] * 700, pattern_ids=ids[:700])
+    again = store.put_many([melody()] * 1200, pattern_ids=ids)  # 700 known, 500 new
+    assert again[:700] == first and [r.type for r in again[700:]] == ["melody"] * 500
+    assert len(store) == 1200 and [r.id for r in store.list()] == ids
+    assert len({r.id for r in store.put_many([beat()] * 600)}) == 600
+
+
 def test_missing_ids_raise_pattern_not_found() -> None:
     store = PatternStore()
     for action in (store.get, store.delete, lambda i: store.rate(i, 3)):

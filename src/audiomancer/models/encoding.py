@@ -15,6 +15,7 @@ Both models also read the position of the step in its bar (``step % STEPS_PER_BA
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, MutableSequence, Sequence
 from typing import Final
 
@@ -85,11 +86,25 @@ def decode_drums(
     ``velocities[step][class]`` gives each hit's velocity (default 100).
     """
     notes = []
+    hits = _drum_hits()
     for step, state in enumerate(states):
-        for index in drum_classes(state):
+        if type(state) is int and 0 <= state < NUM_DRUM_STATES:
+            classes = hits[state]
+        else:  # drum_classes names what is wrong with it
+            classes = tuple((i, DRUM_CLASSES[i].pitch) for i in drum_classes(state))
+        for index, pitch in classes:
             velocity = 100 if velocities is None else int(velocities[step][index])
-            notes.append(Note(step * TICKS_PER_STEP, DRUM_CLASSES[index].pitch, velocity))
+            notes.append(Note(step * TICKS_PER_STEP, pitch, velocity))
     return notes
+
+
+@functools.cache
+def _drum_hits() -> tuple[tuple[tuple[int, int], ...], ...]:
+    """(class, pitch) of each hit of every step state, built on first use."""
+    return tuple(
+        tuple((i, DRUM_CLASSES[i].pitch) for i in drum_classes(state))
+        for state in range(NUM_DRUM_STATES)
+    )
 
 
 # --- melodies -----------------------------------------------------------------------------

@@ -458,20 +458,29 @@ class PatternStore:
             )
             for pattern, pattern_id in zip(patterns, ids, strict=True)
         ]
-        stored = []
+        # One transaction for the batch, and a fixed number of statements whatever its size:
+        # one look-up of the given ids, one of the fresh candidates, one MAX(seq), one insert
+        # of every new row.
         with self._transaction() as connection:
+            existing = {
+                row["id"]: self._record(row)
+                for row in _rows_with_ids(connection, "*", [i for i in ids if i is not None])
+            }
+            fresh = _fresh_ids(connection, sum(1 for i in ids if i is None))
+            stored: list[PatternMetadata] = []
+            new: list[PatternMetadata] = []
             for pattern_id, record in zip(ids, records, strict=True):
-                if pattern_id is not None:
-                    existing = connection.execute(
-                        "SELECT * FROM patterns WHERE id = ?", (pattern_id,)
-                    ).fetchone()
-                    if existing is not None:
-                        stored.append(self._record(existing))
-                        continue
-                else:
-                    record["id"] = _fresh_id(connection)
-                _insert(connection, record)
+                if pattern_id is None:
+                    record["id"] = fresh.pop()
+                elif pattern_id in existing:
+                    stored.append(_copy(existing[pattern_id]))
+                    continue
+                else:  # the same id twice in one batch: the first is stored, then found
+                    existing[pattern_id] = record
                 stored.append(record)
+                new.append(record)
+            if new:
+                _insert_many(connection, new, parent_ids, mutation_log)
         return stored
 
     def rate(self, pattern_id: str, score: int, notes: str | None = None) -> PatternMetadata:
@@ -551,28 +560,68 @@ def _not_found(pattern_id: str) -> PatternNotFoundError:
     return PatternNotFoundError(f"pattern {pattern_id!r} not found")
 
 
-def _fresh_id(connection: sqlite3.Connection) -> str:
-    import secrets
-
-    while True:
-        candidate = PATTERN_ID_PREFIX + secrets.token_hex(4)
-        if connection.execute("SELECT 1 FROM patterns WHERE id = ?", (candidate,)).fetchone():
-            continue
-        return candidate
+def _copy(record: PatternMetadata) -> PatternMetadata:
+    """A record of its own (an id found twice in one batch is returned twice)."""
+    lists = {c: list(record[c]) for c in _JSON_COLUMNS}
+    return PatternMetadata({**record, **lists})
 
 
-def _insert(connection: sqlite3.Connection, record: PatternMetadata) -> None:
-    row = dict(record)
-    for column in _JSON_COLUMNS:
-        row[column] = json.dumps(row[column])
-    row["created_at"] = record["created_at"].isoformat()
-    columns = list(row)
-    connection.execute(
-        f"INSERT INTO patterns ({', '.join(columns)}, seq) VALUES "
-        f"({', '.join('?' for _ in columns)}, "
-        "(SELECT COALESCE(MAX(seq), 0) + 1 FROM patterns))",
-        [row[c] for c in columns],
-    )
+_MAX_VARIABLES: Final = 500
+"""Ids per ``IN (...)`` look-up (SQLite allows 32766 variables; old builds 999)."""
+
+
+def _rows_with_ids(
+    connection: sqlite3.Connection, columns: str, ids: Sequence[str]
+) -> list[sqlite3.Row]:
+    rows: list[sqlite3.Row] = []
+    for start in range(0, len(ids), _MAX_VARIABLES):
+        chunk = ids[start : start + _MAX_VARIABLES]
+        rows += connection.execute(
+            f"SELECT {columns} FROM patterns WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+    return rows
+
+
+def _fresh_ids(connection: sqlite3.Connection, count: int) -> list[str]:
+    """``count`` random ids, distinct and not in the store."""
+    import secrets  # (on first use: the CLI's start-up imports this module)
+
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        candidates = {
+            PATTERN_ID_PREFIX + secrets.token_hex(4) for _ in range(count - len(chosen))
+        } - chosen
+        taken = {row[0] for row in _rows_with_ids(connection, "id", sorted(candidates))}
+        chosen |= candidates - taken
+    return sorted(chosen)
+
+
+_INSERTED: Final = tuple(c for c in _COLUMNS if c != "seq")
+_INSERT: Final = (
+    f"INSERT INTO patterns ({', '.join(_INSERTED)}, seq) "
+    f"VALUES ({', '.join('?' for _ in _INSERTED)}, ?)"
+)
+
+
+def _insert_many(
+    connection: sqlite3.Connection,
+    records: Sequence[PatternMetadata],
+    parent_ids: Sequence[str],
+    mutation_log: Sequence[str],
+) -> None:
+    """Insert new records (one put_many: the same lineage and log for all), numbered in order
+    after the store's last ``seq`` (indexed, so reading it does not scan the records)."""
+    last = connection.execute("SELECT COALESCE(MAX(seq), 0) FROM patterns").fetchone()[0]
+    lineage, log = json.dumps(list(parent_ids)), json.dumps(list(mutation_log))
+    rows = []
+    for seq, record in enumerate(records, start=last + 1):
+        row = dict(record)
+        row["parent_ids"], row["mutation_log"] = lineage, log
+        row["time_signature"] = json.dumps(row["time_signature"])
+        row["created_at"] = record["created_at"].isoformat()
+        rows.append([*(row[c] for c in _INSERTED), seq])
+    connection.executemany(_INSERT, rows)
 
 
 class _BadField(ValueError):
