@@ -5,6 +5,10 @@
 All numbers come from the same run, so the ratios hold on a busy machine too: the bare LSTM
 steps of the 2x192 drum model, the sampling loop alone, and whole ``generate_drums`` calls
 (stored with all three exports) for one pattern, a batch of 16, and 16 separate calls.
+
+Times are the process's CPU time (``time.process_time``; BLAS runs on one thread while
+sampling): on the shared build machine wall times of the same run varied 2-3x with the load,
+CPU times far less. The store's fsync at each commit (one per call) is wall time, not CPU.
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ def _best_ms(action: Callable[[], object], rounds: int) -> float:
     """Median of the fastest half of the rounds (a busy machine adds only positive noise)."""
     timings = []
     for _ in range(rounds):
-        started = time.perf_counter()
+        started = time.process_time()
         action()
-        timings.append(time.perf_counter() - started)
+        timings.append(time.process_time() - started)
     timings.sort()
     return statistics.median(timings[: max(1, len(timings) // 2)]) * 1000
 
@@ -47,9 +51,9 @@ def _interleaved_ms(
     timings: tuple[list[float], list[float]] = ([], [])
     for _ in range(rounds):
         for action, times in zip((first, second), timings, strict=True):
-            started = time.perf_counter()
+            started = time.process_time()
             action()
-            times.append(time.perf_counter() - started)
+            times.append(time.process_time() - started)
     fastest = [sorted(times)[: max(1, rounds // 2)] for times in timings]
     return statistics.median(fastest[0]) * 1000, statistics.median(fastest[1]) * 1000
 
