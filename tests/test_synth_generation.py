@@ -226,6 +226,37 @@ def test_two_bus_effects_breed_into_an_effect_heard_through_the_test_signal() ->
     ).output_classes()
 
 
+BRICK_ON_BUFFER_0 = r"""SynthDef(\brick, {
+    var in = WhiteNoise.ar(0.2), chain;
+    chain = FFT(0, in);
+    chain = PV_BrickWall(chain, 0.1);
+    Out.ar(0, IFFT(chain) ! 2)
+})"""
+
+
+def test_an_fft_synth_on_an_unallocated_buffer_breeds_with_a_buffer_of_its_own() -> None:
+    """As A it cannot play (scsynth: buffer 0 not initialised); the child owns a LocalBuf.
+    As B its spectral section (FFT → PV_BrickWall → IFFT) goes on A's signal."""
+    brick = parse_synthdef(BRICK_ON_BUFFER_0)
+    with pytest.raises(SynthDefError, match="cannot be heard"):
+        mutate_synth(brick, 0.5, seed=0)  # really unplayable as written
+    child = breed_synths(brick, template("tb303"), seed=0)
+    assert child.mutation_log[0] == "FFT buffer → LocalBuf(2048), allocated by the synth itself"
+    assert "FFT(LocalBuf(2048), in)" in child.source_code
+    assert_valid(child)
+    assert_uses_both(child, brick, template("tb303"))
+    logs = []
+    for seed in range(8):
+        child = breed_synths(template("tb303"), brick, seed=seed)
+        logs.append(child.mutation_log)
+        if "Effect from brick: FFT → PV_BrickWall → IFFT" in child.mutation_log:
+            assert "FFT(LocalBuf(2048), chan)" in child.source_code
+            assert_valid(child)
+            break
+    else:
+        raise AssertionError(logs)
+
+
 def test_breeding_with_nothing_to_take_says_why() -> None:
     through = parse_synthdef(r"SynthDef(\thru, { |out = 0| Out.ar(out, In.ar(20, 2)) })")
     with pytest.raises(SynthDefError, match="no stage of 'thru' can be combined with 'tb303'"):

@@ -332,6 +332,49 @@ def test_a_crossover_that_cannot_combine_says_why() -> None:
     assert log[0] == "Effect from B: FreeVerb" and "FreeVerb.ar(sig, mix)" in code(child)
 
 
+SPECTRAL_B = r"""SynthDef(\smear, { |out = 0, bufnum = 0, shift = 1.5|
+    var in, chain;
+    in = PlayBuf.ar(1, bufnum, loop: 1);
+    chain = FFT(bufnum, in);
+    chain = PV_MagShift(chain, shift);
+    chain = PV_MagSmear(chain, 4);
+    Out.ar(out, 0.2 * IFFT(chain).dup)
+})"""
+
+
+def test_b_s_spectral_section_moves_whole_with_a_buffer_of_its_own() -> None:
+    """IFFT back through B's PV chain to FFT: A's signal is analysed instead of B's (which
+    reads a buffer), one LocalBuf per channel replaces B's buffer, B's controls come along."""
+    a = parse("tb303")
+    stage = next(s for s in ops.crossover_stages(a, sc.parse(SPECTRAL_B))[0] if s.label == "IFFT")
+    assert stage.kind == "effect" and {"PV_MagShift", "PV_MagSmear", "FFT"} <= stage.new_classes
+    child, log = ops.crossover_with(a, sc.parse(SPECTRAL_B), stage, random.Random(0))
+    text = code(child)
+    assert log[0] == "Effect from B: FFT → PV_MagShift → PV_MagSmear → IFFT"
+    flat = re.sub(r"\s+", " ", text)
+    assert "{ |chan| IFFT(PV_MagSmear(PV_MagShift(FFT(LocalBuf(2048), chan), shift), 4)) }" in flat
+    assert re.search(r"sig = \[sig\]\.flat\.collect\( ?\{ \|chan\|", flat)
+    assert "}).unbubble" in flat.replace("} )", "})")
+    assert "PlayBuf" not in text and "bufnum" not in text
+    assert "Controls from B: shift" in log
+    need_engine("sclang")
+    assert lang.compile_synthdef(text)
+
+
+def test_an_fft_on_a_buffer_nothing_allocates_gets_a_local_buffer() -> None:
+    owned, log = ops.own_buffers(sc.parse(SPECTRAL_B))
+    assert "FFT(LocalBuf(2048), in)" in code(owned) and "PlayBuf.ar(1, bufnum" in code(owned)
+    assert log == ["FFT buffer → LocalBuf(2048), allocated by the synth itself"]
+    assert ops.own_buffers(owned) == (owned, [])
+    # a detector at a rate is a signal, not a chain: stages may go after it
+    detector = sc.parse(r"""SynthDef(\od, { |out|
+        var src = Saw.ar(200), hit = PV_HainsworthFoote.ar(FFT(LocalBuf(512), src), 1, 0, 0.9);
+        Out.ar(out, SinOsc.ar(440, 0, Decay.ar(hit, 0.1)) + src)
+    })""")
+    stages, _ = ops.crossover_stages(detector, sc.parse(SPECTRAL_B))
+    assert any(s.label == "IFFT" for s in stages)
+
+
 def test_rename_and_scale_output() -> None:
     renamed = ops.rename(parse("name_as_variable"), "fresh_name")
     assert ops.locate(renamed).synthdef.name_value == "fresh_name"

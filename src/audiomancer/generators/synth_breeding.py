@@ -101,18 +101,23 @@ def breed_synths(
     synth_ops.locate(program_a)
     synth_ops.locate(program_b)
     names = (a.name, b.name)
+    code_a = a.source_code
+    verdict = parent_verdict(code_a)
+    start: list[str] = []
+    if verdict is not None and not verdict.startswith("silent"):
+        # an FFT on a buffer nothing allocates cannot play: the child owns a LocalBuf instead
+        owned, start = synth_ops.own_buffers(program_a)
+        if start and parent_verdict(sc.print_code(owned)) is None:
+            program_a, code_a, verdict = owned, sc.print_code(owned), None
+        else:
+            start = []
     # A must sound. A silent A that reads a bus or a buffer is fed by B's source; an effect
     # (it reads a bus, and sounds when a test signal plays on it) also takes B's filters and
     # effects, and a child that still reads a bus is auditioned through that test signal.
-    verdict = parent_verdict(a.source_code)
     feed = verdict is not None and verdict.startswith("silent")
     if verdict is not None and not feed:
         refuse_unheard(a, verdict)
-    effect = (
-        feed
-        and _reads_a_bus(a.source_code)
-        and parent_verdict(a.source_code, test_input=True) is None
-    )
+    effect = feed and _reads_a_bus(code_a) and parent_verdict(code_a, test_input=True) is None
     stages, reasons = synth_ops.crossover_stages(
         program_a, program_b, names, feed=feed, effect=effect
     )
@@ -122,7 +127,7 @@ def breed_synths(
         raise SynthDefError(
             f"no stage of {b.name!r} can be combined with {a.name!r}: " + "; ".join(reasons[:6])
         )
-    graph_a, graph_b = _compiled(a.source_code), _compiled(b.source_code)
+    graph_a, graph_b = _compiled(code_a), _compiled(b.source_code)
     counts_a = _output_counts(graph_a)
     b_classes = {u.name for u in graph_b.ugens} if graph_b is not None else set()
     a_classes = {u.name for u in graph_a.ugens} if graph_a is not None else set()
@@ -152,7 +157,7 @@ def breed_synths(
         label = f"{stage.kind} {stage.label}"
         candidate = apply_edit(
             bound(synth_ops.crossover_with, program_b, stage, rng, names, extra),
-            Candidate(program_a, []),
+            Candidate(program_a, start),
             label,
             rejected,
         )
@@ -161,7 +166,7 @@ def breed_synths(
             continue
         code = sc.print_code(candidate.program)
         heard_as_effect = effect and _reads_a_bus(code)
-        finished = finish(candidate, a.source_code, rejected, test_input=heard_as_effect)
+        finished = finish(candidate, code_a, rejected, test_input=heard_as_effect)
         if finished is None:
             continue
         counts = _output_counts(_compiled(sc.print_code(finished.program)))

@@ -98,6 +98,7 @@ from audiomancer.evolution.synth_ops.rates import (
 )
 from audiomancer.evolution.synth_ops.roles import role_of
 from audiomancer.evolution.synth_ops.signal import signal_point
+from audiomancer.evolution.synth_ops.spectral import own_buffers
 from audiomancer.evolution.synth_ops.tables import (
     EFFECT_KINDS,
     FILTER_GROUPS,
@@ -139,6 +140,7 @@ __all__ = [
     "drop_unread_controls",
     "locate",
     "modify_envelope",
+    "own_buffers",
     "program_rate_problem",
     "rate_problem",
     "remove_effect",

@@ -7,7 +7,9 @@ one *sounding stage* of B moved in, found by UGen family in B's graph:
   band-pass), with B's frequency and resonance expressions, or is put on A's signal when A has
   no such filter; other filters and resonators of B (``Ringz``, ``BPeakEQ``...) go on A's
   signal;
-- B's **effect** (reverb, delay, lo-fi) goes on A's signal, in series or beside it;
+- B's **effect** (reverb, delay, lo-fi) goes on A's signal, in series or beside it; so does a
+  spectral section of B (``IFFT`` back to ``FFT``, with its PV UGens and a LocalBuf of its
+  own: :mod:`~audiomancer.evolution.synth_ops.spectral`);
 - B's **oscillator** (or noise source) is layered with A's main oscillator, or feeds A where A
   reads a bus or a buffer (an effect or sample player that cannot sound alone).
 
@@ -54,6 +56,11 @@ from audiomancer.evolution.synth_ops.signal import (
     insert_stage,
     output_calls,
     signal_point,
+)
+from audiomancer.evolution.synth_ops.spectral import (
+    section_label,
+    spectral_sections,
+    spectral_stage,
 )
 from audiomancer.evolution.synth_ops.tables import EFFECT_KINDS, FILTER_SIGNATURES, RESONANCE
 from audiomancer.evolution.synth_ops.transplant import (
@@ -157,6 +164,7 @@ def _stage_calls(graph_b: Graph) -> list[tuple[StageKind, sc.Call]]:
         and c.args
         and not isinstance(c.args[0], sc.Splat)
     ]
+    calls += [("effect", c) for c in spectral_sections(graph_b)]
     calls += [("oscillator", c) for c in _outermost_sources(function)]
     return calls
 
@@ -170,7 +178,9 @@ def _is_chain(graph: Graph, variable: str) -> bool:
         while isinstance(value, sc.Paren) and len(value.body) == 1:
             value = value.body[0]
         name = class_of(value) or ""
-        if name == "FFT" or name.startswith("PV_"):
+        # PV_ UGens called at a rate (PV_HainsworthFoote.ar) are detectors giving a signal
+        if name == "FFT" or (name.startswith("PV_") and isinstance(value, sc.Call)
+                             and value.selector == "new"):  # fmt: skip
             return True
     return False
 
@@ -342,8 +352,12 @@ def _effect_stage(
     graph_a: Graph, graph_b: Graph, call_b: sc.Call, names: tuple[str, str]
 ) -> Result:
     name = class_of(call_b) or ""
-    serial = EFFECT_KINDS.get(name, "serial") == "serial"
-    make, params = _section(graph_a, graph_b, call_b, serial)
+    if name == "IFFT":
+        make, params = spectral_stage(graph_a, graph_b, call_b)
+        name = section_label(graph_b, call_b)
+    else:
+        serial = EFFECT_KINDS.get(name, "serial") == "serial"
+        make, params = _section(graph_a, graph_b, call_b, serial)
     function = _insert(graph_a, make)
     program, log = _with_params(graph_a, function, params)
     return program, [f"Effect from {names[1]}: {name}", *log]

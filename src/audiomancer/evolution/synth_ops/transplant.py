@@ -14,7 +14,10 @@ A, :func:`closed_copy` rewrites it so that it means the same there:
 
 Material that reads state outside the synth (a bus, a buffer, an FFT chain) or a name the
 copy cannot resolve (an interpreter or environment variable, a variable only a loop assigns)
-is :class:`NotApplicable`.
+is :class:`NotApplicable`. A whole spectral section (``IFFT(PV_...(FFT(buffer, in)))``, copied
+with ``fft=True``) is the exception: it owns its chain, so its FFT, PV and IFFT UGens move, and
+an FFT buffer that is not a ``LocalBuf`` (a buffer number or control that something outside
+the synth allocates) becomes ``LocalBuf(2048)``, which the child allocates itself.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ EXTERNAL_READERS: Final = frozenset(
 """UGens that read a bus or a buffer (or write one): material holding them is not moved, since
 what it reads is not there in the child (wavetable oscillators read a buffer too)."""
 _READ_PREFIXES: Final = ("PV_", "Buf")
+SPECTRAL: Final = frozenset({"FFT", "IFFT", "LocalBuf", "MaxLocalBufs"})
+"""What a spectral section owns besides its ``PV_`` UGens (see the module doc)."""
+FFT_SIZE: Final = 2048
+"""Frames of the LocalBuf a moved FFT gets in place of a buffer it does not own."""
 _MAX_SIZE: Final = 4000
 """Longest copy (printed characters): inlining a long chain of B's statements stops here."""
 
@@ -95,6 +102,14 @@ def _definitions(function: sc.FunctionDef, name: str) -> list[tuple[Position, sc
     return found
 
 
+def definition_before(
+    function: sc.FunctionDef, name: str, where: Position
+) -> tuple[Position, sc.Node] | None:
+    """The last top-level definition of the local variable ``name`` before ``where``."""
+    earlier = [(p, v) for p, v in _definitions(function, name) if p < where]
+    return earlier[-1] if earlier else None
+
+
 def _inner_names(node: sc.Node) -> set[str]:
     names: set[str] = set()
     for found in sc.walk(node):
@@ -106,10 +121,13 @@ def _inner_names(node: sc.Node) -> set[str]:
     return names
 
 
-def reads_outside(node: sc.Node) -> str | None:
-    """The first UGen class in ``node`` that reads a bus or buffer, None when there is none."""
+def reads_outside(node: sc.Node, *, spectral: bool = False) -> str | None:
+    """The first UGen class in ``node`` that reads a bus or buffer, None when there is none
+    (with ``spectral``, the UGens of a spectral section are no such readers)."""
     for call in walk_calls(node):
         name = class_of(call)
+        if spectral and (name in SPECTRAL or (name or "").startswith("PV_")):
+            continue
         if name is not None and (name in EXTERNAL_READERS or name.startswith(_READ_PREFIXES)):
             return name
     for found in sc.walk(node):
@@ -128,6 +146,34 @@ def _is_env_expression(node: sc.Node | None) -> bool:
             return True
         node = node.receiver
     return False
+
+
+def _is_local_buffer(node: sc.Node) -> bool:
+    return isinstance(node, sc.Call) and class_of(node) == "LocalBuf"
+
+
+def own_fft_buffers(node: sc.Node) -> sc.Node:
+    """``node`` with every FFT's buffer that is not a LocalBuf replaced by
+    ``LocalBuf(FFT_SIZE)``: the chain then needs no buffer from outside the synth."""
+
+    def edit(found: sc.Node) -> sc.Node:
+        if not isinstance(found, sc.Call) or class_of(found) != "FFT":
+            return found
+        local = sc.Call(sc.ClassName("LocalBuf"), "new", (sc.Number(str(FFT_SIZE)),), style="new")
+        kwargs = tuple(
+            replace(kw, value=local)
+            if kw.name == "buffer" and not _is_local_buffer(kw.value)
+            else kw
+            for kw in found.kwargs
+        )
+        args = found.args
+        if args and not _is_local_buffer(args[0]):
+            args = (local, *args[1:])
+        if args is found.args and kwargs == found.kwargs:
+            return found
+        return replace(found, args=args, kwargs=kwargs)
+
+    return sc.transform(node, edit)
 
 
 def disarm(node: sc.Node) -> sc.Node:
@@ -158,8 +204,13 @@ def disarm(node: sc.Node) -> sc.Node:
 class _Copier:
     """Makes expressions of B closed for A (see the module doc), collecting B's controls."""
 
-    def __init__(self, graph_a: Graph, graph_b: Graph) -> None:
+    def __init__(
+        self, graph_a: Graph, graph_b: Graph, spectral: bool = False, hole: sc.Node | None = None
+    ) -> None:
         self.graph_a, self.graph_b = graph_a, graph_b
+        self.spectral = spectral
+        self.hole = hole
+        """In a spectral copy, B's input is A's signal wherever the section reads it."""
         self.function_b = graph_b.function
         self.b_params = {p.name: p for p in graph_b.function.params[graph_b.prepend_count :]}
         self.b_prepend = {p.name for p in graph_b.function.params[: graph_b.prepend_count]}
@@ -174,9 +225,13 @@ class _Copier:
         self._uses: dict[tuple[str, Position], int] = {}
 
     def copy(self, node: sc.Node, where: Position, hole: sc.Node | None = None) -> sc.Node:
+        if hole is None and self.spectral:
+            hole = self.hole
         if hole is not None:
             node = sc.transform(node, lambda found: sc.Name(SIGNAL) if found == hole else found)
-        outside = reads_outside(node)
+        if self.spectral:
+            node = own_fft_buffers(node)
+        outside = reads_outside(node, spectral=self.spectral)
         if outside is not None:
             raise NotApplicable(f"it reads {outside}, which the child does not have")
         inner = _inner_names(node)
@@ -260,13 +315,19 @@ class _Copier:
 
 
 def closed_copy(
-    graph_a: Graph, graph_b: Graph, nodes: list[sc.Node], hole: sc.Node | None = None
+    graph_a: Graph,
+    graph_b: Graph,
+    nodes: list[sc.Node],
+    hole: sc.Node | None = None,
+    *,
+    spectral: bool = False,
 ) -> list[Material]:
     """Closed copies of B's ``nodes`` (found in B's graph function by identity) for A; the
     controls each needs are collected once for the whole set. Every part equal to ``hole``
-    (B's input to a section) becomes the name :data:`SIGNAL`, for :func:`fill`. NotApplicable
-    when one cannot be moved."""
-    copier = _Copier(graph_a, graph_b)
+    (B's input to a section) becomes the name :data:`SIGNAL`, for :func:`fill`; in a
+    ``spectral`` section (see the module doc) also inside the variables it reads.
+    NotApplicable when one cannot be moved."""
+    copier = _Copier(graph_a, graph_b, spectral, hole)
     copies = []
     for node in nodes:
         where = position_of(graph_b.function, node)
