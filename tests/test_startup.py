@@ -286,9 +286,8 @@ def test_styles_are_left_to_rich_on_a_terminal(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_generate_leaves_the_store_closed_and_loads_no_rich(tmp_path: Path) -> None:
-    """The command frees what it holds before exit (the garbage collector is frozen for Python's
-    own exit): the store's connection is closed, so SQLite has folded its log back into the
-    file, as when Python's exit closed it."""
+    """The command closes the store it opened before exit (where Python's exit, which now has
+    no garbage to collect, closed it): SQLite has folded its log back into the file."""
     arguments = ["generate", "drums", "--style", "techno", "--bars", "4", "--seed", "1"]
     command = subprocess.run(
         [sys.executable, "-m", "audiomancer", *arguments],
@@ -314,11 +313,17 @@ def test_a_warm_render_loads_no_sclang_rich_or_exports(tmp_path: Path) -> None:
     need_engine("scsynth")
     need_engine("sclang")
     pattern = parse_steps("kick: x...x...x...x... snare: ....x.......x...", "drums")
-    pattern_id = PatternStore(tmp_path / "patterns.sqlite3").put(pattern).id
+    store = PatternStore(tmp_path / "patterns.sqlite3")
+    pattern_id = store.put(pattern).id
+    store.close()
     arguments = ["render", pattern_id, "-o", str(tmp_path / "beat.wav")]
     loaded(REPORT.format(arguments=arguments), tmp_path)  # compiles and caches the kit
     modules = loaded(REPORT.format(arguments=arguments), tmp_path)
     assert {"numpy", "audiomancer.supercollider.pattern_render"} <= modules
+    command = [sys.executable, "-m", "audiomancer", *arguments]
+    home = dict(os.environ, AUDIOMANCER_HOME=str(tmp_path))
+    subprocess.run(command, capture_output=True, env=home, timeout=120, check=True)
+    assert not list(tmp_path.glob("patterns.sqlite3-*"))  # the store was closed
     assert (
         under(
             modules,

@@ -6,6 +6,7 @@ usage errors exit with 2 (typer's convention).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gc
 import os
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from functools import partial
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Final, Protocol, cast
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, cast
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -29,6 +30,8 @@ from audiomancer.errors import AudiomancerError
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
+
+C = TypeVar("C", bound="_Closable")
 
 
 def _never_an_option(token: str) -> bool:
@@ -161,6 +164,28 @@ def _leaf(command: Any, settings: dict[str, Any]) -> Any:
     return made
 
 
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+_opened: list[list[_Closable]] = []
+"""While :func:`run` runs a command line: one list of what to close at its end."""
+
+
+def close_at_end(resource: C) -> C:
+    """``resource``, closed when the command line run by :func:`run` ends.
+
+    A pattern store's SQLite connection sits in a reference cycle (its statement cache refers
+    back to it), so only the garbage collector closes it when the command forgets it, and
+    :func:`run` leaves Python's exit no collection to do. Closed, SQLite folds its log back
+    into the file, as it did at exit. (Outside :func:`run`, as in tests calling the app, the
+    resource is left to the collector as before.)
+    """
+    if _opened:
+        _opened[-1].append(resource)
+    return resource
+
+
 def run(commands: typer.Typer, prog_name: str) -> None:
     """Run a Typer app as ``commands(prog_name=...)`` does, building only the command called.
 
@@ -168,11 +193,11 @@ def run(commands: typer.Typer, prog_name: str) -> None:
     uncaught error prints the same traceback either way.)
 
     The cyclic garbage collector is off while the command line is parsed (what is made then
-    lasts to the end) and on while the command runs. At the end, one collection finalizes
-    what the command left in reference cycles (a pattern store's SQLite connection closes,
-    checkpointing its log, as it did at exit), then every object is frozen: Python's exit
-    collects twice more over every object it holds, numpy's included, which cost about
-    40-60 ms of a 0.3 s command (benchmarks/README.md, "Start-up").
+    lasts to the end) and on while the command runs. At the end, what the command opened
+    through :func:`close_at_end` is closed and every object is frozen: Python's exit would
+    otherwise collect twice more over every object it holds, numpy's included, 40-60 ms of a
+    0.3 s command (benchmarks/README.md, "Start-up"), only to free memory the system takes
+    back anyway.
     """
     group = lazy_group(
         TyperInfo(commands),
@@ -180,11 +205,16 @@ def run(commands: typer.Typer, prog_name: str) -> None:
         rich_markup_mode=commands.rich_markup_mode,
         suggest_commands=commands.suggest_commands,
     )
+    opened: list[_Closable] = []
+    _opened.append(opened)
     gc.disable()
     try:
         group(prog_name=prog_name)
     finally:
-        gc.collect()
+        _opened.remove(opened)
+        for resource in reversed(opened):
+            with contextlib.suppress(Exception):  # cleanup: the command's own outcome stands
+                resource.close()
         gc.freeze()
 
 

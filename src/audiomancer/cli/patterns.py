@@ -15,6 +15,7 @@ from audiomancer.arguments import check_output_file
 from audiomancer.cli.app import (
     app,
     check_limit,
+    close_at_end,
     err,
     friendly_errors,
     out,
@@ -39,7 +40,7 @@ def pattern_store(write: bool = False) -> PatternStore:
     """The user's store; with ``write``, checked writable first (before any work is done)."""
     from audiomancer.patterns.store import PatternStore
 
-    store = PatternStore()
+    store = close_at_end(PatternStore())
     if write:
         store.check_writable()
     return store

@@ -10,11 +10,11 @@ from audiomancer.cli.render import check_output_file
 
 def write_pattern_lineage(pattern_id: str, path: Path) -> Path:
     """Draw a stored pattern's ancestry (the pattern and its stored ancestors) to an SVG file."""
+    from audiomancer.cli.patterns import pattern_store
     from audiomancer.patterns import lineage_picture as tree
-    from audiomancer.patterns.store import PatternStore
 
     check_output_file(path, "--picture")
-    family = tree.pattern_ancestry(PatternStore(), pattern_id)
+    family = tree.pattern_ancestry(pattern_store(), pattern_id)
     return tree.write_family_svg(tree.pattern_family(family), family[0].id, path)
 
 

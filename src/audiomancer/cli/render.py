@@ -74,12 +74,12 @@ def render_stored(
     seed: int = 0,
 ) -> PatternRender:
     """Render a stored pattern by id (what ``audiomancer render`` does)."""
-    from audiomancer.patterns.store import PatternStore
+    from audiomancer.cli.patterns import pattern_store
     from audiomancer.supercollider.pattern_render import render_pattern
 
     if sample_format not in FORMATS:
         raise ValueError(f"invalid format {sample_format!r}: expected one of {', '.join(FORMATS)}")
-    pattern = PatternStore().get_pattern(pattern_id)
+    pattern = pattern_store().get_pattern(pattern_id)
     code = synth_code(synth) if synth is not None else None
     return render_pattern(
         pattern,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Annotated
 
 import typer
@@ -24,10 +25,13 @@ def studio_command(
             raise ValueError(f"invalid port {port!r}: expected 0 to 65535")
         from audiomancer.studio.server import serve  # the web stack loads only for this command
 
-        serve(
-            host,
-            port,
-            open_browser=not no_open,
-            announce=out.print,
-            warn=lambda line: err.print(user_text(("warning:", "yellow"), f" {line}")),
-        )
+        try:
+            serve(
+                host,
+                port,
+                open_browser=not no_open,
+                announce=out.print,
+                warn=lambda line: err.print(user_text(("warning:", "yellow"), f" {line}")),
+            )
+        finally:
+            gc.collect()  # the server's objects, its store's connection: finalized, not frozen
