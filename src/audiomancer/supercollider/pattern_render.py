@@ -21,14 +21,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import math
 import os
 import secrets
 import shutil
-import sys
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -262,45 +258,21 @@ def _run(
     channels: int,
     timeout: float,
 ) -> None:
-    """scsynth with only the plugins the score needs (a faster start), else with them all.
-
-    numpy, which measures and writes the result, is imported on a thread meanwhile: this
-    process only waits for scsynth, so the import (about a quarter of a warm render's CPU)
-    overlaps the render instead of following it.
-    """
+    """scsynth with only the plugins the score needs (a faster start), else with them all."""
     from audiomancer.supercollider import plugins
 
     plugin_path = plugins.plugin_path_for(ugens)
-    preload = _import_in_background("numpy")
-    try:
-        for attempt in (plugin_path, None) if plugin_path is not None else (None,):
-            try:
-                nrt.run_score(
-                    bundles, raw, name=name, sample_rate=sample_rate, channels=channels,
-                    sample_format="float", timeout=timeout, plugin_path=attempt,
-                )  # fmt: skip
-                return
-            except SynthDefError as error:
-                if attempt is None or not plugins.missing_ugen(str(error)):
-                    raise
-                plugins.refuse_choice(ugens)
-    finally:
-        if preload is not None:
-            preload.join()  # a failed import is raised again by the import that follows
-
-
-def _import_in_background(module: str) -> threading.Thread | None:
-    """Start importing ``module`` on a thread (None when it is already imported)."""
-    if module in sys.modules:
-        return None
-
-    def load() -> None:
-        with contextlib.suppress(ImportError):  # the caller's own import reports it
-            importlib.import_module(module)
-
-    thread = threading.Thread(target=load, name=f"import {module}")
-    thread.start()
-    return thread
+    for attempt in (plugin_path, None) if plugin_path is not None else (None,):
+        try:
+            nrt.run_score(
+                bundles, raw, name=name, sample_rate=sample_rate, channels=channels,
+                sample_format="float", timeout=timeout, plugin_path=attempt,
+            )  # fmt: skip
+            return
+        except SynthDefError as error:
+            if attempt is None or not plugins.missing_ugen(str(error)):
+                raise
+            plugins.refuse_choice(ugens)
 
 
 def _partial(destination: Path) -> Path:
