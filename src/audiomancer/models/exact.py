@@ -82,7 +82,7 @@ class ExactMatrix:
 
         Since the sums are exact, how the rows are split between BLAS calls changes no bit,
         only the speed: OpenBLAS's matrix-matrix product is slow for fewer than four rows and
-        for a remainder of rows past a multiple of four (measured: 2 rows 3.5x, 3 rows 2.5x
+        for a remainder of rows past a multiple of four (measured: 2 rows 2.2x, 3 rows 2.5x
         the time of one matrix-vector product per row), so those rows take one each.
         """
         rows = hidden_levels.shape[0]
