@@ -375,6 +375,37 @@ def test_an_fft_on_a_buffer_nothing_allocates_gets_a_local_buffer() -> None:
     assert any(s.label == "IFFT" for s in stages)
 
 
+WRAP_SHELL = r"""~makeFX = { |name, func|
+    SynthDef(name, { |in_bus = 0, out_bus = 0, mix = 1|
+        var dry = In.ar(in_bus, 2), wet;
+        wet = SynthDef.wrap(func, [], [dry]);
+        Out.ar(out_bus, XFade2.ar(dry, wet, mix * 2 - 1))
+    }).add;
+};
+~makeFX.value("fx_tone", { |dry, cutoff = 800, res = 0.3|
+    var tone = RLPF.ar(dry, cutoff * [1, 1.01], res);
+    tone.tanh
+});
+"""
+
+
+def test_b_s_stages_are_looked_for_in_the_function_its_synthdef_wraps() -> None:
+    """A shell SynthDef (bus in, mix, out) around ``SynthDef.wrap(func, ...)``, the function
+    given to the helper that builds it: B's filter is in that function, its arguments are B's
+    controls, and what the shell passes in (``dry``) is where A's signal goes."""
+    stages, _ = ops.crossover_stages(parse("organ_keys"), sc.parse(WRAP_SHELL))
+    stage = next(s for s in stages if s.label == "RLPF")
+    child, log = ops.crossover_with(
+        parse("organ_keys"), sc.parse(WRAP_SHELL), stage, random.Random(0)
+    )
+    text = code(child)
+    assert "Filter from B: added RLPF" in log and "Controls from B: cutoff, res" in log
+    assert "cutoff * [1, 1.01], res)" in text
+    assert "In.ar" not in text and "XFade2" not in text and "dry" not in text
+    need_engine("sclang")
+    assert lang.compile_synthdef(text)
+
+
 def test_rename_and_scale_output() -> None:
     renamed = ops.rename(parse("name_as_variable"), "fresh_name")
     assert ops.locate(renamed).synthdef.name_value == "fresh_name"

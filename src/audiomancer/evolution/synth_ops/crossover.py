@@ -13,7 +13,10 @@ one *sounding stage* of B moved in, found by UGen family in B's graph:
 - B's **oscillator** (or noise source) is layered with A's main oscillator, or feeds A where A
   reads a bus or a buffer (an effect or sample player that cannot sound alone).
 
-What a stage reads in B (controls, variables, its envelopes) comes along as closed copies
+When B's SynthDef is a shell around a function it wraps (``SynthDef.wrap``: Sonic Pi's FX),
+its stages are looked for in that function
+(:mod:`~audiomancer.evolution.synth_ops.wrapped`). What a stage reads in B (controls,
+variables, its envelopes) comes along as closed copies
 (:mod:`~audiomancer.evolution.synth_ops.transplant`). Nothing goes into an FFT chain or onto a
 control-rate output. Defaults of the controls both parents share are averaged, and the child
 keeps no control that nothing reads. When no stage of B can be combined with A,
@@ -72,6 +75,7 @@ from audiomancer.evolution.synth_ops.transplant import (
     fill,
     reads_outside,
 )
+from audiomancer.evolution.synth_ops.wrapped import wrapped_view
 from audiomancer.supercollider import syntax as sc
 from audiomancer.supercollider.ugens import family_of
 
@@ -167,6 +171,15 @@ def _stage_calls(graph_b: Graph) -> list[tuple[StageKind, sc.Call]]:
     calls += [("effect", c) for c in spectral_sections(graph_b)]
     calls += [("oscillator", c) for c in _outermost_sources(function)]
     return calls
+
+
+def stage_source(b: sc.Program) -> sc.Program:
+    """Where B's stages are looked for: the function B wraps with ``SynthDef.wrap`` when it
+    has stages (B's own graph is then a shell: bus in, mix, out), else B itself."""
+    view = wrapped_view(b)
+    if view is not None and _stage_calls(locate(view)):
+        return view
+    return b
 
 
 # -- where stages go in A ---------------------------------------------------------------------
@@ -419,7 +432,7 @@ def _oscillator_stage(
 def _apply_stage(
     a: sc.Program, b: sc.Program, stage: Stage, rng: random.Random, names: tuple[str, str]
 ) -> Result:
-    graph_a, graph_b = locate(a), locate(b)
+    graph_a, graph_b = locate(a), locate(stage_source(b))
     kind, call_b = _stage_calls(graph_b)[stage.index]
     program, log = (
         _filter_stage(graph_a, graph_b, call_b, names)
@@ -445,7 +458,7 @@ def crossover_stages(
     """B's sounding stages that can go into A, and why each other one cannot. With ``feed``
     (A cannot sound alone: it reads a bus or a buffer), B's sources feed A; B's filters and
     effects go into A too when A is an ``effect`` heard through a test signal on its bus."""
-    graph_a, graph_b = locate(a), locate(b)
+    graph_a, graph_b = locate(a), locate(stage_source(b))
     a_classes = _classes(graph_a.function)
     stages: list[Stage] = []
     reasons: list[str] = []
@@ -485,7 +498,7 @@ def average_defaults(
     program: sc.Program, b: sc.Program, names: tuple[str, str] = ("A", "B")
 ) -> Result:
     """Numeric defaults of the controls both parents have (and the child reads) averaged."""
-    graph, graph_b = locate(program), locate(b)
+    graph, graph_b = locate(program), locate(stage_source(b))
     b_values = {c.name: c.value for c in controls(graph_b)}
     mapping: dict[int, sc.Node] = {}
     log: list[str] = []
