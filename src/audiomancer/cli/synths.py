@@ -126,6 +126,11 @@ TestInput = Annotated[
 ]
 
 
+Seed = Annotated[
+    int, typer.Option(help="Seed of the noise in the sound (0 to 2**24): same seed, same bytes")
+]
+
+
 @synth_app.command(
     "render",
     help="Render a short phrase of a SynthDef to a WAV with scsynth and report its levels. "
@@ -139,20 +144,23 @@ def synth_render_command(
     seconds: Annotated[float, typer.Option(help="Length of the phrase in seconds")] = 2.0,
     name: SynthName = None,
     test_input: TestInput = False,
+    seed: Seed = 0,
 ) -> None:
     from audiomancer.analyzers.synthdef import parse_synthdef
     from audiomancer.supercollider import lang
     from audiomancer.supercollider.nrt import render_phrase
+    from audiomancer.supercollider.seeding import validate_seed
 
     with friendly_errors(), lang.untrusted():
+        validate_seed(seed)
         check_output_file(output, "--out")
         info = parse_synthdef(file, name=name)
         if test_input:
             from audiomancer.supercollider.probe import render_effect_phrase
 
-            result = render_effect_phrase(info.source_code, seconds, output)
+            result = render_effect_phrase(info.source_code, seconds, output, seed=seed)
         else:
-            result = render_phrase(info.source_code, seconds, output)
+            result = render_phrase(info.source_code, seconds, output, seed=seed)
         out.print(f"wrote {result.path}: {result.duration_s:.2f} s, {levels(result)}")
         problems = [
             text
@@ -449,12 +457,15 @@ def synth_audition_command(
     output: Annotated[Path | None, typer.Option("--out", "-o", help="WAV file to write")] = None,
     seconds: Annotated[float, typer.Option(help="Length of the phrase in seconds")] = 2.0,
     test_input: TestInput = False,
+    seed: Seed = 0,
 ) -> None:
     """Render a short phrase of a library synth or template to a WAV file."""
     from audiomancer.generators.lineage import LineageTracker
     from audiomancer.supercollider.nrt import render_phrase
+    from audiomancer.supercollider.seeding import validate_seed
 
     with friendly_errors():
+        validate_seed(seed)
         tracker = LineageTracker()
         synth_id = tracker.resolve(name)
         target = output if output is not None else Path(f"{synth_id}.wav")
@@ -462,9 +473,10 @@ def synth_audition_command(
         if test_input:
             from audiomancer.supercollider.probe import render_effect_phrase
 
-            result = render_effect_phrase(tracker.source_code(synth_id), seconds, target)
+            code = tracker.source_code(synth_id)
+            result = render_effect_phrase(code, seconds, target, seed=seed)
         else:
-            result = render_phrase(tracker.source_code(synth_id), seconds, target)
+            result = render_phrase(tracker.source_code(synth_id), seconds, target, seed=seed)
         out.print(f"wrote {result.path}: {result.duration_s:.2f} s, {levels(result)}")
         if not result.audible:
             err.print(user_text(("not audible", "red")))

@@ -51,7 +51,8 @@ def render_drums(pattern: Pattern, kit: str, path: Path) -> None:
 
 
 def render_audition(synth_code: str, path: Path) -> None:
-    """Render a synth's audition phrase to ``path``."""
+    """Render a synth's audition phrase to ``path`` (seeded: the same sound every time, as
+    the CLI's ``synth audition`` gives by default)."""
     from audiomancer.supercollider import nrt
 
-    nrt.render_phrase(synth_code, AUDITION_SECONDS, path)
+    nrt.render_phrase(synth_code, AUDITION_SECONDS, path, seed=0)

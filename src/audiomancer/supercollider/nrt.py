@@ -45,7 +45,7 @@ from audiomancer import engines, processes
 from audiomancer.errors import EngineError, SynthDefError
 from audiomancer.paths import scratch_dir
 from audiomancer.patterns.model import Pattern
-from audiomancer.supercollider import osc
+from audiomancer.supercollider import osc, seeding
 
 if TYPE_CHECKING:  # numpy and sclang load where they are used: a cached render needs neither
     import numpy as np
@@ -476,11 +476,24 @@ def _run_scsynth(
                 f"scsynth failed to render {name!r} (exit code {finished.returncode}); its "
                 f"output:\n{tail}"
             )
+        _unstamp(partial)
         os.replace(partial, destination)
         return output
     finally:
         partial.unlink(missing_ok=True)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _unstamp(path: Path) -> None:
+    """Zero the time stamp in a WAV's ``PEAK`` chunk: libsndfile (scsynth's writer) stamps the
+    chunk of every float file with the wall clock, and a render must be the same bytes whenever
+    it runs. Nothing reads the stamp; files without the chunk are left alone."""
+    with open(path, "r+b") as handle:
+        head = handle.read(512)  # the chunk comes right after fmt (and fact), before the data
+        at = head.find(b"PEAK", 12)
+        if at >= 0 and len(head) >= at + 16:
+            handle.seek(at + 12)  # id, size, version, then the 4-byte stamp
+            handle.write(bytes(4))
 
 
 def _check_format(sample_rate: int, channels: int, sample_format: str) -> None:
@@ -506,6 +519,7 @@ def render(
     controls: Mapping[str, float] | None = None,
     timeout: float = 30.0,
     sample_format: SampleFormat = "float",
+    seed: int | None = None,
 ) -> RenderResult:
     """Render a SynthDef playing notes (or a pattern) to a WAV file and measure it.
 
@@ -524,8 +538,13 @@ def render(
     (a UGen that is not installed, ...), EngineNotFoundError naming the Debian package when
     scsynth (or sclang, for code) is missing, EngineError when scsynth crashes or exceeds
     ``timeout`` seconds (it is killed), ValueError for bad arguments.
+
+    ``seed`` (0 to 2**24) seeds scsynth's random generators (:mod:`seeding`): the same call
+    with the same seed writes the same bytes, in any process. None leaves them to the clock.
     """
     tail = _finite("tail", tail, low=0, strict=False)
+    if seed is not None:
+        seed = seeding.validate_seed(seed)
     timeout = _finite("timeout", timeout, low=0, strict=True)
     _check_format(sample_rate, channels, sample_format)
     if isinstance(notes, Pattern):
@@ -543,8 +562,11 @@ def render(
     engines.find("scsynth")  # fail before compiling when scsynth is missing
     scgf = _synthdef_bytes(synthdef_code, timeout)
     header = read_synthdef_header(scgf)
+    score = build_score(scgf, note_list, end_s=end_s, controls=controls)
+    if seed is not None:
+        score = seeding.seed_score(score, _synthdef_bytes(seeding.SEED_SYNTHDEF, timeout), seed)
     return render_score(
-        build_score(scgf, note_list, end_s=end_s, controls=controls),
+        score,
         path,
         name=header.name,
         sample_rate=sample_rate,
@@ -633,8 +655,10 @@ def render_phrase(
     channels: int = 2,
     controls: Mapping[str, float] | None = None,
     timeout: float = 30.0,
+    seed: int | None = None,
 ) -> RenderResult:
-    """Audition a SynthDef: a short phrase around its own range, rendered as :func:`render`.
+    """Audition a SynthDef: a short phrase around its own range, rendered as :func:`render`
+    (``seed`` too).
 
     Four notes share ``seconds`` evenly, each held for three quarters of its slot but the last,
     held to the end: the SynthDef's default ``freq`` (440 Hz when it has none), a fifth above, a
@@ -671,6 +695,7 @@ def render_phrase(
         channels=channels,
         controls=controls,
         timeout=timeout,
+        seed=seed,
     )
 
 

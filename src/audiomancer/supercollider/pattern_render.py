@@ -38,6 +38,12 @@ from audiomancer.patterns.model import DRUM_CLASS_BY_PITCH, Pattern
 from audiomancer.supercollider import kit as kits
 from audiomancer.supercollider import library, nrt, osc, wavio
 from audiomancer.supercollider.scgf import read_scgf
+from audiomancer.supercollider.seeding import (
+    DEFAULT_SEED,
+    SEED_SYNTHDEF,
+    seed_score,
+    validate_seed,
+)
 
 MAX_RENDER_SECONDS: Final = 600.0
 """The longest render (pattern plus tail) accepted; longer is a ValueError."""
@@ -55,21 +61,7 @@ GATE_CONTROLS: Final = ("gate", "trig", "t_gate")
 STALE_SECONDS: Final = 3600.0
 """Temporary render files older than this are swept away by the next render."""
 _FALLBACK_AMP: Final = 0.3
-SEED_SYNTHDEF: Final = r"""SynthDef(\am_seed, { |seed = 0|
-    RandSeed.ir(1, seed);
-    FreeSelf.kr(1);
-}).add;
-"""
-"""Seeds the server's random generator 0 (shared by every synth that does not pick another with
-``RandID``) when it is created, then frees itself: played first in every score, it makes noise,
-``Rand`` and ``Dust`` repeat exactly from render to render (scsynth seeds its generators from
-the clock at start-up)."""
-SEED_NODE_ID: Final = nrt.FIRST_NODE_ID - 1
-DEFAULT_SEED: Final = 0
-ADD_TO_HEAD: Final = 0
 ADD_TO_TAIL: Final = 1
-MAX_SEED: Final = 2**24
-"""Seeds travel as OSC floats: every integer up to 2**24 is exact."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +169,7 @@ def _score(
     on its own pair of output channels (for stems), else every lane on the first pair."""
     tick = pattern.seconds_per_tick()
     seeder = compile_cached(SEED_SYNTHDEF, timeout)
-    loads: list[osc.Message] = [osc.message("/d_recv", seeder)]
+    loads: list[osc.Message] = []
     scgfs = [seeder]
     events: dict[float, list[osc.Message]] = {}
     releases: dict[float, list[osc.Message]] = {}
@@ -237,13 +229,12 @@ def _score(
         lanes.append(Lane(pattern.type, len(pattern.notes), header.name))
     for moment, messages in releases.items():
         events[moment] = messages + events.get(moment, [])
-    # scsynth builds a synth's units (``Rand``, the first noise samples) when the synth first
-    # runs, in node order: the seed synth goes to the head of the root group and every note to
-    # its tail, so it seeds the generators before any note of the same control block draws.
-    loads.append(osc.message("/s_new", "am_seed", SEED_NODE_ID, ADD_TO_HEAD, 0, "seed", seed))
     bundles = [osc.Bundle(0.0, tuple(loads))]
     bundles += [osc.Bundle(moment, tuple(events[moment])) for moment in sorted(events)]
     bundles.append(osc.Bundle(end_s, (osc.message("/c_set", 0, 0.0),)))
+    # The seed synth at the head of the root group, every note at its tail: it seeds the
+    # generators before any note of the same control block draws (see seeding).
+    bundles = seed_score(bundles, seeder, seed)
     ugens = {ugen.name for data in scgfs for ugen in read_scgf(data).ugens}
     return bundles, lanes, ugens
 
@@ -309,8 +300,7 @@ def render_pattern(
             f"invalid sample format {sample_format!r}: expected one of "
             f"{', '.join(wavio.OUTPUT_FORMATS)}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"invalid seed {seed!r}: expected an integer from 0 to {MAX_SEED}")
+    seed = validate_seed(seed)
     tail_cap = nrt._finite("tail_cap", tail_cap, low=0, strict=False)
     length = pattern.length * pattern.seconds_per_tick()
     end_s = length + tail_cap

@@ -41,7 +41,7 @@ from typing import Final
 
 from audiomancer.errors import SynthDefError
 from audiomancer.paths import scratch_dir
-from audiomancer.supercollider import nrt, osc
+from audiomancer.supercollider import nrt, osc, seeding
 
 GAP: Final = 0.05
 """Silence between two windows of a probe render, in seconds."""
@@ -323,17 +323,24 @@ def render_effect_phrase(
     *,
     tail: float = 1.0,
     timeout: float = 30.0,
+    seed: int | None = None,
 ) -> nrt.RenderResult:
     """Audition an effect: the test signal plays the phrase into the bus the SynthDef reads
-    (see the module doc), and the WAV of what comes out is written to ``path`` (atomically)."""
+    (see the module doc), and the WAV of what comes out is written to ``path`` (atomically).
+    ``seed`` as for :func:`audiomancer.supercollider.nrt.render`."""
     from audiomancer.supercollider import lang
 
+    if seed is not None:
+        seed = seeding.validate_seed(seed)
     scgf = (
         lang.compile_synthdef(synthdef_code, timeout=timeout)
         if isinstance(synthdef_code, str)
         else bytes(synthdef_code)
     )
     bundles, _ = build_probe_score([Probe(scgf, test_input=True)], seconds, tail)
+    if seed is not None:
+        seeder = lang.compile_synthdef(seeding.SEED_SYNTHDEF, timeout=timeout)
+        bundles = seeding.seed_score(bundles, seeder, seed)
     name = nrt.read_synthdef_header(scgf).name
     if path is None:
         path = scratch_dir() / "renders" / f"{name[:48] or 'effect'}-{secrets.token_hex(4)}.wav"
