@@ -257,6 +257,52 @@ def test_an_fft_synth_on_an_unallocated_buffer_breeds_with_a_buffer_of_its_own()
         raise AssertionError(logs)
 
 
+HISS = r"""SynthDef(\hiss, { |out = 0, amp = 0.3, gate = 1|
+    var env = EnvGen.kr(Env.asr(0.01, 1, 0.1), gate, doneAction: 2);
+    Out.ar(out, (WhiteNoise.ar * env * amp) ! 2)
+})"""
+BELL = r"""SynthDef(\bell, { |out = 0, freq = 440, ring = 10|
+    var sig = Ringz.ar(Impulse.ar(0), freq, ring);
+    Out.ar(out, sig ! 2 * EnvGen.kr(Env.perc(0.001, 2), doneAction: 2))
+})"""
+
+
+def test_a_resonator_of_b_on_a_s_noise_is_scaled_down_as_far_as_it_needs() -> None:
+    """B's Ringz (10 s ring time) on A's white noise peaks far above full scale: the child
+    is scaled down by a power of two beyond the ordinary 1/2 .. 1/32 steps, and is heard."""
+    hiss, bell = parse_synthdef(HISS), parse_synthdef(BELL)
+    logs = []
+    for seed in range(6):
+        child = breed_synths(hiss, bell, seed=seed)
+        logs.append(child.mutation_log)
+        if "Filter from bell: added Ringz" in child.mutation_log:
+            level = next(line for line in child.mutation_log if line.startswith("Output level"))
+            assert float(level.split("× ")[1]) < 1 / 32, child.mutation_log
+            assert_valid(child)
+            peak = nrt.render_phrase(lang.compile_synthdef(child.source_code), 1.0).peak
+            assert 0.01 < peak < 1.0
+            return
+    raise AssertionError(logs)
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (r"SynthDef(\kbus, { Out.ar(0, SinOsc.ar(In.kr(0), 0, 0.2) ! 2) })",
+         r"silent at its default controls \(it reads a control bus with In.kr, and nothing "
+         r"writes that bus"),
+        (r"SynthDef(\mic, { |out| Out.ar(out, CombN.ar(SoundIn.ar(0), 0.2, 0.2, 2) ! 2) })",
+         r"silent at its default controls \(it reads the sound card's input with SoundIn"),
+    ],
+)  # fmt: skip
+def test_a_parent_silent_for_want_of_an_input_is_refused_saying_which(
+    code: str, reason: str
+) -> None:
+    """(With a B that has no source to feed it: a source of B would stand in for SoundIn.)"""
+    with pytest.raises(SynthDefError, match=reason):
+        breed_synths(parse_synthdef(code), parse_synthdef(BUS_REVERB), seed=0)
+
+
 def test_breeding_with_nothing_to_take_says_why() -> None:
     through = parse_synthdef(r"SynthDef(\thru, { |out = 0| Out.ar(out, In.ar(20, 2)) })")
     with pytest.raises(SynthDefError, match="no stage of 'thru' can be combined with 'tb303'"):

@@ -6,7 +6,9 @@ checked as :mod:`audiomancer.generators.synth_checks` describes before it is ret
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from typing import Final
 
 from audiomancer.analyzers.synthdef import SynthDefInfo
 from audiomancer.errors import SynthDefError
@@ -15,8 +17,10 @@ from audiomancer.generators.lineage import LineageTracker
 from audiomancer.generators.synth_checks import (
     MAX_ATTEMPTS,
     Candidate,
+    accept,
     apply_edit,
     as_info,
+    audition_all,
     bound,
     compile_error,
     compiled_bytes,
@@ -29,7 +33,7 @@ from audiomancer.generators.synth_checks import (
 )
 from audiomancer.generators.synth_model import GeneratedSynth
 from audiomancer.generators.synth_names import child_names
-from audiomancer.supercollider import lang, probe, scgf
+from audiomancer.supercollider import lang, nrt, probe, scgf
 from audiomancer.supercollider import syntax as sc
 
 __all__ = ["breed_synths"]
@@ -57,6 +61,35 @@ def _uses_b(
     if strict:
         return any(child[name] > 0 for name in strict)
     return any(child[name] > a[name] for name in b_classes - synth_ops.PLUMBING)
+
+
+_DEEPEST_LEVEL: Final = 1 / 256
+"""How far a child's output may be scaled down: a resonator of B (``Ringz`` with a long
+ring time) on A's noise can peak 30-60 times above full scale, beyond what the ordinary
+level steps of :func:`~audiomancer.generators.synth_checks.accept` reach."""
+
+
+def _finish_child(
+    candidate: Candidate, code_a: str, rejected: list[str], test_input: bool
+) -> Candidate | None:
+    """``finish`` for a child, which is first scaled by a power of two when it peaks beyond
+    the ordinary level steps but within :data:`_DEEPEST_LEVEL` (not NaN, not silent)."""
+    code = sc.print_code(candidate.program)
+    if compile_error(code) is None:
+        outcome = audition_all([code], test_input=test_input)[0]
+        if (
+            isinstance(outcome, nrt.RenderResult)
+            and not outcome.has_nan
+            and not outcome.is_silent
+            and outcome.peak * _DEEPEST_LEVEL <= 0.5
+            and outcome.peak / 32 > 0.7  # beyond the ordinary steps (1/2 .. 1/32)
+        ):
+            factor = 2.0 ** -math.ceil(math.log2(outcome.peak / 0.5))
+            scaled, lines = synth_ops.scale_output(candidate.program, factor)
+            candidate = Candidate(scaled, [*candidate.log, *lines])
+        else:
+            return accept(candidate, outcome, rejected, test_input=test_input)
+    return finish(candidate, code_a, rejected, test_input=test_input)
 
 
 def _reads_a_bus(code: str) -> bool:
@@ -166,7 +199,7 @@ def breed_synths(
             continue
         code = sc.print_code(candidate.program)
         heard_as_effect = effect and _reads_a_bus(code)
-        finished = finish(candidate, code_a, rejected, test_input=heard_as_effect)
+        finished = _finish_child(candidate, code_a, rejected, heard_as_effect)
         if finished is None:
             continue
         counts = _output_counts(_compiled(sc.print_code(finished.program)))

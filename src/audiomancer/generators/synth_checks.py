@@ -346,6 +346,16 @@ _CONTROL_OUTPUTS: Final = frozenset({"Out", "ReplaceOut", "XOut", "OffsetOut"})
 def _silence_reason(info: SynthDefInfo) -> str:
     """Why a SynthDef that compiles may render nothing, from the UGens it uses."""
     used = {name for names in info.ugens.values() for name in names}
+    reads_audio = compile_error(info.source_code) is None and probe.reads_a_bus(
+        compiled_bytes(info.source_code)
+    )
+    if "SoundIn" in used and not reads_audio:
+        return " (it reads the sound card's input with SoundIn, which is silent offline)"
+    if "In" in used and not reads_audio:
+        return (
+            " (it reads a control bus with In.kr, and nothing writes that bus when it is "
+            "auditioned)"
+        )
     if used & _BUS_READERS:
         return (
             " (it processes a bus it reads with In: an effect needs a signal on that bus; "
