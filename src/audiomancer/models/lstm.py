@@ -22,8 +22,10 @@ gives the same numbers alone or in a batch of any size, whatever kernel BLAS cho
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -586,7 +588,13 @@ def one_blas_thread() -> AbstractContextManager[object]:
 
     The matrices are small ([N, 192] by [192, 768]): more threads only wait on each other, and
     on a busy machine they make a batch of 16 several times slower (benchmarks/README.md).
+    Where ``OPENBLAS_NUM_THREADS=1`` is set (the ``audiomancer`` command sets it before numpy
+    loads) there is nothing to limit, and threadpoolctl, 5-8 ms to import and to scan the
+    loaded libraries, is not loaded. (Set only after numpy loaded, BLAS may keep its threads:
+    slower, never other bits, as the products are exact.)
     """
+    if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
+        return contextlib.nullcontext()
     from threadpoolctl import ThreadpoolController
 
     if not _controller:
