@@ -82,14 +82,16 @@ def measure(rounds: int) -> dict[str, tuple[float, float]]:
 
 def startup_benchmarks(quick: bool) -> list[Result]:
     """Rows for benchmarks/README.md: the reference, then each command with its ratios."""
+    load = os.getloadavg()[0]
     medians = measure(5 if quick else 15)
+    load = max(load, os.getloadavg()[0])
     wall0, cpu0 = medians["reference"]
     results = [
         Result(
             'python -c "import numpy" (reference)',
             wall0 * 1000,
             "ms median wall",
-            f"CPU {cpu0 * 1000:.0f} ms",
+            f"CPU {cpu0 * 1000:.0f} ms; load average up to {load:.1f} on {os.cpu_count()} cores",
         )
     ]
     for name in COMMANDS:
