@@ -7,7 +7,7 @@ from pathlib import Path
 
 from audiomancer.paths import folder_problem
 
-__all__ = ["check_output_file", "validate_amount"]
+__all__ = ["check_output_file", "check_output_folder", "validate_amount"]
 
 
 def validate_amount(amount: float, name: str = "amount") -> float:
@@ -39,3 +39,19 @@ def check_output_file(path: Path | None, option: str) -> None:
         raise ValueError(f"{shown}: {problem}")
     if path.exists() and not path.is_file():
         raise ValueError(f"{shown}: it exists and is not a regular file")
+
+
+def check_output_folder(path: Path | None, option: str) -> None:
+    """ValueError naming ``option`` and the path when files cannot be written into the folder:
+    it is a file, it does not exist (never created for an output, as for files) or it cannot
+    be written. Checked before the work, like :func:`check_output_file`."""
+    if path is None:
+        return
+    shown = f"invalid {option} {str(path)!r}"
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{shown}: it is a file, not a folder")
+    if not path.exists():
+        raise ValueError(f"{shown}: no folder {path} (create it first)")
+    problem = folder_problem(path)
+    if problem is not None:
+        raise ValueError(f"{shown}: {problem}")

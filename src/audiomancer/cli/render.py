@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from audiomancer.arguments import check_output_file as check_output_file  # re-exported
+from audiomancer.arguments import check_output_folder as check_output_folder  # re-exported
 from audiomancer.cli.app import app, err, friendly_errors, levels
 
 if TYPE_CHECKING:
@@ -29,13 +30,6 @@ def synth_code(ref: str) -> str:
 
     tracker = LineageTracker()
     return tracker.source_code(tracker.resolve(ref))
-
-
-def check_output_folder(path: Path, option: str) -> None:
-    """Refuse, before any work, a folder to write into that does not exist or is a file."""
-    if not path.is_dir():
-        what = "is a file, not a folder" if path.exists() else "is no folder (create it first)"
-        raise NotADirectoryError(f"{option} {str(path)!r} {what}")
 
 
 def render_created(record: PatternMetadata, output: Path) -> PatternRender:
@@ -112,6 +106,7 @@ def render_command(
     """Render a stored pattern to a WAV file with scsynth (drums on the kit, notes on a synth)."""
     with friendly_errors():
         check_output_file(output, "--out")
+        check_output_folder(stems, "--stems")
         result = render_stored(
             pattern_id,
             output,
