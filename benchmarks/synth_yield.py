@@ -192,6 +192,11 @@ def corpus_main(seeds: int, workers: int, operations: tuple[str, ...] = OPERATIO
         p90 = statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
         print(f"| mutate median time per result | {statistics.median(times):.2f} s "
               f"(p90 {p90:.2f} s, max {max(times):.1f} s) |")  # fmt: skip
+        cpu = [o.cpu_seconds for o in mutants if o.ok]
+        top = statistics.quantiles(cpu, n=10)[-1] if len(cpu) > 1 else cpu[0]
+        print(f"| mutate median CPU time per result (Python, scsynth, sclang) | "
+              f"{statistics.median(cpu):.2f} s (p90 {top:.2f} s, "
+              f"max {max(cpu):.1f} s) |")  # fmt: skip
         ratios = [o.seconds / o.reference_seconds for o in mutants
                   if o.ok and o.reference_seconds > 0]  # fmt: skip
         if ratios:

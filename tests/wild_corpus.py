@@ -136,6 +136,29 @@ class Outcome:
     reference_seconds: float = 0.0
     """How long the harness's own audition of the parent took just before the call (one
     scsynth render of the phrase): a yardstick measured under the same load."""
+    cpu_seconds: float = 0.0
+    """CPU time the call used (see :func:`cpu_clock`): what the machine's load disturbs least."""
+
+
+def cpu_clock() -> float:
+    """CPU seconds used so far by this process, its ended children (each scsynth run) and the
+    process-wide sclang (read from /proc while it runs): the difference around a call is the
+    call's CPU time, whatever else the shared machine is doing."""
+    import os
+    import resource
+
+    from audiomancer.supercollider import lang
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = time.process_time() + children.ru_utime + children.ru_stime
+    pid = lang.get_sclang().pid  # None when none runs (asking starts none)
+    if pid is not None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
 
 
 def _compiled(code: str) -> bytes | None:
@@ -177,7 +200,7 @@ def measure_mutate(path: Path, seed: int, amount: float = 0.5) -> Outcome:
     started = time.perf_counter()
     parent_sounds = parent is not None and sounds(parent)
     reference = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_clock()
     try:
         child = mutate_synth(info, amount, seed)  # type: ignore[arg-type]
     except AudiomancerError as error:
@@ -186,14 +209,14 @@ def measure_mutate(path: Path, seed: int, amount: float = 0.5) -> Outcome:
     except UnicodeError as error:  # counted as a failure of its own: it must never happen
         return Outcome("mutate", path.name, seed, parent_sounds, False, False, False, False,
                        error=f"UnicodeError: {error}"[:300])  # fmt: skip
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_clock() - cpu_started
     made = _compiled(child.source_code)
     if made is None:
         return Outcome("mutate", path.name, seed, parent_sounds, True, False, False, False,
-                       seconds=seconds, error="does not compile")  # fmt: skip
+                       seconds=seconds, error="does not compile", cpu_seconds=cpu)  # fmt: skip
     changed = parent is None or scgf.read_scgf(made).body() != scgf.read_scgf(parent).body()
     return Outcome("mutate", path.name, seed, parent_sounds, True, True, changed, sounds(made),
-                   seconds=seconds, reference_seconds=reference)  # fmt: skip
+                   seconds=seconds, reference_seconds=reference, cpu_seconds=cpu)  # fmt: skip
 
 
 def measure_breed(path_a: Path, path_b: Path, seed: int) -> Outcome:

@@ -19,9 +19,11 @@
 2. **Render once.** The finished candidate plays a short phrase offline. It must be audible:
    not silent, not only a DC offset, no NaN or infinity, peak below full scale. A candidate
    that clips by less than 27 dB, or peaks within 1 dB of full scale (:data:`SAFE_PEAK`: the
-   next render of a noisy synth may clip), is scaled down (``Output level × 0.5`` in the log) and
-   rendered again (:func:`accept`). Several codes are auditioned in one scsynth run
-   (:func:`audition_all`): ``mutate_synth`` auditions its first candidate alone (one compile,
+   next render of a noisy synth may clip), is scaled down (``Output level × 0.5`` in the log):
+   for a SynthDef that reads no bus the scaled audition follows from its own (every sample
+   times the factor), one that may hear its own output is rendered again (:func:`accept`).
+   Several codes are auditioned in one scsynth run (:func:`audition_all`): ``mutate_synth``
+   auditions its first candidate alone (compiled in one sclang round trip with the parent,
    one render when it passes: the common case) and, when it fails, the parent together with
    the next three candidates, refusing a parent that cannot be heard before they count.
 3. **Retry.** A candidate that fails is dropped and a new one is drawn from the same random
@@ -274,8 +276,9 @@ def accept(
     *,
     test_input: bool = False,
 ) -> Candidate | None:
-    """The candidate if its audition is audible, scaled down (and auditioned again) if it
-    only clipped; None with the reason added to ``rejected`` otherwise."""
+    """The candidate if its audition is audible, scaled down if it only clipped (the scaled
+    audition predicted from this one, see :func:`_predicted`, or rendered again); None with
+    the reason added to ``rejected`` otherwise."""
     if isinstance(outcome, SynthDefError) and str(outcome).startswith("does not compile"):
         rejected.append(f"candidate {outcome}")
         return None
@@ -289,11 +292,13 @@ def accept(
         factor = next((f for f in _LEVEL_STEPS if result.peak * f <= _TARGET_PEAK), None)
         if factor is not None:
             scaled, lines = synth_ops.scale_output(candidate.program, factor)
-            try:
-                again = audition(sc.print_code(scaled), test_input=test_input)
-            except (SynthDefError, EngineError) as failure:
-                rejected.append(f"scaled candidate does not render: {str(failure)[:200]}")
-                return None
+            again = _predicted(candidate, result, factor)
+            if again is None:  # it may hear its own output: render it scaled to know
+                try:
+                    again = audition(sc.print_code(scaled), test_input=test_input)
+                except (SynthDefError, EngineError) as failure:
+                    rejected.append(f"scaled candidate does not render: {str(failure)[:200]}")
+                    return None
             if again.audible:
                 return Candidate(scaled, [*candidate.log, *lines])
             result = again
@@ -301,8 +306,30 @@ def accept(
     return None
 
 
-def require_compiles_only(info: SynthDefInfo) -> None:
-    """SynthDefError when the parent does not compile (it cannot be evolved)."""
+def _predicted(
+    candidate: Candidate, result: nrt.RenderResult, factor: float
+) -> nrt.RenderResult | None:
+    """What the candidate's audition measures with its outputs scaled by ``factor``, told
+    from its own audition without rendering again, or None when that cannot be told.
+
+    Scaling multiplies what each Out writes and nothing else, so for a SynthDef that reads no
+    bus (nothing it writes comes back into its sound) every sample is multiplied by the
+    factor: exactly, for the powers of two of the level steps. A synth with randomness of its
+    own renders differently each time, scaled or not; the target peak (-3 dBFS) leaves room."""
+    scgf = _BYTES_CACHE.get(digest(sc.print_code(candidate.program)))
+    if scgf is None or probe.reads_any_bus(scgf):
+        return None
+    return probe.scaled(result, factor)
+
+
+def require_compiles_only(info: SynthDefInfo, others: Sequence[str] = ()) -> None:
+    """SynthDefError when the parent does not compile (it cannot be evolved). ``others``:
+    codes compiled in the same sclang round trip (the first candidates)."""
+    key = digest(info.source_code)
+    if others and key not in _COMPILE_CACHE:
+        compile_together([info.source_code, *others])
+        if _COMPILE_CACHE.get(key) is not None:
+            del _COMPILE_CACHE[key]  # a batch's message lacks the position: ask it alone
     error = compile_error(info.source_code)
     if error is not None:
         raise SynthDefError(

@@ -150,15 +150,19 @@ def mutate_synth(
     # synth mutated with seed 0 drew the same operators (distortion on 94% of them).
     rng = make_rng(None if seed is None else f"{seed}:{digest(info.source_code)}")
     names = mutant_names(info.name, seed, rng, f"{info.source_code}\0{amount!r}")
-    require_compiles_only(info)
-    program = sc.parse(info.source_code)
-    synth_ops.locate(program)
+    try:
+        program = sc.parse(info.source_code)
+        synth_ops.locate(program)
+    except SynthDefError:
+        require_compiles_only(info)  # a parent sclang rejects is refused for that first
+        raise
     # Candidates are compiled and auditioned under the name the result will most likely get,
     # so that the finished synth is already checked (its compile is a cache hit).
     provisional = next(names)
     names = itertools.chain([provisional], names)
     parent_pending = not parent_known(info.source_code)
     if not parent_pending:
+        require_compiles_only(info)
         refuse_unheard(info, parent_verdict(info.source_code))
     rejected: list[str] = []
     attempts = 0
@@ -169,12 +173,15 @@ def mutate_synth(
             state = rng.getstate()
             candidate = _mutate_once(program, rng, amount, rejected)
             if candidate is None:
+                require_compiles_only(info)
                 raise SynthDefError(
                     f"no mutation applies to SynthDef {info.name!r}: " + "; ".join(rejected[-6:])
                 )
             batch.append(_Drawn(candidate, state))
         attempts += size
         check = _Batch(program, amount, provisional, rejected)
+        if attempts == size:  # the parent is compiled in the same sclang round trip
+            require_compiles_only(info, [check.code(drawn.candidate) for drawn in batch])
         # The parent is auditioned only once a candidate has failed (with the next batch):
         # an audible first candidate needs no verdict on its parent, and a parent that cannot
         # be heard is still refused, saying why, before any further attempt.

@@ -292,6 +292,10 @@ class RenderResult:
     """Peak at or above full scale (1.0, 0 dBFS)."""
     log: str = field(default="", repr=False, compare=False)
     """What scsynth printed while rendering (empty for :func:`measure` alone)."""
+    swing: float | None = field(default=None, repr=False, compare=False)
+    """Largest distance of a finite sample from its channel's mean (what tells a sound from a
+    DC offset); measured for probe windows (:mod:`audiomancer.supercollider.probe`), None
+    otherwise."""
 
     @property
     def audible(self) -> bool:
@@ -382,7 +386,8 @@ def measure(path: Path) -> RenderResult:
         values = chunk[finite].astype(np.float64)
         if values.size:
             peak = max(peak, float(np.max(np.abs(values))))
-            squares += float(np.dot(values, values))
+            # einsum, not np.dot: BLAS threads spin on for a while after a call, on busy cores
+            squares += float(np.einsum("i,i->", values, values))
             count += values.size
     rms = math.sqrt(squares / count) if count else 0.0
     peak_dbfs = _dbfs(peak)

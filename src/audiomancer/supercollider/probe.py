@@ -35,13 +35,16 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from audiomancer.errors import SynthDefError
 from audiomancer.paths import scratch_dir
 from audiomancer.supercollider import nrt, osc, seeding
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 GAP: Final = 0.05
 """Silence between two windows of a probe render, in seconds."""
@@ -260,17 +263,59 @@ def audition_many(
         bundles, starts = build_probe_score(items, seconds, tail)
         path = work / f"probe-{secrets.token_hex(4)}.wav"
         try:
-            nrt.run_score(bundles, path, name="probe", timeout=timeout)
+            _run(bundles, path, items, timeout)
         except SynthDefError as failure:
             if len(items) == 1:
                 return [failure]
             return [audition_many([item], seconds, tail=tail, timeout=timeout)[0] for item in items]
-        samples, rate = nrt.read_wav(path)
+        samples, rate = _samples(path)
         length = round((seconds + tail) * rate)
         windows = [samples[round(start * rate) : round(start * rate) + length] for start in starts]
         return [measure_window(window, rate, path) for window in windows]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _ugens(probes: Sequence[Probe]) -> set[str]:
+    """The UGen classes a probe score plays (the test signal's too when one is used)."""
+    from audiomancer.supercollider.scgf import read_scgf
+
+    scgfs = [p.scgf for p in probes]
+    if any(p.test_input for p in probes):
+        scgfs.append(test_signal())
+    return {ugen.name for scgf in scgfs for ugen in read_scgf(scgf).ugens}
+
+
+def _run(bundles: list[osc.Bundle], path: Path, probes: Sequence[Probe], timeout: float) -> None:
+    """scsynth with only the plugins the probes need (most of a probe's cost is scsynth's
+    start, a third of it loading every plugin), else, when one is missing, with them all."""
+    from audiomancer.supercollider import plugins
+
+    ugens = _ugens(probes)
+    chosen = plugins.plugin_path_for(ugens)
+    for attempt in (chosen, None) if chosen is not None else (None,):
+        try:
+            nrt.run_score(bundles, path, name="probe", timeout=timeout, plugin_path=attempt)
+            return
+        except SynthDefError as error:
+            if attempt is None or not plugins.missing_ugen(str(error)):
+                raise
+            plugins.refuse_choice(ugens)
+
+
+def _samples(path: Path) -> tuple[npt.NDArray[Any], int]:
+    """The render's samples (frames × channels) as scsynth wrote them: 32-bit floats are kept
+    as they are (exact for peaks, and a quarter of the work of converting them)."""
+    import numpy as np
+
+    from audiomancer.supercollider import wavio
+
+    info = wavio.layout(path)
+    if info.tag == 3 and info.bits == 32:
+        count = info.frames * info.channels
+        data = np.fromfile(path, dtype="<f4", count=count, offset=info.data_offset)
+        return data.reshape(-1, info.channels), info.rate
+    return nrt.read_wav(path)
 
 
 def measure_window(samples: object, rate: int, path: Path) -> nrt.RenderResult:
@@ -284,20 +329,26 @@ def measure_window(samples: object, rate: int, path: Path) -> nrt.RenderResult:
     if not block.size:
         return nrt.RenderResult(path, 0.0, rate, block.shape[1], 0.0, -math.inf, 0.0, -math.inf,
                                 is_silent=True, has_nan=False, clipping=False)  # fmt: skip
-    # max and min carry any NaN or infinity: the cheap test first, a full pass only then
-    high, low = block.max(axis=0), block.min(axis=0)
+    # Channel by channel on 1-D views: reductions along axis 0 of a frames × channels block
+    # are ten times slower. max and min carry any NaN or infinity: the cheap test first.
+    channels = [block[:, c] for c in range(block.shape[1])]
+    high = np.array([c.max() for c in channels], dtype=np.float64)
+    low = np.array([c.min() for c in channels], dtype=np.float64)
     has_nan = not (np.isfinite(high).all() and np.isfinite(low).all())
     if has_nan:
         finite = np.isfinite(block)
         block = np.where(finite, block, 0.0)
         count = int(finite.sum())
-        high, low = block.max(axis=0), block.min(axis=0)
+        channels = [block[:, c] for c in range(block.shape[1])]
+        high = np.array([c.max() for c in channels], dtype=np.float64)
+        low = np.array([c.min() for c in channels], dtype=np.float64)
     else:
         count = block.size
-    flat = np.ascontiguousarray(block).ravel()
     peak = float(max(np.abs(high).max(), np.abs(low).max()))
-    rms = math.sqrt(float(np.dot(flat, flat)) / count) if count else 0.0
-    mean = block.mean(axis=0)
+    # sums of squares by einsum in float64: no BLAS call (its threads spin on busy cores)
+    squares = sum(float(np.einsum("i,i->", c, c, dtype=np.float64)) for c in channels)
+    rms = math.sqrt(squares / count) if count else 0.0
+    mean = np.array([c.sum(dtype=np.float64) for c in channels]) / block.shape[0]
     varying = float(max((high - mean).max(), (mean - low).max()))
     peak_dbfs = 20 * math.log10(peak) if peak > 0 else -math.inf
     silent = peak_dbfs < nrt.SILENCE_DBFS or varying < 10 ** (nrt.SILENCE_DBFS / 20)
@@ -313,7 +364,42 @@ def measure_window(samples: object, rate: int, path: Path) -> nrt.RenderResult:
         is_silent=silent,
         has_nan=has_nan,
         clipping=peak >= 1.0,
+        swing=varying,
     )
+
+
+def scaled(result: nrt.RenderResult, factor: float) -> nrt.RenderResult | None:
+    """The measures the same window would have with every sample multiplied by ``factor``
+    (> 0), or None when that cannot be told (no swing measured, NaN samples). For a SynthDef
+    whose outputs are scaled, and that reads no bus (so the scaling cannot feed back into its
+    sound), this is what rendering it again would measure: exactly so for a power of two and a
+    deterministic SynthDef, up to its own randomness otherwise."""
+    if result.swing is None or result.has_nan or not factor > 0:
+        return None
+    peak, rms, swing = result.peak * factor, result.rms * factor, result.swing * factor
+    peak_dbfs = 20 * math.log10(peak) if peak > 0 else -math.inf
+    floor = 10 ** (nrt.SILENCE_DBFS / 20)
+    return replace(
+        result,
+        rms=rms,
+        rms_dbfs=20 * math.log10(rms) if rms > 0 else -math.inf,
+        peak=peak,
+        peak_dbfs=peak_dbfs,
+        is_silent=peak_dbfs < nrt.SILENCE_DBFS or swing < floor,
+        clipping=peak >= 1.0,
+        swing=swing,
+    )
+
+
+BUS_READING: Final = frozenset({"In", "InFeedback", "InTrig", "LagIn", "SharedIn"})
+"""UGens through which a SynthDef can hear what it (or another) writes to a bus."""
+
+
+def reads_any_bus(scgf: bytes) -> bool:
+    """True when the compiled SynthDef reads an audio or control bus (any rate)."""
+    from audiomancer.supercollider.scgf import read_scgf
+
+    return any(ugen.name in BUS_READING for ugen in read_scgf(scgf).ugens)
 
 
 def render_effect_phrase(
