@@ -156,3 +156,52 @@ def test_a_batch_of_codes_compiles_in_one_round_trip_as_each_alone_would() -> No
         else:
             assert isinstance(result, SynthDefError)
     assert "not audio rate" in str(found[3]) and "syntax error" in str(found[4])
+
+
+HOT = r"""SynthDef(\hotProbe, { |out = 0, freq = 220, amp = 0.3|
+    var sig = LPF.ar(Saw.ar(freq), 3000) * 2.5;
+    Out.ar(out, (sig * EnvGen.kr(Env.perc(0.01, 0.8), doneAction: 2)).dup) }).add;"""
+
+
+def test_a_scaled_window_measures_as_the_scaled_synth_renders() -> None:
+    """What accept() predicts for a clipping synth that reads no bus (§9): its outputs scaled
+    by a power of two measure exactly as its own audition times the factor."""
+    from audiomancer.evolution import synth_ops
+    from audiomancer.supercollider import syntax as sc
+
+    scaled_code = sc.print_code(synth_ops.scale_output(sc.parse(HOT), 0.25)[0])
+    # one run each, so both windows start on the same sample (block boundaries shape a render)
+    (hot,) = probe.audition_many([compiled(HOT)])
+    (quiet,) = probe.audition_many([compiled(scaled_code)])
+    assert isinstance(hot, nrt.RenderResult) and isinstance(quiet, nrt.RenderResult)
+    assert hot.clipping and quiet.audible
+    predicted = probe.scaled(hot, 0.25)
+    assert predicted is not None and predicted.audible
+    assert predicted.peak == pytest.approx(quiet.peak, rel=1e-6)
+    assert predicted.rms == pytest.approx(quiet.rms, rel=1e-4)
+    # a DC offset scaled stays a DC offset; far enough down, anything is silent
+    (dc,) = probe.audition_many([compiled(DC_ONLY)])
+    assert isinstance(dc, nrt.RenderResult)
+    assert probe.scaled(dc, 0.5).is_silent  # type: ignore[union-attr]
+    assert probe.scaled(hot, 2.0**-20).is_silent  # type: ignore[union-attr]
+    # only a synth that cannot hear its own output is predicted
+    assert probe.reads_any_bus(compiled(BUS_EFFECT)) and not probe.reads_any_bus(compiled(HOT))
+
+
+def test_a_hot_mutant_is_scaled_down_without_a_second_render(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs: list[int] = []
+    real = nrt.run_score
+
+    def counted(*args: object, **kwargs: object) -> str:
+        runs.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nrt, "run_score", counted)
+    child = mutate_synth(parse_synthdef(HOT), 0.3, seed=4)
+    assert any(line.startswith("Output level × ") for line in child.mutation_log)
+    if not any(note.startswith("candidate") for note in child.rejected):
+        assert len(runs) == 1, child.rejected
+    # and the scaled child, rendered for real, is heard without clipping
+    assert nrt.render_phrase(lang.compile_synthdef(child.source_code), 2.0).audible
