@@ -205,3 +205,34 @@ def test_a_hot_mutant_is_scaled_down_without_a_second_render(
         assert len(runs) == 1, child.rejected
     # and the scaled child, rendered for real, is heard without clipping
     assert nrt.render_phrase(lang.compile_synthdef(child.source_code), 2.0).audible
+
+
+@pytest.mark.parametrize("voices", [62, 63, 64, 65])
+def test_the_interconnect_buffers_counted_are_what_scsynth_allows(
+    voices: int, tmp_path: Path
+) -> None:
+    """A SynthDef needing more than 64 wire buffers is refused by scsynth; the count is told
+    before rendering, and the other SynthDefs of the run are still measured together."""
+    # every oscillator is read twice, once early and once late: all are live at once
+    code = (
+        f"SynthDef(\\wires{voices}, {{ var s = Array.fill({voices}, {{ |i| SinOsc.ar(100 + i) }});"
+        " Out.ar(0, [s.sum, s.reverse.sum] * 0.001) })"
+    )
+    scgf = compiled(code)
+    needed = probe.wire_buffers(scgf)
+    assert needed == voices + 1
+    renders = probe.audition_many([scgf], 0.5)  # checked against scsynth's own verdict
+    bundles, _ = probe.build_probe_score([probe.Probe(scgf)], 0.5, 0.1)
+    try:
+        nrt.run_score(bundles, tmp_path / "wires.wav")
+        plays = True
+    except SynthDefError as error:
+        assert "exceeded number of interconnect buffers" in str(error)
+        plays = False
+    assert plays == (needed <= probe.MAX_WIRE_BUFFERS)
+    assert isinstance(renders[0], SynthDefError) == (not plays)
+    if not plays:
+        pad, refused, again = probe.audition_many([compiled(PAD), scgf, compiled(PAD)])
+        assert isinstance(refused, SynthDefError)
+        assert "interconnect buffers" in str(refused)
+        assert isinstance(pad, nrt.RenderResult) and isinstance(again, nrt.RenderResult)

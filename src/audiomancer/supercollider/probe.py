@@ -256,6 +256,17 @@ def audition_many(
     items = [p if isinstance(p, Probe) else Probe(bytes(p)) for p in probes]
     if not items:
         return []
+    # A SynthDef scsynth would refuse for its size is told apart before rendering: in a shared
+    # run its failure could not be told from the others', which would each render alone.
+    refused = {i: _too_many_wires(item.scgf) for i, item in enumerate(items)}
+    if any(refused.values()):
+        playing = [i for i in range(len(items)) if refused[i] is None]
+        heard = audition_many([items[i] for i in playing], seconds, tail=tail, timeout=timeout)
+        found: dict[int, Outcome] = dict(zip(playing, heard, strict=True))
+        for i, error in refused.items():
+            if error is not None:
+                found[i] = error
+        return [found[i] for i in range(len(items))]
     folder = scratch_dir() / "audition"
     folder.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="probe-", dir=folder))
@@ -274,6 +285,18 @@ def audition_many(
         return [measure_window(window, rate, path) for window in windows]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _too_many_wires(scgf: bytes) -> SynthDefError | None:
+    """The error scsynth gives a SynthDef that needs more interconnect buffers than it has."""
+    needed = wire_buffers(scgf)
+    if needed <= MAX_WIRE_BUFFERS:
+        return None
+    name = nrt.read_synthdef_header(scgf).name
+    return SynthDefError(
+        f"scsynth could not play SynthDef {name!r}:\nexceeded number of interconnect buffers "
+        f"(it needs {needed}, scsynth has {MAX_WIRE_BUFFERS})"
+    )
 
 
 def _ugens(probes: Sequence[Probe]) -> set[str]:
@@ -389,6 +412,45 @@ def scaled(result: nrt.RenderResult, factor: float) -> nrt.RenderResult | None:
         clipping=peak >= 1.0,
         swing=swing,
     )
+
+
+MAX_WIRE_BUFFERS: Final = 64
+"""Interconnect buffers scsynth has for one SynthDef's audio-rate signals (``-w``; also the
+default of a live server's ``ServerOptions.numWireBufs``): a SynthDef needing more is refused
+with "exceeded number of interconnect buffers"."""
+
+
+def wire_buffers(scgf: bytes) -> int:
+    """How many interconnect buffers scsynth gives the compiled SynthDef, counted as its
+    GraphDef loader colours them: UGen by UGen in order, an audio-rate output takes a free
+    buffer (or a new one) until its last consumer has read it (one with no consumer keeps
+    its buffer)."""
+    from audiomancer.supercollider.scgf import read_scgf
+
+    ugens = read_scgf(scgf).ugens
+    consumers: dict[tuple[int, int], int] = {}
+    for ugen in ugens:
+        for source, output in ugen.inputs:
+            if source >= 0:
+                consumers[source, output] = consumers.get((source, output), 0) + 1
+    free: list[int] = []
+    refs: list[int] = []
+    buffer_of: dict[tuple[int, int], int] = {}
+    for index, ugen in enumerate(ugens):
+        for source, output in reversed(ugen.inputs):
+            buffer = buffer_of.get((source, output)) if source >= 0 else None
+            if buffer is not None:
+                refs[buffer] -= 1
+                if refs[buffer] == 0:
+                    free.append(buffer)
+        for output, rate in enumerate(ugen.outputs):
+            if rate == 2:
+                buffer = free.pop() if free else len(refs)
+                if buffer == len(refs):
+                    refs.append(0)
+                refs[buffer] = consumers.get((index, output), 0)
+                buffer_of[index, output] = buffer
+    return len(refs)
 
 
 BUS_READING: Final = frozenset({"In", "InFeedback", "InTrig", "LagIn", "SharedIn"})

@@ -20,12 +20,14 @@ OUTPUT_UGENS: Final = frozenset({"Out", "ReplaceOut", "XOut", "OffsetOut", "Loca
 @dataclass(frozen=True)
 class UGenNode:
     """One UGen of a compiled graph: class, rate (0 scalar, 1 control, 2 audio, 3 demand),
-    special index and inputs as (UGen index, output) pairs; a constant is (-1, its index)."""
+    special index and inputs as (UGen index, output) pairs; a constant is (-1, its index);
+    the rate of each of its outputs."""
 
     name: str
     rate: int
     special: int
     inputs: tuple[tuple[int, int], ...]
+    outputs: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,9 @@ class _Reader:
             inputs, outputs = self.count(), self.count()
             special = self.take(">h")
             pairs = tuple((self.count(), self.count()) for _ in range(inputs))
+            rates = tuple(self.data[self.position : self.position + outputs])
+            if len(rates) != outputs:
+                raise ValueError("it ends inside a UGen")
             self.position += outputs  # one rate byte per output
-            ugens.append(UGenNode(class_name, rate, special, pairs))
+            ugens.append(UGenNode(class_name, rate, special, pairs, rates))
         return CompiledSynthDef(name, constants, defaults, controls, tuple(ugens), tuple(named))
