@@ -141,9 +141,9 @@ def test_round_trip_keeps_the_kit_and_sound(tidal: Ghci) -> None:
 
 def test_rejected_code_quotes_ghci_and_the_line(tidal: Ghci) -> None:
     with pytest.raises(
-        TidalCodeError, match=r"line 4: Variable not in scope: nosuch.*'# nosuch 2'"
+        TidalCodeError, match=r"line 4: Variable not in scope: nosuch :: .*'# gain \(nosuch 2\)'"
     ):
-        import_tidal('setcps 0.5\n\nd1 $ s "bd"\n  # nosuch 2', ghci=tidal)
+        import_tidal('setcps 0.5\n\nd1 $ s "bd"\n  # gain (nosuch 2)', ghci=tidal)
     with pytest.raises(TidalCodeError, match=r"Syntax error in sequence"):
         import_tidal('d1 $ s "bd [sn"', ghci=tidal)
 
@@ -176,7 +176,7 @@ def test_ghci_block_delimiters_in_the_file_are_harmless(tidal: Ghci) -> None:
     code = ':{\nd1 $ s "bd sn"\n  # gain 0.5\n:}\n'
     assert [n.start for n in import_tidal(code, ghci=tidal).notes] == [0, 960]
     with pytest.raises(TidalCodeError, match="line 3: Variable not in scope: nosuch"):
-        import_tidal(':{\nd1 $ s "bd"\n  # nosuch 1\n:}', ghci=tidal)
+        import_tidal(':{\nd1 $ s "bd"\n  # gain (nosuch 1)\n:}', ghci=tidal)
 
 
 def test_each_import_starts_from_a_clean_session(tidal: Ghci) -> None:
@@ -218,9 +218,9 @@ def test_import_command_from_a_file_and_stdin(tidal: Ghci, tmp_path: Path) -> No
     )
     assert result.exit_code == 0, result.stderr
     assert PatternStore().list()[-1]["bars"] == 2
-    result = runner.invoke(app, ["import", "-"], input='d1 $ s "[bd sn] hh" # nosuch 1')
+    result = runner.invoke(app, ["import", "-"], input='d1 $ s "[bd sn] hh" # gain (nosuch 1)')
     assert result.exit_code == 1 and "line 1: Variable not in scope: nosuch" in result.stderr
-    assert "'d1 $ s \"[bd sn] hh\" # nosuch 1'" in result.stderr  # quoted whole, no markup
+    assert "'d1 $ s \"[bd sn] hh\" # gain (nosuch 1)'" in result.stderr  # quoted whole, no markup
     assert "Traceback" not in result.stderr
     bad = tmp_path / "bad.tidal"
     bad.write_bytes(b'd1 $ s "bd" \xff')
@@ -253,7 +253,7 @@ def test_error_lines_stay_right_after_a_parse_error(tidal: Ghci) -> None:
         with pytest.raises(TidalCodeError, match="line 1: parse error"):
             import_tidal('// not Haskell\nnote("c e g")', ghci=tidal)
     with pytest.raises(TidalCodeError, match=r"line 4: Variable not in scope: nosuch"):
-        import_tidal('setcps 0.5\n\nd1 $ s "hh"\n  # nosuch 1', ghci=tidal)
+        import_tidal('setcps 0.5\n\nd1 $ s "hh"\n  # gain (nosuch 1)', ghci=tidal)
 
 
 def test_a_live_coders_buffer(tidal: Ghci) -> None:
@@ -269,7 +269,7 @@ d3 $ s "hh*4" # gain (cF 1 "g")
 
 setF "g" 0.5
 
-d4 $ s "cp" # nosuch 1
+d4 $ nosuch $ s "cp"
 
 hush
 """
@@ -298,3 +298,48 @@ def test_code_without_a_stated_length_imports_at_its_period(tidal: Ghci) -> None
     assert import_tidal('d1 $ s "bd <sn cp>"', bars=1, ghci=tidal).bars == 1
     dense = import_tidal('d1 $ s "bd*4000"', ghci=tidal)  # 8 cycles would be too many
     assert dense.bars == 1 and len(dense.notes) > 0
+
+
+def test_custom_parameters_a_boottidal_would_define_are_defined(tidal: Ghci) -> None:
+    code = 'd1 $ s "bd*2" # sizeMin 12 # figure "rect" # color "0519f5"\n  # gain "0.5 1"'
+    with pytest.warns(UserWarning, match=r"color \(pS\), figure \(pS\), sizeMin \(pF\)"):
+        pattern = import_tidal(code, ghci=tidal)
+    assert hits(pattern) == [(0, KICK, round(127 * 0.5**2)), (960, KICK, 127)]
+
+
+def test_drums_and_pitched_sounds_import_the_side_most_events_play(tidal: Ghci) -> None:
+    code = 'd1 $ stack [s "bd*4", s "hh27*2"]\n\nd2 $ n "0 7" # s "superpiano"'
+    with pytest.warns(
+        UserWarning, match=r"imported the drums; left out 2 event\(s\) of superpiano"
+    ):
+        drums = import_tidal(code, ghci=tidal)
+    assert (drums.type, len(drums.notes)) == ("drums", 6)
+    assert {n.pitch for n in drums.notes} == {KICK, HAT}  # hh27: Dirt-Samples' 808 hats
+    code = 'd1 $ n "0 2 4 5 7" # s "superpiano"\n\nd2 $ s "~ cp"'
+    with pytest.warns(UserWarning, match=r"imported the pitched sounds; left out 1 drum event"):
+        tune = import_tidal(code, ghci=tidal)
+    assert [n.pitch for n in tune.notes] == [60, 62, 64, 65, 67]
+    assert len(import_tidal(code, pattern_type="melody", ghci=tidal).notes) == 6
+
+
+def test_freq_is_a_pitch_and_events_without_a_sound_are_left_out(tidal: Ghci) -> None:
+    code = 'd1 $ freq "440 220 261.63" # s "superhex"\n\nd12 $ grid "1 0"'
+    with pytest.warns(UserWarning) as caught:
+        pattern = import_tidal(code, ghci=tidal)
+    assert [n.pitch for n in pattern.notes] == [69, 57, 60]
+    assert any("left out 2 event(s) with no sound" in str(w.message) for w in caught)
+
+
+def test_tidal_1_9_names_this_tidal_lacks(tidal: Ghci) -> None:
+    rolled = import_tidal('d1 $ rolled $ n "[0,4,7]" # s "superpiano"', ghci=tidal)
+    assert [(n.start, n.pitch) for n in rolled.notes] == [(0, 60), (160, 64), (320, 67)]
+    for trigger in ("qtrigger", "qtrigger 1", 'qtrigger "d1"', "trigger", "mtrigger 4"):
+        pattern = import_tidal(f'd1 $ {trigger} $ s "bd sn"', ghci=tidal)
+        assert hits(pattern) == [(0, KICK, 127), (960, SNARE, 127)], trigger
+    # Tidal's documentation uses Data.Map qualified as Map
+    fixed = import_tidal(
+        'd1 $ fixRange (# gain 0.5) (pure $ Map.singleton "note" (VN 0, VN 7))'
+        ' $ s "superpiano" <| note "1 12"',
+        ghci=tidal,
+    )
+    assert [n.velocity for n in fixed.notes] == [round(127 * 0.5**2), 127]

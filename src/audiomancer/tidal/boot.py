@@ -14,10 +14,16 @@ capture what the code asks for instead of playing it:
 - ``setI``, ``setF``, ``setS``, ``setR``, ``setB`` keep values in a state that ``cF``, ``cI``,
   ... read when the patterns are queried, as the stream's state does;
 - the rest (``nudgeAll``, ``resetCycles``, ``list``, ...) do nothing;
+- ``Data.Map`` is imported qualified as ``Map``, as Tidal's documentation assumes
+  (``fixRange ... (pure $ Map.singleton "note" ...)``);
 - names of Tidal 0.x that Tidal 1 dropped but old sets and tutorials use mean what they meant:
   ``sinewave1``/``sine1`` (and the tri, square, saw forms) are ``sine``..., ``sinewave`` and
   the like run from -1 to 1, ``e`` is ``euclid``, ``striate'`` is ``striateBy``, ``bps`` (the
-  old name of cycles per second) is ``setcps``.
+  old name of cycles per second) is ``setcps``;
+- names of Tidal 1.9 that this Tidal (1.7) lacks, as current code and the documentation use
+  them: ``rolled``/``rolledBy`` (Tidal 1.9's definition), and the triggers (``qtrigger``,
+  ``trigger``, ``qt``, ``mtrigger``, ...) in both forms, 1.9's without an ID and 1.7's with one
+  (from cycle 0, where patterns are read, a triggered pattern is the pattern itself).
 
 ``amDump`` prints the events of every remembered pattern over ``[0, cycles)`` with Tidal's own
 ``query``, one pattern at a time, so a pattern that fails while it is queried (a bad
@@ -180,6 +186,56 @@ striate' = striateBy
 bps :: Pattern Double -> IO ()
 bps = setcps
 
+-- Tidal 1.9 names and forms that Tidal 1.7 lacks, as current code and documentation use them.
+-- The triggers (1.9: no ID argument; 1.7: an ID first) take either form: from cycle 0, where
+-- the capture reads every pattern, a triggered pattern is the pattern itself.
+class AmTrigger t where
+  amTrigger :: t
+instance AmTrigger (Pattern a -> Pattern a) where
+  amTrigger = id
+instance Show x => AmTrigger (x -> Pattern a -> Pattern a) where
+  amTrigger = const id
+
+class AmModTrigger t where
+  amModTrigger :: t
+instance (i ~ Int) => AmModTrigger (i -> Pattern a -> Pattern a) where
+  amModTrigger = const id
+instance Show x => AmModTrigger (x -> Int -> Pattern a -> Pattern a) where
+  amModTrigger _ = const id
+
+trigger, qtrigger, qt, ctrigger, rtrigger, ftrigger :: AmTrigger t => t
+trigger = amTrigger
+qtrigger = amTrigger
+qt = amTrigger
+ctrigger = amTrigger
+rtrigger = amTrigger
+ftrigger = amTrigger
+
+mtrigger, mt :: AmModTrigger t => t
+mtrigger = amModTrigger
+mt = amModTrigger
+
+-- Tidal 1.9's rolledBy: the notes of each chord (events sharing a whole) start one after
+-- another over the given fraction of the chord's length (negative: from the top down)
+rolledWith :: Rational -> Pattern a -> Pattern a
+rolledWith t = withEvents aux
+  where aux es = concatMap steps (groupBy (\\a b -> whole a == whole b) (order es))
+        order es = if t < 0 then reverse es else es
+        steps xs = mapMaybe (\\(n, ev) -> shiftIt n (length xs) ev) (zip [0 :: Int ..] xs)
+        shiftIt n d ev@(Event c (Just (Arc s e)) a' v)
+          | t == 0 = Just ev
+          | otherwise = do
+              let newS = s + (e - s) / ((1 / abs t) * fromIntegral d) * fromIntegral n
+              a'' <- subArc (Arc newS e) a'
+              return (Event c (Just (Arc newS e)) a'' v)
+        shiftIt _ _ ev = Just ev
+
+rolledBy :: Pattern Rational -> Pattern a -> Pattern a
+rolledBy pt v = tParam rolledWith pt v
+
+rolled :: Pattern a -> Pattern a
+rolled = rolledBy (1 / 4)
+
 {transitions}
 
 {orbits}
@@ -246,6 +302,8 @@ amDump cycles limit back = do
 
 _HEADER: Final = """\
 :set -XOverloadedStrings
+:set -XFlexibleInstances
+:set -XTypeFamilies
 :set prompt ""
 :set prompt-cont ""
 import System.IO
@@ -254,6 +312,9 @@ import qualified Control.Exception as AmE
 import qualified Data.Map.Strict as AmMap
 import qualified Data.Set as AmSet
 import qualified Sound.Tidal.ID as AmID
+import qualified Data.Map as Map
+import Data.List (groupBy)
+import Data.Maybe (mapMaybe)
 import Sound.Tidal.Context
 default (Pattern String, Integer, Double)
 hSetBuffering stdout LineBuffering

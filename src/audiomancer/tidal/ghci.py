@@ -264,8 +264,10 @@ def _first_problem(lines: list[str]) -> _Problem | None:
             message = match.group(3).strip()
             rest = [text.strip() for text in lines[index + 1 :] if text.strip()]
             if not message and rest:
-                message = rest[0]
+                message, rest = rest[0], rest[1:]
             message = message.removeprefix("• ").strip()
+            if message.endswith(":") and rest:  # "Variable not in scope:" names it below
+                message = f"{message} {rest[0].removeprefix('• ')}"
             number = match.group(1) or match.group(2)
             return _Problem(int(number), message)
         if "*** Exception:" in line:
@@ -465,6 +467,8 @@ class Ghci:
         timeout: float = 10.0,
         *,
         lenient: bool = False,
+        definitions: str = "",
+        silent_ok: bool = False,
     ) -> Played:
         """Evaluate code paragraph by paragraph as an editor sends it; query ``[0, cycles)``.
 
@@ -476,7 +480,10 @@ class Ghci:
         state that played is read (all noted in :attr:`Played.problems` / ``earlier``); the
         TidalCodeError comes only when nothing plays and something was skipped. EngineError
         when ghci does not answer within ``timeout`` seconds (each paragraph and the query
-        have that long) or dies.
+        have that long) or dies. ``definitions`` (Haskell declarations, such as the custom
+        parameters a live coder's BootTidal defines) are evaluated first, as one block. With
+        ``silent_ok``, lenient code that plays nothing returns no events and its problems
+        instead of raising.
         """
         if not timeout > 0:
             raise ValueError(f"invalid timeout {timeout!r}: expected a positive number of seconds")
@@ -501,7 +508,12 @@ class Ghci:
                 self._discard()
                 raise EngineError(f"ghci could not reset its session: {problem.message}")
             blocks = paragraphs(code)
-            self._clean = all(_defines_nothing(block) for block in blocks)
+            self._clean = not definitions and all(_defines_nothing(b) for b in blocks)
+            if definitions:
+                first = Paragraph(definitions, 1)
+                problem_text = self._evaluate(process, first, definitions.splitlines(), timeout)
+                if problem_text is not None:
+                    raise TidalCodeError(f"our definitions were rejected: {problem_text}")
             for block in blocks:
                 rejected = self._evaluate(process, block, source_lines, timeout)
                 if rejected is None:
@@ -535,7 +547,7 @@ class Ghci:
                 f"the code plays more than {MAX_EVENTS} events in {span} cycles; "
                 "is that what you meant? try fewer --bars"
             )
-        if not events and problems:
+        if not events and problems and not silent_ok:
             raise TidalCodeError(problems[0])
         tempo = [line for line in output if line.startswith(CPS_TAG + " ")]
         if len(tempo) != 1:

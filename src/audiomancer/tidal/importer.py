@@ -7,10 +7,12 @@ one bar) become the notes:
 
 - **Sound.** ``s``/``sound`` names map to drum classes through every kit
   (:func:`audiomancer.patterns.kits.drum_class_of`; the kit a file names in our header comes
-  first). When every sound maps, the pattern is drums; otherwise it is melodic and plays the
-  sound most of its events use.
-- **Pitch.** ``note``, else ``n``, with Tidal's note 0 as MIDI 60 (``c5``); ``octave`` moves it
-  by octaves from Tidal's default 5.
+  first), then through :data:`DIRT_DRUMS` (Dirt-Samples drum folders no kit plays: ``hh27``,
+  ``808hc``, ``rs`` ...). When every sound maps, the pattern is drums; otherwise it is melodic
+  and plays the sound most of its events use.
+- **Pitch.** ``note`` (``up`` and ``midinote`` arrive as it), else ``freq`` in Hz (as SuperDirt
+  synths take it, MIDI 69 at 440 Hz), else ``n``, with Tidal's note 0 as MIDI 60 (``c5``);
+  ``octave`` moves it by octaves from Tidal's default 5.
 - **Velocity** from ``gain`` (the inverse of our export curve, ``velocity = 127 * gain**2``);
   no gain is full velocity.
 - **Length.** ``legato`` times the event's length, else ``sustain`` in seconds, else the
@@ -18,7 +20,9 @@ one bar) become the notes:
 - **Micro-timing.** ``nudge`` (seconds) moves a note off its onset.
 - **Tempo.** ``bpm`` if given, else the last ``setcps`` of the code, else 120.
 - **Type.** ``pattern_type`` if given, else the header's, else drums when every sound is a drum,
-  else bass when the pitches average below E3 (52), else melody.
+  else bass when the pitches average below E3 (52), else melody. Code that plays drums and
+  pitched sounds (a ``stack`` of a beat and a bassline, ``d1`` drums and ``d2`` a tune) imports
+  the side most of its events play, with a warning naming the sounds left out.
 
 Code we exported starts with a header comment (``-- audiomancer drums: 4 bars of 4/4 at 125
 bpm, kit dirt ...``); its length, metre, key, scale and kit are read from it, so our own code
@@ -29,6 +33,7 @@ This runs the user's Haskell (see :mod:`audiomancer.tidal.ghci`).
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import warnings
@@ -41,7 +46,9 @@ from typing import Final, TypedDict, Unpack
 from audiomancer.errors import EngineError, PatternFileError, TidalCodeError
 from audiomancer.patterns.kits import KITS, drum_class_of, get_kit, validate_sound
 from audiomancer.patterns.model import (
+    DRUM_CLASS_BY_NAME,
     TICKS_PER_BEAT,
+    DrumClass,
     Note,
     Pattern,
     PatternType,
@@ -52,12 +59,37 @@ from audiomancer.patterns.model import (
     validate_pattern_type,
 )
 from audiomancer.patterns.tidal import gain_to_velocity
-from audiomancer.tidal.ghci import Ghci, TidalEvent, get_ghci
+from audiomancer.tidal.ghci import Ghci, Played, TidalEvent, get_ghci
 
 DEFAULT_BPM: Final = 120.0
 BASS_BELOW: Final = 52
 """Mean MIDI pitch under which an untyped melodic import is a bass line (E3)."""
 TIDAL_NOTE_ZERO: Final = 60
+DIRT_DRUMS: Final[dict[str, str]] = {
+    "808hc": "closed_hat",
+    "hh27": "closed_hat",
+    "hc": "closed_hat",
+    "linnhats": "closed_hat",
+    "soshats": "closed_hat",
+    "808bd": "kick",
+    "kicklinn": "kick",
+    "reverbkick": "kick",
+    "soskick": "kick",
+    "gabba": "kick",
+    "808sd": "snare",
+    "sossnare": "snare",
+    "rs": "snare",
+    "realclaps": "snare",
+    "808oh": "open_hat",
+    "cy": "crash",
+    "808lt": "low_tom",
+    "808mt": "mid_tom",
+    "sostoms": "mid_tom",
+    "808ht": "high_tom",
+}
+"""Dirt-Samples drum folders and SuperDirt drum synths that no kit plays, by the drum they are
+(``hh27`` and ``808hc`` are closed hats, ``rs`` a rimshot, ``gabba`` a gabber kick ...): heard
+on import only, as the kits' own names are."""
 DEFAULT_OCTAVE: Final = 5
 
 _HEADER: Final = (
@@ -183,11 +215,24 @@ def _sound(event: TidalEvent) -> str | None:
 
 
 def _pitch(event: TidalEvent) -> int:
+    """MIDI pitch of an event: ``note``, else ``freq`` (Hz, as SuperDirt synths take it), else
+    ``n``; ``octave`` moves a note by octaves from Tidal's default 5."""
     note = _number(event, "note")
-    if note is None:
-        note = _number(event, "n") or 0.0
-    octave = _number(event, "octave")
-    value = note + TIDAL_NOTE_ZERO + 12 * ((octave if octave is not None else DEFAULT_OCTAVE) - 5)
+    freq = _number(event, "freq")
+    if note is None and freq is not None:
+        if not freq > 0:
+            raise TidalCodeError(
+                f"freq {freq:g} at cycle {float(event.onset):g} is no pitch (it must be above 0 Hz)"
+            )
+        value = 69 + 12 * math.log2(freq / 440)
+        note = value - TIDAL_NOTE_ZERO
+    else:
+        if note is None:
+            note = _number(event, "n") or 0.0
+        octave = _number(event, "octave")
+        value = (
+            note + TIDAL_NOTE_ZERO + 12 * ((octave if octave is not None else DEFAULT_OCTAVE) - 5)
+        )
     pitch = round(value)
     if not 0 <= pitch <= 127:
         raise TidalCodeError(
@@ -230,18 +275,16 @@ def import_tidal(
     beats_per_bar = Fraction(bar_length, TICKS_PER_BEAT)
 
     service = ghci or get_ghci()
-    played = None
-    if guess:  # the code's own period: the fewest cycles (up to 8) after which it repeats
-        try:
-            longer = service.play(code, MAX_PERIOD, timeout, lenient=True)
-        except TidalCodeError as error:
-            if "more than" not in str(error):
-                raise
-        else:
-            cycles = period(longer.onsets, MAX_PERIOD)
-            played = longer
-    if played is None:
-        played = service.play(code, cycles, timeout, lenient=True)
+    window = MAX_PERIOD if guess else cycles
+    try:
+        played = _play_with_custom_parameters(service, code, window, timeout)
+    except TidalCodeError as error:
+        if not guess or "more than" not in str(error):
+            raise
+        played = _play_with_custom_parameters(service, code, cycles, timeout)
+    else:
+        if guess:  # the code's own period: the fewest cycles (up to 8) after which it repeats
+            cycles = period(played.onsets, MAX_PERIOD)
     for problem in played.problems:
         warnings.warn(f"skipped: {problem}", stacklevel=2)
     if played.earlier:
@@ -258,7 +301,16 @@ def import_tidal(
             f" (is there a `d1 $ ...`? try --bars for a longer window){skipped}"
         )
     silent = [e for e in events if _sound(e) is None]
-    if silent:
+    if silent and len(silent) < len(events):
+        # SuperDirt plays no event without a sound (a visualiser's d12 $ grid "1 0", a MIDI
+        # control pattern): they are left out, said once
+        warnings.warn(
+            f"left out {len(silent)} event(s) with no sound (s), first at cycle "
+            f"{float(silent[0].onset):g} with {silent[0].controls}",
+            stacklevel=2,
+        )
+        events = [e for e in events if _sound(e) is not None]
+    elif silent:
         raise TidalCodeError(
             f"{len(silent)} event(s) have no sound (s): first at cycle "
             f'{float(silent[0].onset):g} with {silent[0].controls}; add `# s "..."`'
@@ -284,7 +336,8 @@ def import_tidal(
         for e in events
     ]
     drums = [
-        drum_class_of(_sound(e) or "", n, preferred) for e, n in zip(events, numbers, strict=True)
+        drum_class_of(_sound(e) or "", n, preferred) or _dirt_drum(_sound(e))
+        for e, n in zip(events, numbers, strict=True)
     ]
     kind: PatternType
     if pattern_type is not None:
@@ -294,8 +347,20 @@ def import_tidal(
     elif all(d is not None for d in drums):
         kind = "drums"
     else:
-        pitches = [_pitch(e) for e in events]
-        kind = "bass" if sum(pitches) / len(pitches) < BASS_BELOW else "melody"
+        if any(d is not None for d in drums):
+            # Drums and pitched sounds together (a beat with a bassline in one stack, or d1
+            # drums and d2 a melody): one pattern is one of them, the one most events play.
+            keep_drums = 2 * sum(d is not None for d in drums) >= len(drums)
+            kept = [(d is not None) == keep_drums for d in drums]
+            warnings.warn(_mixed_warning(events, kept, keep_drums), stacklevel=2)
+            events = [e for e, k in zip(events, kept, strict=True) if k]
+            numbers = [n for n, k in zip(numbers, kept, strict=True) if k]
+            drums = [d for d, k in zip(drums, kept, strict=True) if k]
+        if all(d is not None for d in drums):
+            kind = "drums"
+        else:
+            pitches = [_pitch(e) for e in events]
+            kind = "bass" if sum(pitches) / len(pitches) < BASS_BELOW else "melody"
 
     length = cycles * bar_length
     notes: list[Note] = []
@@ -352,6 +417,93 @@ def import_tidal(
         kit=recorded_kit,
         sound=recorded_sound,
     )
+
+
+_NOT_IN_SCOPE: Final = re.compile(r"Variable not in scope: ([a-z][A-Za-z0-9_']*)")
+_CONTROL_USE: Final = (
+    r"(?:#|\|[-+*/<>%]\||\|[-+*/<>%]|[-+*/<>%]\|)\s*{name}\b"  # # name, |+| name, ...
+    r"|\$\s*{name}\s+[\"\d-]"  # d12 $ name "1 0", not d1 $ name $ ... (a function)
+)
+MAX_CUSTOM_ROUNDS: Final = 4
+"""Times the code is tried again with the custom parameters found so far (ghci names the first
+unknown name of each paragraph only)."""
+
+
+def _play_with_custom_parameters(service: Ghci, code: str, cycles: int, timeout: float) -> Played:
+    """The code played leniently over ``cycles``; when ghci finds names not in scope that the
+    code uses as controls, played again with them defined as custom parameters, as a live
+    coder's BootTidal defines them (``connectionN = pF "connectionN"``).
+
+    A name counts when the code uses it as a control (after ``#`` or an ``|op|`` operator, or
+    after ``$`` with a literal argument): a string argument with letters makes it a string
+    parameter (``pS``), anything else a number (``pF``). A warning names them.
+    TidalCodeError as :meth:`Ghci.play` raises it.
+    """
+    found: dict[str, str] = {}
+    played = service.play(code, cycles, timeout, lenient=True, silent_ok=True)
+    for _ in range(MAX_CUSTOM_ROUNDS):
+        new = {
+            name: kind
+            for problem in played.problems
+            for name, kind in _parameters_in(problem, code).items()
+            if name not in found
+        }
+        if not new:
+            break
+        found.update(new)
+        played = service.play(
+            code, cycles, timeout, lenient=True, definitions=_definitions(found), silent_ok=True
+        )
+    if found:
+        listing = ", ".join(f"{name} ({kind})" for name, kind in sorted(found.items()))
+        warnings.warn(
+            f"the code uses parameters that Tidal does not define: {listing}; they are "
+            "defined as custom parameters, as a BootTidal that defines them would",
+            stacklevel=3,
+        )
+    if not played.events and played.problems:
+        raise TidalCodeError(played.problems[0])
+    return played
+
+
+def _parameters_in(problem: str, code: str) -> dict[str, str]:
+    """Names a problem says are not in scope that the code uses as controls, with the kind of
+    custom parameter each is (``pS`` or ``pF``)."""
+    found: dict[str, str] = {}
+    for name in _NOT_IN_SCOPE.findall(problem):
+        if not re.search(_CONTROL_USE.format(name=re.escape(name)), code):
+            continue
+        strings = re.findall(rf"\b{re.escape(name)}\s*\"([^\"]*)\"", code)
+        textual = any(re.search(r"[A-Za-z]", text) for text in strings)
+        found[name] = "pS" if textual else "pF"
+    return found
+
+
+def _definitions(found: dict[str, str]) -> str:
+    lines = [f'{name} = {kind} "{name}"' for name, kind in sorted(found.items())]
+    return "\n".join(lines)
+
+
+def _mixed_warning(events: list[TidalEvent], kept: list[bool], drums: bool) -> str:
+    dropped = Counter(_sound(e) or "" for e, k in zip(events, kept, strict=True) if not k)
+    names = ", ".join(sorted(dropped))
+    count = sum(dropped.values())
+    if drums:
+        return (
+            f"the code plays drums and pitched sounds: imported the drums; left out {count} "
+            f"event(s) of {names}, which are no drum of any kit (import them with --type "
+            "melody or --type bass)"
+        )
+    return (
+        f"the code plays pitched sounds and drums: imported the pitched sounds; left out "
+        f"{count} drum event(s) of {names} (import them with --type drums)"
+    )
+
+
+def _dirt_drum(sound: str | None) -> DrumClass | None:
+    """The drum class of a Dirt-Samples drum folder or SuperDirt drum synth no kit plays."""
+    name = DIRT_DRUMS.get(sound or "")
+    return DRUM_CLASS_BY_NAME[name] if name is not None else None
 
 
 def _kit_of(events: list[TidalEvent], numbers: list[dict[str, float]]) -> str | None:
