@@ -97,6 +97,24 @@ def test_midi_data_json_round_trips_and_matches_documented_form() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "notes", [(), (Note(0, 36, 127, 1),), (Note(0, 60), Note(480, 62, 1, 960))]
+)
+def test_midi_data_is_compact_json_of_its_fields(notes: tuple[Note, ...]) -> None:
+    # The exact text, since the store keeps it and seeded ids depend on it: compact separators,
+    # keys in the documented order, also with no notes at all.
+    pattern = Pattern(notes, "drums" if len(notes) == 1 else "melody", 2, 120.0)
+    text = to_midi_data(pattern)
+    data = json.loads(text)
+    assert text == json.dumps(data, separators=(",", ":"))
+    assert list(data) == ["format", "type", "tempo", "time_signature", "ticks_per_beat", "bars",
+                          "tracks"]  # fmt: skip
+    assert [list(n.values()) for n in data["tracks"][0]["notes"]] == [
+        [n.start, n.pitch, n.velocity, n.duration] for n in notes
+    ]
+    assert list(data["tracks"][0]) == ["name", "channel", "notes"]
+
+
 @pytest.mark.parametrize("bad", ["", "{}", "[1]", '{"format": "other"}', "not json"])
 def test_malformed_midi_data_is_a_pattern_file_error(bad: str) -> None:
     with pytest.raises(PatternFileError, match="malformed midi_data"):

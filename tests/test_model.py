@@ -95,6 +95,40 @@ def test_invalid_notes_name_the_bad_value(kwargs: dict[str, int], message: str) 
         Note(**values)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"pitch": True}, "invalid pitch True"),
+        ({"velocity": 100.0}, "invalid velocity 100.0"),
+        ({"start": "0"}, "invalid start '0'"),
+        ({"duration": 2**31 + 1}, f"invalid duration {2**31 + 1}"),
+    ],
+)
+def test_notes_reject_what_is_not_a_plain_integer_in_range(
+    kwargs: dict[str, object], message: str
+) -> None:
+    values: dict[str, object] = {"start": 0, "pitch": 60, "velocity": 100, "duration": 120}
+    with pytest.raises(ValueError, match=message):
+        Note(**{**values, **kwargs})  # type: ignore[arg-type]
+
+
+def test_notes_accept_int_subclasses_and_sort_in_field_order() -> None:
+    class Tick(int):
+        pass
+
+    note = Note(Tick(240), Tick(60), Tick(90), Tick(120))
+    assert (note.start, note.pitch, note.velocity, note.duration) == (240, 60, 90, 120)
+    notes = [Note(240, 40), Note(0, 62, 80, 60), Note(120, 41), Note(0, 60, 90, 30)]
+    pattern = Pattern(tuple(notes), "melody")
+    assert list(pattern.notes) == sorted(notes)  # Note's own order: start, then pitch
+    assert [(n.start, n.pitch) for n in pattern.notes] == [(0, 60), (0, 62), (120, 41), (240, 40)]
+
+
+def test_pattern_notes_must_be_notes() -> None:
+    with pytest.raises(TypeError, match=r"pattern notes must be Note objects, not \(0, 60\)"):
+        Pattern((Note(0, 60), (0, 60)), "melody")  # type: ignore[arg-type]
+
+
 def test_notes_stay_inside_the_pattern_and_drums_use_class_pitches() -> None:
     with pytest.raises(ValueError, match="after the pattern's end at tick 1920"):
         Pattern((Note(1900, 60, 100, 120),), "melody")

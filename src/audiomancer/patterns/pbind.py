@@ -208,18 +208,24 @@ def _lane_code(pattern: Pattern, lane: _Lane, instrument: str, indent: str) -> l
             f"{rows_indent}[Rest({_beats_literal(first)}), {placeholders}],"
             "  // silent until the first note"
         )
-    bar = -1
-    for index, note in enumerate(lane.notes):
-        following = lane.notes[index + 1].start if index + 1 < len(lane.notes) else pattern.length
-        note_bar = note.start // pattern.bar_length
+    # One row per note: the pattern's lengths are read once, not per note (its properties
+    # compute them), since every stored pattern passes through here.
+    bar, bar_length = -1, pattern.bar_length
+    notes = lane.notes
+    followings = [note.start for note in notes[1:]] + [pattern.length]
+    melodic = lane.pitch is None
+    literal = _beats_literal
+    for note, following in zip(notes, followings, strict=True):
+        start = note.start
+        note_bar = start // bar_length
         if note_bar != bar:
             bar = note_bar
             lines.append(f"{rows_indent}// bar {bar + 1}")
-        values = [_beats_literal(following - note.start)]
-        if lane.pitch is None:
-            values.append(str(note.pitch))
-        values += [_beats_literal(note.duration), str(note.velocity)]
-        lines.append(f"{rows_indent}[{', '.join(values)}],")
+        if melodic:
+            row = f"{literal(following - start)}, {note.pitch}, {literal(note.duration)}"
+        else:
+            row = f"{literal(following - start)}, {literal(note.duration)}"
+        lines.append(f"{rows_indent}[{row}, {note.velocity}],")
     lines.append(f"{inner}]),")
     lines.append(f"{inner}\\amp, (Pkey(\\velocity) / {MAX_VELOCITY}).squared{level}")
     lines.append(f"{indent})")

@@ -60,12 +60,10 @@ from audiomancer.patterns.kits import (
     validate_sound,
 )
 from audiomancer.patterns.model import (
-    DRUM_CLASS_BY_PITCH,
     DRUM_CLASSES,
     TICKS_PER_STEP,
     Note,
     Pattern,
-    step_of,
 )
 
 __all__ = [
@@ -189,121 +187,146 @@ def tidal_code(pattern: Pattern, orbit: int = 1) -> str:
 
 
 # --- lanes --------------------------------------------------------------------------------
+# Every note passes through here once per stored pattern, so the per-note work is kept to
+# integer arithmetic and table look-ups: a batch of 16 drum patterns holds over 1000 notes.
 
 
 @dataclass(frozen=True)
-class _Event:
-    """One note as a Tidal event: its step, its token in the structure string and controls."""
+class _LaneText:
+    """One lane as text on its steps: structure tokens and the values of each control."""
 
-    step: int
-    token: str
+    tokens: dict[int, str]
     extra: str
     """Constant controls of the lane's voice (`` # n 10``), empty for most voices."""
-    gain: float
-    legato: float | None
-    nudge: float
+    gains: dict[int, str]
+    legatos: dict[int, str]
+    """Empty for drum lanes (no legato)."""
+    nudges: dict[int, str]
+    """Empty when every note of the lane is on the grid."""
 
 
 @dataclass
 class _Lane:
     notes: list[Note]
+    steps: list[int]
     last_step: int
     last_end: int
 
 
-def _step(note: Note, total_steps: int) -> int:
-    """The 16th step a note is written on: the nearest one, never past the pattern's end."""
-    return min(step_of(note.start), total_steps - 1)
-
-
-def _allocate(notes: list[Note], total_steps: int, melodic: bool) -> list[list[Note]]:
+def _allocate(notes: list[Note], total_steps: int, melodic: bool) -> list[_Lane]:
     """Split notes (sorted by start) into lanes: first fit, one note per step per lane.
 
+    Each note is written on the 16th step nearest its start, never past the pattern's end.
     Melodic lanes also never hold two sounding notes at once.
     """
+    last = total_steps - 1
+    half = TICKS_PER_STEP // 2
     lanes: list[_Lane] = []
     for note in notes:
-        step = _step(note, total_steps)
+        start = note.start
+        step = min((start + half) // TICKS_PER_STEP, last)  # step_of, clamped
         for lane in lanes:
-            if lane.last_step < step and (not melodic or lane.last_end <= note.start):
+            if lane.last_step < step and (not melodic or lane.last_end <= start):
                 break
         else:
-            lane = _Lane([], -1, 0)
+            lane = _Lane([], [], -1, 0)
             lanes.append(lane)
         lane.notes.append(note)
+        lane.steps.append(step)
         lane.last_step = step
-        lane.last_end = note.end
-    return [lane.notes for lane in lanes]
+        lane.last_end = start + note.duration
+    return lanes
 
 
-def _lanes(pattern: Pattern) -> list[list[_Event]]:
+@functools.cache
+def _gain_texts() -> tuple[str, ...]:
+    """The written gain of each velocity 0-127 (0 is never used: Note checks 1-127)."""
+    return ("0", *(_decimal(_gain(v), GAIN_PLACES) for v in range(1, 128)))
+
+
+def _lane_text(
+    lane: _Lane, tokens: list[str] | str, extra: str, melodic: bool, seconds_per_tick: float
+) -> _LaneText:
+    """The lane's values by step; ``tokens`` is one token per note, or the drum voice's sound."""
+    gain = _gain_texts()
+    steps = lane.steps
+    notes = lane.notes
+    structure = (
+        dict.fromkeys(steps, tokens)
+        if isinstance(tokens, str)
+        else dict(zip(steps, tokens, strict=True))
+    )
+    gains = {step: gain[note.velocity] for step, note in zip(steps, notes, strict=True)}
+    legatos: dict[int, str] = {}
+    if melodic:
+        written: dict[int, str] = {}  # durations repeat within a lane
+        for step, note in zip(steps, notes, strict=True):
+            text = written.get(note.duration)
+            if text is None:
+                text = _shortest(
+                    note.duration / TICKS_PER_STEP, _LEGATO_TOLERANCE_TICKS / TICKS_PER_STEP
+                )
+                written[note.duration] = text
+            legatos[step] = text
+    offsets = [note.start - step * TICKS_PER_STEP for step, note in zip(steps, notes, strict=True)]
+    nudges: dict[int, str] = {}
+    if any(offsets):  # an offset of whole ticks is 0 seconds only when it is 0
+        for step, offset in zip(steps, offsets, strict=True):
+            nudges[step] = _shortest(offset * seconds_per_tick, _NUDGE_TOLERANCE_SECONDS)
+    return _LaneText(structure, extra, gains, legatos, nudges)
+
+
+def _lanes(pattern: Pattern) -> list[_LaneText]:
     total = pattern.total_steps
     seconds_per_tick = pattern.seconds_per_tick()
-
-    def event(note: Note, token: str, melodic: bool, extra: str = "") -> _Event:
-        step = _step(note, total)
-        offset = note.start - step * TICKS_PER_STEP
-        return _Event(
-            step=step,
-            token=token,
-            extra=extra,
-            gain=velocity_to_gain(note.velocity),
-            legato=note.duration / TICKS_PER_STEP if melodic else None,
-            nudge=offset * seconds_per_tick,
-        )
-
     if pattern.type == "drums":
         kit = get_kit(pattern.kit or DEFAULT_KIT)
-        lanes: list[list[_Event]] = []
-        by_class: dict[str, list[Note]] = {}  # each class's hits, in the pattern's order
+        lanes: list[_LaneText] = []
+        by_pitch: dict[int, list[Note]] = {}  # each class's hits, in the pattern's order
         for n in pattern.notes:
-            by_class.setdefault(DRUM_CLASS_BY_PITCH[n.pitch].name, []).append(n)
+            by_pitch.setdefault(n.pitch, []).append(n)
         for drum in DRUM_CLASSES:
+            hits = by_pitch.get(drum.pitch)
+            if not hits:
+                continue
             voice = kit.voice(drum)
-            hits = by_class.get(drum.name, [])
+            extra = voice.tidal_controls()
             for lane in _allocate(hits, total, melodic=False):
-                extra = voice.tidal_controls()
-                lanes.append([event(n, voice.sound, False, extra) for n in lane])
+                lanes.append(_lane_text(lane, voice.sound, extra, False, seconds_per_tick))
         return lanes
     return [
-        [event(n, note_name(n.pitch), melodic=True) for n in lane]
+        _lane_text(lane, [note_name(n.pitch) for n in lane.notes], "", True, seconds_per_tick)
         for lane in _allocate(list(pattern.notes), total, melodic=True)
     ]
 
 
-def _sequence(pattern: Pattern, values: dict[int, str]) -> str:
+def _sequence(steps_per_bar: int, total_steps: int, values: dict[int, str]) -> str:
     """Mini-notation with ``values`` on their steps, rests elsewhere, `` . `` between bars."""
-    per_bar = pattern.steps_per_bar
-    bars = []
-    for bar in range(pattern.bars):
-        steps = range(bar * per_bar, (bar + 1) * per_bar)
-        bars.append(" ".join([values.get(step, "~") for step in steps]))
+    cells = ["~"] * total_steps
+    for step, value in values.items():
+        cells[step] = value
+    bars = [" ".join(cells[at : at + steps_per_bar]) for at in range(0, total_steps, steps_per_bar)]
     return f'"{" . ".join(bars)}"'
 
 
-def _control(pattern: Pattern, name: str, values: dict[int, str]) -> str:
+def _control(steps_per_bar: int, total_steps: int, name: str, values: dict[int, str]) -> str:
     """``# name ...``: a constant when all values agree, else a string on the lane's steps."""
     distinct = set(values.values())
     if len(distinct) == 1:
         (value,) = distinct
         return f"# {name} " + (f"({value})" if value.startswith("-") else value)
-    return f"# {name} {_sequence(pattern, values)}"
+    return f"# {name} {_sequence(steps_per_bar, total_steps, values)}"
 
 
-def _render_lane(pattern: Pattern, lane: list[_Event]) -> str:
+def _render_lane(pattern: Pattern, lane: _LaneText) -> str:
+    per_bar, total = pattern.steps_per_bar, pattern.total_steps
     structure = "s" if pattern.type == "drums" else "note"
-    parts = [f"{structure} {_sequence(pattern, {e.step: e.token for e in lane})}{lane[0].extra}"]
-    parts.append(_control(pattern, "gain", {e.step: _decimal(e.gain, GAIN_PLACES) for e in lane}))
-    legatos = {
-        e.step: _shortest(e.legato, _LEGATO_TOLERANCE_TICKS / TICKS_PER_STEP)
-        for e in lane
-        if e.legato is not None
-    }
-    if legatos:
-        parts.append(_control(pattern, "legato", legatos))
-    if any(e.nudge != 0 for e in lane):
-        nudges = {e.step: _shortest(e.nudge, _NUDGE_TOLERANCE_SECONDS) for e in lane}
-        parts.append(_control(pattern, "nudge", nudges))
+    parts = [f"{structure} {_sequence(per_bar, total, lane.tokens)}{lane.extra}"]
+    parts.append(_control(per_bar, total, "gain", lane.gains))
+    if lane.legatos:
+        parts.append(_control(per_bar, total, "legato", lane.legatos))
+    if lane.nudges:
+        parts.append(_control(per_bar, total, "nudge", lane.nudges))
     return " ".join(parts)
 
 
