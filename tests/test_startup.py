@@ -343,3 +343,21 @@ def test_a_warm_render_loads_no_sclang_rich_or_exports(tmp_path: Path) -> None:
         )
         == set()
     )
+
+
+def test_running_the_command_line_leaves_the_collector_on(tmp_path: Path) -> None:
+    """run() switches the collector off while parsing; after any command (here one that never
+    reaches a callback) a process that goes on has it as before."""
+    code = """
+import gc, importlib, json, sys
+app = importlib.import_module("audiomancer.cli.app")
+for arguments in (["--help"], ["generate", "drums", "--bars", "4", "--seed", "1"]):
+    sys.argv[1:] = arguments
+    try:
+        app.run(app.app, prog_name="audiomancer")
+    except SystemExit:
+        pass
+    assert gc.isenabled(), arguments
+print(json.dumps({"modules": []}), file=sys.stderr)
+"""
+    loaded(code, tmp_path)

@@ -207,6 +207,7 @@ def run(commands: typer.Typer, prog_name: str) -> None:
     )
     opened: list[_Closable] = []
     _opened.append(opened)
+    collecting = gc.isenabled()
     gc.disable()
     try:
         group(prog_name=prog_name)
@@ -216,6 +217,8 @@ def run(commands: typer.Typer, prog_name: str) -> None:
             with contextlib.suppress(Exception):  # cleanup: the command's own outcome stands
                 resource.close()
         gc.freeze()
+        if collecting:  # as it was (a caller that goes on after the command, as tests do)
+            gc.enable()
 
 
 app = Commands(
