@@ -383,8 +383,8 @@ WRAP_SHELL = r"""~makeFX = { |name, func|
     }).add;
 };
 ~makeFX.value("fx_tone", { |dry, cutoff = 800, res = 0.3|
-    var tone = RLPF.ar(dry, cutoff * [1, 1.01], res);
-    tone.tanh
+    var tone = RLPF.ar(dry, cutoff * [1, 1.01], res), echo = CombN.ar(dry * 0.5, 0.2, 0.2, 2);
+    tone.tanh + echo
 });
 """
 
@@ -402,8 +402,16 @@ def test_b_s_stages_are_looked_for_in_the_function_its_synthdef_wraps() -> None:
     assert "Filter from B: added RLPF" in log and "Controls from B: cutoff, res" in log
     assert "cutoff * [1, 1.01], res)" in text
     assert "In.ar" not in text and "XFade2" not in text and "dry" not in text
+    # what the shell passes in is B's input wherever the function reads it: A's signal
+    stage = next(s for s in stages if s.label == "CombN")
+    echoed, log = ops.crossover_with(
+        parse("organ_keys"), sc.parse(WRAP_SHELL), stage, random.Random(0)
+    )
+    assert "Effect from B: CombN" in log and "dry" not in code(echoed)
+    assert re.search(r"CombN\.ar\(sig, 0\.2, 0\.2, 2\)", code(echoed))  # A's sig as its input
     need_engine("sclang")
     assert lang.compile_synthdef(text)
+    assert lang.compile_synthdef(code(echoed))
 
 
 def test_rename_and_scale_output() -> None:

@@ -162,7 +162,8 @@ def breed_synths(
         )
     graph_a, graph_b = _compiled(code_a), _compiled(b.source_code)
     counts_a = _output_counts(graph_a)
-    b_classes = {u.name for u in graph_b.ugens} if graph_b is not None else set()
+    # B's material is what B's own output depends on, not a variable B never plays
+    b_classes = graph_b.output_classes() if graph_b is not None else set()
     a_classes = {u.name for u in graph_a.ugens} if graph_a is not None else set()
     own = b_classes - a_classes - synth_ops.PLUMBING
     # Stages that bring a class of B that A lacks are tried first; the others only after.

@@ -5,15 +5,20 @@ dry_r, gain = 5 ...| ... })``, whose SynthDef reads the bus, mixes and writes th
 calls ``SynthDef.wrap(func, lags, [dry_l, dry_r])`` for the part that makes each FX what it
 is. The stages worth taking from such a B (its filter, its effect) are in the wrapped
 function, not in the shell. :func:`wrapped_view` gives that function as the graph of a
-program of its own, ``SynthDef(\\name, func, nil, [0, 0])``: the arguments the shell passes
-in (``prependArgs``) are not controls there, so material that reads them does not move,
-and the function's other arguments are its controls, as ``SynthDef.wrap`` makes them.
+program of its own, ``SynthDef(\\name, func)``. The arguments the shell passes in
+(``prependArgs``: ``dry_l, dry_r``) are the signal the function processes, so there they
+stand for A's signal (the name :data:`~audiomancer.evolution.synth_ops.transplant.SIGNAL`,
+which a moved stage fills with A's signal); the function's other arguments are its
+controls, as ``SynthDef.wrap`` makes them.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from audiomancer.evolution.synth_ops.edits import class_of, walk_calls
 from audiomancer.evolution.synth_ops.graph import Graph, locate
+from audiomancer.evolution.synth_ops.transplant import SIGNAL
 from audiomancer.supercollider import syntax as sc
 
 
@@ -69,6 +74,17 @@ def _wrapped_function(program: sc.Program, graph: Graph, node: sc.Node) -> sc.Fu
     return _argument(program, graph, node.name)
 
 
+def _as_signal(function: sc.FunctionDef, names: set[str]) -> sc.Node:
+    """``function`` with every read of ``names`` made the name :data:`SIGNAL`."""
+
+    def edit(found: sc.Node) -> sc.Node:
+        if isinstance(found, sc.Name) and found.name in names:
+            return sc.Name(SIGNAL)
+        return found
+
+    return sc.transform(function, edit)
+
+
 def wrapped_view(program: sc.Program) -> sc.Program | None:
     """The first function the SynthDef wraps (``SynthDef.wrap(func, lags, inputs)``) as the
     graph of a program of its own (see the module doc); None when it wraps none it can find."""
@@ -82,11 +98,10 @@ def wrapped_view(program: sc.Program) -> sc.Program | None:
         inputs = call.args[2] if len(call.args) > 2 else None
         inputs = next((kw.value for kw in call.kwargs if kw.name == "prependArgs"), inputs)
         count = len(inputs.elements) if isinstance(inputs, sc.Array | sc.LiteralArray) else 0
-        prepend = sc.Array(tuple(sc.Number("0") for _ in range(count)))
+        body = _as_signal(replace(function, params=()), set(function.param_names[:count]))
+        assert isinstance(body, sc.FunctionDef)
+        view_function = replace(body, params=function.params[count:])
         name = sc.Symbol(graph.synthdef.name_value or "wrapped")
-        view = sc.Call(
-            sc.ClassName("SynthDef"), "new", (name, function, sc.Constant("nil"), prepend),
-            style="new",
-        )  # fmt: skip
+        view = sc.Call(sc.ClassName("SynthDef"), "new", (name, view_function), style="new")
         return sc.Program(body=(view,))
     return None
