@@ -72,6 +72,17 @@ def _index(stamp: str) -> dict[str, list[str]]:
     """Plugin path -> the NUL-terminated names it holds, cached on disk. The linker merges a
     string into the tail of a longer one (``SinOsc`` into ``FSinOsc``), so a name counts as
     held when one of these ends with it."""
+    if stamp in _INDEXES:
+        return _INDEXES[stamp]
+    _INDEXES[stamp] = index = _read_index(stamp)
+    return index
+
+
+_INDEXES: dict[str, dict[str, list[str]]] = {}
+
+
+def _read_index(stamp: str) -> dict[str, list[str]]:
+    """The index for this stamp from the scratch folder, built there first if need be."""
     cached = scratch_dir() / "plugins" / f"index-{stamp}.json"
     try:
         data = json.loads(cached.read_text(encoding="utf-8"))
@@ -130,17 +141,31 @@ def plugin_path_for(ugens: Iterable[str]) -> str | None:
         return str(folder)
     stamp = _stamp()
     assert stamp is not None
-    index = _index(stamp)
-    if not index:
-        return None
     needed: set[str] = set()
     for ugen in wanted:
-        holders = [p for p, names in index.items() if any(n.endswith(ugen) for n in names)]
+        holders = _holders(stamp, ugen)
         if not holders:
             return None
         needed.update(holders)
     _make_folder(folder, sorted(needed))
     return str(folder)
+
+
+_HOLDERS: dict[tuple[str, str], tuple[str, ...]] = {}
+"""(index stamp, UGen class) -> the plugins holding it: each new set of UGens (every mutant
+auditioned) looks up its names again, and scanning the index costs milliseconds a name."""
+
+
+def _holders(stamp: str, ugen: str) -> tuple[str, ...]:
+    """The indexed plugins that hold the UGen class's name."""
+    key = (stamp, ugen)
+    if key not in _HOLDERS:
+        index = _index(stamp)
+        found = tuple(p for p, names in index.items() if any(n.endswith(ugen) for n in names))
+        if len(_HOLDERS) > 4096:
+            _HOLDERS.clear()
+        _HOLDERS[key] = found
+    return _HOLDERS[key]
 
 
 def _refused(folder: Path) -> Path:
