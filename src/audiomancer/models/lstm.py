@@ -588,6 +588,8 @@ def one_blas_thread() -> AbstractContextManager[object]:
 
     The matrices are small ([N, 192] by [192, 768]): more threads only wait on each other, and
     on a busy machine they make a batch of 16 several times slower (benchmarks/README.md).
+    Exact products would let them change no bit, but measured again with them, 2 threads were
+    1.4-5x slower in wall time for batches of 16, 64 and 256 rows, so the limit stays.
     Where ``OPENBLAS_NUM_THREADS=1`` is set (the ``audiomancer`` command sets it before numpy
     loads) there is nothing to limit, and threadpoolctl, 5-8 ms to import and to scan the
     loaded libraries, is not loaded. (Set only after numpy loaded, BLAS may keep its threads:
