@@ -163,3 +163,13 @@ def test_asking_for_a_melody_of_a_file_of_drums_only_is_a_clear_error() -> None:
     # Off channel 10, notes that only play like a kit are still a tune when asked for one.
     pattern = read_midi(_file(_track("", 0, BEAT)), pattern_type="melody")
     assert pattern.type == "melody" and len(pattern.notes) == len(BEAT)
+
+
+def test_a_percussion_track_of_no_drum_sound_leaves_the_tune() -> None:
+    # A chiptune export whose 'Percussion' track plays MIDI note 0 (a noise channel's trigger).
+    data = _file(_track("Lead_Pulse", 0, TUNE), _track("Percussion", 3, [(0, 0), (8, 0)]))
+    pattern, said = _quiet_read(data)
+    assert pattern.type == "melody" and len(pattern.notes) == len(TUNE)
+    assert any("play no General MIDI drum sound, so a pitched part is imported" in s for s in said)
+    with pytest.raises(PatternFileError, match="no General MIDI drum notes"):
+        read_midi(data, pattern_type="drums")

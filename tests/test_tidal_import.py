@@ -343,3 +343,7 @@ def test_tidal_1_9_names_this_tidal_lacks(tidal: Ghci) -> None:
         ghci=tidal,
     )
     assert [n.velocity for n in fixed.notes] == [round(127 * 0.5**2), 127]
+    swung = import_tidal(
+        'd1 $ whenT ((< 0.5) . (flip mod\' 2)) (# gain 0.5) $ sound "bd sn"', ghci=tidal
+    )
+    assert [n.velocity for n in swung.notes][:2] == [round(127 * 0.5**2)] * 2

@@ -294,14 +294,25 @@ def choose(parts: list[Part], requested: PatternType | None, name: str) -> Choic
     drums = [p for p in parts if p.drums]
     pitched = [p for p in parts if not p.drums]
     messages: list[str] = []
-    if requested == "drums" or (requested is None and drums):
-        if requested is None and pitched:
+    if requested == "drums":
+        return _drums(drums or [dataclasses.replace(p, drums=True) for p in parts], name, messages)
+    if requested is None and drums and not pitched:
+        return _drums(drums, name, messages)
+    if requested is None and drums:
+        try:
+            choice = _drums(drums, name, messages)
+        except PatternFileError:  # a "Percussion" track of no drum sound: take the tunes
             messages.append(
+                f"MIDI file {name}: its drum parts ({_listing(drums)}) play no General MIDI "
+                "drum sound, so a pitched part is imported"
+            )
+        else:
+            choice.messages.append(
                 f"MIDI file {name} has drums ({_listing(drums)}) and pitched parts "
                 f"({_listing(pitched)}): imported the drums; import a pitched part with "
                 "--type melody or --type bass, or choose one with --track N, --channel C"
             )
-        return _drums(drums or [dataclasses.replace(p, drums=True) for p in parts], name, messages)
+            return choice
     if not pitched:  # asked for: parts that only play like a kit may still be a tune
         pitched = [
             dataclasses.replace(p, drums=False) for p in drums if p.channel != MIDI_DRUM_CHANNEL

@@ -14,8 +14,9 @@ capture what the code asks for instead of playing it:
 - ``setI``, ``setF``, ``setS``, ``setR``, ``setB`` keep values in a state that ``cF``, ``cI``,
   ... read when the patterns are queried, as the stream's state does;
 - the rest (``nudgeAll``, ``resetCycles``, ``list``, ...) do nothing;
-- ``Data.Map`` is imported qualified as ``Map``, as Tidal's documentation assumes
-  (``fixRange ... (pure $ Map.singleton "note" ...)``);
+- ``Data.Map`` is imported qualified as ``Map``, and ``Data.Fixed``'s ``mod'``, as Tidal's
+  documentation assumes (``fixRange ... (pure $ Map.singleton "note" ...)``,
+  ``whenT ((< 0.5) . (flip mod' 2))``);
 - names of Tidal 0.x that Tidal 1 dropped but old sets and tutorials use mean what they meant:
   ``sinewave1``/``sine1`` (and the tri, square, saw forms) are ``sine``..., ``sinewave`` and
   the like run from -1 to 1, ``e`` is ``euclid``, ``striate'`` is ``striateBy``, ``bps`` (the
@@ -315,6 +316,7 @@ import qualified Sound.Tidal.ID as AmID
 import qualified Data.Map as Map
 import Data.List (groupBy)
 import Data.Maybe (mapMaybe)
+import Data.Fixed (mod')
 import Sound.Tidal.Context
 default (Pattern String, Integer, Double)
 hSetBuffering stdout LineBuffering
