@@ -162,3 +162,27 @@ def test_errors_from_the_spawner_thread_reach_the_caller() -> None:
     thread.start()
     thread.join()
     assert len(failures) == 1 and isinstance(failures[0], FileNotFoundError)
+
+
+def test_an_interrupt_while_the_watchdog_is_told_ends_the_new_engine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # SIGTERM arrives as KeyboardInterrupt (cli.app); landing between the fork and the caller's
+    # try block, it must not leave an engine that nobody will end.
+    started: list[int] = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        popen: subprocess.Popen[bytes] = real_popen(*args, **kwargs)  # type: ignore[call-overload]
+        started.append(popen.pid)
+        return popen
+
+    def interrupted(line: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(subprocess, "Popen", recording_popen)
+    monkeypatch.setattr(processes, "_tell_watchdog", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        processes.run(["sleep", "30"])
+    assert len(started) == 1
+    assert gone(started[0], within=5)

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 import queue
 import signal
@@ -98,8 +97,9 @@ def _load_prctl() -> Callable[..., int] | None:
     if not _prctl_loaded:
         _prctl_loaded = True
         with contextlib.suppress(OSError, AttributeError, TypeError):
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-            _prctl = libc.prctl
+            # The process's own symbols hold libc's: no ctypes.util.find_library, which runs
+            # `ldconfig -p` (2-10 ms on every command that starts an engine).
+            _prctl = ctypes.CDLL(None, use_errno=True).prctl
     return _prctl
 
 
@@ -213,7 +213,11 @@ def start(
         return subprocess.Popen(args, start_new_session=True, preexec_fn=setup, **popen_kwargs)
 
     popen: subprocess.Popen[Any] = _on_lasting_thread(spawn)
-    _tell_watchdog(f"+{popen.pid}")  # its group id is its PID (own session)
+    try:
+        _tell_watchdog(f"+{popen.pid}")  # its group id is its PID (own session)
+    except BaseException:  # e.g. SIGTERM as KeyboardInterrupt while the watchdog starts
+        end(popen)
+        raise
     return popen
 
 
