@@ -371,6 +371,9 @@ def main() -> None:
     from names import name_benchmarks  # beside this script, like batch
 
     results += name_benchmarks(args.quick)
+    from evolve_render import evolve_render_benchmarks  # beside this script, like batch
+
+    results += evolve_render_benchmarks(args.quick)
     table = markdown(results)
     print(table)
     if args.write:

@@ -70,6 +70,38 @@ def test_evolve_renders_one_wav_per_new_pattern(tmp_path: Path) -> None:
     assert all(_audible(folder / f"{i}.wav") for i in created)
 
 
+def test_concurrent_renders_write_what_one_at_a_time_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from audiomancer.cli.render import render_all_created
+
+    store = PatternStore()
+    # noise (hats, snare) so that the seed matters, and lengths that finish out of order
+    records = [
+        store.put(
+            Pattern(
+                tuple(Note(i * step, pitch, 100) for i in range(bars * 16 // (step // 120))),
+                "drums",
+                bars=bars,
+            )
+        )
+        for bars, step, pitch in ((4, 240, 42), (1, 480, 38), (2, 120, 46), (1, 240, 36))
+    ]
+    one, many = tmp_path / "one", tmp_path / "many"
+    one.mkdir()
+    many.mkdir()
+    render_all_created(records, one, workers=1)
+    capsys.readouterr()
+    results = render_all_created(records, many, workers=4)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("ptrn_")]
+    assert [line.split(":")[0] for line in lines] == [r.id for r in records]  # in their order
+    assert [r.path for r in results] == [many / f"{r.id}.wav" for r in records]
+    for record in records:
+        name = f"{record.id}.wav"
+        assert (many / name).read_bytes() == (one / name).read_bytes(), name
+    assert sorted(p.name for p in many.iterdir()) == sorted(p.name for p in one.iterdir())
+
+
 def test_mutate_crossover_and_humanize_render_what_they_create(tmp_path: Path) -> None:
     first, second = _drums()
     for command in (

@@ -42,11 +42,42 @@ def render_created(record: PatternMetadata, output: Path) -> PatternRender:
     return result
 
 
-def render_all_created(records: Sequence[PatternMetadata], folder: Path) -> list[PatternRender]:
-    """Render each record to ``folder/<id>.wav`` (see :func:`render_created`)."""
-    if records:
-        err.print(f"rendering {len(records)} patterns to {folder}", markup=False)
-    return [render_created(record, folder / f"{record.id}.wav") for record in records]
+def render_all_created(
+    records: Sequence[PatternMetadata], folder: Path, workers: int | None = None
+) -> list[PatternRender]:
+    """Render each record to ``folder/<id>.wav`` (see :func:`render_created`), up to
+    ``workers`` (default: one per CPU) at a time; the lines are printed in the records' order.
+
+    Each render is seeded and writes its own file, so the files are the same bytes whatever
+    the order the renders finish in. The first failure (in the records' order) is raised once
+    the renders already running have finished; renders not yet started are dropped.
+    """
+    if not records:
+        return []
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from audiomancer.supercollider.pattern_render import render_pattern
+
+    err.print(f"rendering {len(records)} patterns to {folder}", markup=False)
+    # scsynth does the work in processes of its own (threads only wait for them and stream
+    # the file), so threads give one render per CPU.
+    count = max(1, min(len(records), workers or os.cpu_count() or 1))
+    results: list[PatternRender] = []
+    with ThreadPoolExecutor(count, thread_name_prefix="render") as pool:
+        futures = [
+            pool.submit(render_pattern, record.to_pattern(), folder / f"{record.id}.wav")
+            for record in records
+        ]
+        try:
+            for record, future in zip(records, futures, strict=True):
+                result = future.result()
+                err.print(f"{record.id}: {report(result)}", markup=False)
+                results.append(result)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return results
 
 
 def report(result: PatternRender) -> str:
