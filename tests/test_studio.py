@@ -87,6 +87,41 @@ def test_cross_origin_post_is_refused_and_changes_nothing(
     assert status == 200 and store.get(record.id).user_rating == 2
 
 
+def test_cross_origin_reads_of_the_api_are_refused_before_any_work(
+    studio: Studio, store: PatternStore
+) -> None:
+    """Another origin's page embedding /api/ URLs (<audio src>, <img src>, no-cors fetch: no
+    Origin, Sec-Fetch-Site cross-site or same-site) or reading them with CORS (Origin) is
+    refused before any work: nothing is rendered or cached. The page, its files, the studio's
+    own requests, typed URLs and scripts (no such headers) pass."""
+    melody = store.list(pattern_type="melody")[0]
+    cache = studio.home / "studio" / "audio"
+    before = sorted(cache.iterdir()) if cache.exists() else []
+    audio = f"/api/patterns/{melody.id}/audio?synth=fm_bass"
+    embed = {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "audio"}
+    for headers in (
+        {**embed, "Sec-Fetch-Site": "cross-site"},
+        {**embed, "Sec-Fetch-Site": "same-site"},  # another port of localhost
+        {"Origin": "http://attacker.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null"},
+        {"Origin": f"http://127.0.0.1:{studio.port + 1}"},
+    ):
+        for path in (audio, "/api/synths/fm_bass/audio", f"/api/patterns/{melody.id}"):
+            status, body, _ = studio.request("GET", path, headers=headers)
+            assert status == 403, (path, headers)
+            assert b"refused: a GET /api/" in body, body
+    assert (sorted(cache.iterdir()) if cache.exists() else []) == before  # nothing rendered
+    assert any("refused a GET /api/" in line and "cross-site" in line for line in studio.log)
+    # (the drums on the default kit: the file test_audio_is_cached... renders too)
+    drums = f"/api/patterns/{store.list(pattern_type='drums')[0].id}/audio?kit=default"
+    for headers in ({"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {}):
+        status, body, _ = studio.request("GET", drums, headers=headers)
+        assert status == 200 and body[:4] == b"RIFF", headers
+    page = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}
+    assert studio.request("GET", "/", headers=page)[0] == 200  # a link to the studio works
+    assert studio.request("GET", "/static/api.js", headers=page)[0] == 200
+
+
 def test_security_headers(studio: Studio) -> None:
     status, _, headers = studio.request("GET", "/")
     assert status == 200

@@ -12,6 +12,7 @@ import http.server
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -420,3 +421,59 @@ def test_cross_origin_post_and_foreign_host_are_refused(
         context.close()
         server.shutdown()
         server.server_close()
+
+
+def test_another_origins_page_cannot_make_the_studio_render(
+    browser: Any, studio: Studio, store: PatternStore, tmp_path: Path
+) -> None:
+    """A page of another origin on this machine (another port of 127.0.0.1: same-site, not
+    same-origin) embeds the studio's audio, picture and list URLs: each is refused before any
+    work, so nothing is rendered or cached; the studio's own page still plays."""
+    ids = _seed(store)
+    melody = ids[-1]
+    audio = f"{studio.url}api/patterns/{melody}/audio?synth=tb303"
+    attacker = tmp_path / "attacker"
+    attacker.mkdir()
+    (attacker / "index.html").write_text(
+        "<!doctype html>"
+        f'<audio src="{audio}" preload="auto"></audio>'
+        f'<audio src="{studio.url}api/synths/tb303/audio" preload="auto"></audio>'
+        f'<img src="{studio.url}api/patterns/{ids[0]}/tree.svg">'
+        f"<script>fetch('{studio.url}api/patterns', {{mode: 'no-cors'}})"
+        ".then(() => document.title = 'sent', () => document.title = 'sent');</script>"
+    )
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(  # noqa: E731
+        *a, directory=str(attacker), **k
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    cache = studio.home / "studio" / "audio"
+    context = browser.new_context()
+    answers: dict[str, int] = {}
+    try:
+        page = context.new_page()
+        page.on(
+            "response",
+            lambda r: r.url.startswith(studio.url) and answers.setdefault(r.url, r.status),
+        )
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.wait_for_function("document.title === 'sent'")
+        deadline = time.monotonic() + 10  # the media elements ask on their own time
+        while sum("same-site page" in line for line in studio.log) < 4:
+            assert time.monotonic() < deadline, studio.log[-10:]
+            time.sleep(0.05)
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+    assert set(answers.values()) <= {403}, answers  # what the page could see of them
+    # Media and image loads do not all surface as page responses: the server's log tells.
+    refused = " ".join(line for line in studio.log if "from a same-site page" in line)
+    for path in (
+        f"/api/patterns/{melody}/audio",
+        "/api/synths/tb303/audio",
+        f"/api/patterns/{ids[0]}/tree.svg",
+        "/api/patterns ",
+    ):
+        assert f"refused a GET {path}" in refused + " ", (path, studio.log[-10:])
+    assert not cache.exists() or list(cache.iterdir()) == []  # nothing was rendered

@@ -10,7 +10,18 @@ able to reach it. Two attacks matter on a server bound to the loopback interface
 - **CSRF**: any page may send a POST to ``http://127.0.0.1:PORT``; browsers mark it with the
   page's ``Origin`` (and ``Sec-Fetch-Site``). A state-changing request (anything but GET, HEAD,
   OPTIONS) from another origin, or from the opaque origin ``null``, is refused with 403.
-  Requests without either header do not come from a web page (curl, scripts) and pass.
+- **Cross-origin reads of the API**: any page may also *embed* ``/api/...`` URLs (``<audio
+  src>``, ``<img src>``, a ``fetch`` in ``no-cors`` mode). The response is useless to it (no CORS
+  headers, ``Cross-Origin-Resource-Policy: same-origin``), but the request does the work: an
+  audio URL renders through scsynth and fills the cache, and how long it takes tells which ids
+  exist. So every ``/api/`` request, GET included, from another origin is refused the same way,
+  before any work. Such embeds carry no ``Origin`` (no-cors GET), so ``Sec-Fetch-Site`` decides:
+  only ``same-origin`` (the studio's own page) and ``none`` (typed into the address bar, a
+  bookmark) pass; ``same-site`` is refused too, because another port of ``localhost`` (a
+  notebook, a dev server) is same-site. The page itself and its static files stay open to
+  navigations and links from anywhere: they do no work and hold nothing private.
+
+Requests without either header do not come from a web page (curl, scripts) and pass.
 """
 
 from __future__ import annotations
@@ -28,6 +39,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 log = logging.getLogger("audiomancer.studio")
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+API_PREFIX: Final = "/api/"
+"""Requests under it do work (renders, pictures, the stores): same origin only, any method."""
 LOOPBACK_NAMES: Final = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -80,16 +93,18 @@ class RequestGuard:
             await _refuse(send, 421, f"refused: Host {host!r} is not this server")
             return
         method = scope.get("method", "GET")
-        if method not in SAFE_METHODS:
+        path = scope.get("path", "")
+        if method not in SAFE_METHODS or path.startswith(API_PREFIX):
+            what = f"{method} {path}" if method in SAFE_METHODS else method
             origin = headers.get("origin")
             site = headers.get("sec-fetch-site")
             if origin is not None and origin.lower() not in self.origins:
-                log.warning("refused a %s from origin %r", method, origin)
-                await _refuse(send, 403, f"refused: a {method} from origin {origin!r}")
+                log.warning("refused a %s from origin %r", what, origin)
+                await _refuse(send, 403, f"refused: a {what} from origin {origin!r}")
                 return
             if origin is None and site not in (None, "same-origin", "none"):
-                log.warning("refused a %s from a %s page", method, site)
-                await _refuse(send, 403, f"refused: a {method} from a {site} page")
+                log.warning("refused a %s from a %s page", what, site)
+                await _refuse(send, 403, f"refused: a {what} from a {site} page")
                 return
         await self.app(scope, receive, send)
 
