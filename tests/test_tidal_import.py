@@ -153,6 +153,8 @@ def test_no_events_and_unmappable_sounds_are_named(tidal: Ghci) -> None:
         import_tidal("d1 $ silence", ghci=tidal)
     with pytest.raises(TidalCodeError, match="no events"):
         import_tidal('let x = s "bd"', ghci=tidal)
+    with pytest.raises(TidalCodeError, match=r"continuous .*\(segment 8"):
+        import_tidal('d1 $ n (irand 8) # s "superpiano"', ghci=tidal)
     with pytest.raises(TidalCodeError, match=r"sounds arpy, jvbass are no drum of any kit"):
         import_tidal('d1 $ s "bd arpy jvbass"', pattern_type="drums", ghci=tidal)
     with pytest.raises(TidalCodeError, match="more than 20000 events"):

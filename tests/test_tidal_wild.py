@@ -27,7 +27,7 @@ REFUSED: dict[str, str] = {
     # Tidal 0.x code that Tidal 1.7 no longer runs (solo $ d1, dirtstream, scStream, `# 0`
     # headings) or that has a typo in the documentation itself
     # Tidal 1's |+| takes structure from both sides: with a continuous sinewave1, no onsets
-    "tidal_repo/doc_continuous_patterns.tidal": "plays no events",
+    "tidal_repo/doc_continuous_patterns.tidal": "patterns are continuous",
     "tidal_repo/doc_mapping_over_patterns.tidal": "parse error on input",
     "tidal_repo/doc_silence_and_hush.tidal": "plays no events",
     "tidal_repo/doc_solo.tidal": "line 1: Couldn't match expected type",

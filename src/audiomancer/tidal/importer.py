@@ -294,8 +294,15 @@ def import_tidal(
             stacklevel=2,
         )
     events = [e for e in played.onsets if 0 <= e.onset < cycles]
+    skipped = f"; skipped first: {played.problems[0]}" if played.problems else ""
+    if not events and any(e.whole is None for e in played.events):
+        raise TidalCodeError(
+            "the code's patterns are continuous (such as n (irand 8) or sine with nothing "
+            "giving them structure), so they start no events, as Tidal plays none either: "
+            f'give them structure (segment 8, struct "t*4", or a sound pattern on the left)'
+            f"{skipped}"
+        )
     if not events:
-        skipped = f"; skipped first: {played.problems[0]}" if played.problems else ""
         raise TidalCodeError(
             f"the code plays no events in its first {cycles} cycle{'s' if cycles != 1 else ''}"
             f" (is there a `d1 $ ...`? try --bars for a longer window){skipped}"
