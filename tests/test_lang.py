@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -236,6 +237,21 @@ def test_code_that_quits_sclang_does_not_break_the_next_call() -> None:
     service = lang.get_sclang()
     service.validate("0.exit")
     assert service.validate(VALID)
+
+
+def test_a_request_a_stuck_sclang_never_began_goes_to_a_fresh_one() -> None:
+    # Code that answered, then left the interpreter busy for ever (as a slow shutdown after
+    # 0.exit does on a loaded machine): the next request is never begun, so it did not run and
+    # is sent once more to a fresh sclang instead of failing with a timeout.
+    service = Sclang()
+    try:
+        assert service.validate("SystemClock.sched(0.2, { loop {} }); nil")
+        starts = service.starts
+        time.sleep(0.5)  # the loop has begun
+        assert service.validate(VALID, timeout=3)
+        assert service.starts == starts + 1
+    finally:
+        service.close()
 
 
 def test_calls_from_several_threads() -> None:

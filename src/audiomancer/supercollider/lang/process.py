@@ -44,7 +44,7 @@ class _Deadline(Exception):
 
 
 class _GoneBeforeStart(Exception):
-    """sclang exited before it began the request."""
+    """sclang exited, or stopped answering, before it began the request."""
 
 
 class _Process:

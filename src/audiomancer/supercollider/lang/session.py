@@ -168,11 +168,17 @@ class Sclang:
         except _Deadline:
             pid = process.pid
             self._discard(process)
-            raise EngineError(
+            message = (
                 f"sclang did not answer within {timeout:g} s (timeout): the code may loop "
                 f"forever; the sclang process (pid {pid}) was killed and a fresh one starts on "
                 "the next call"
-            ) from None
+            )
+            if not started:
+                # It never began the request: stuck on its way out (code before called 0.exit
+                # and its shutdown is slow on a busy machine), so the code did not run and may
+                # be sent once more to a fresh sclang.
+                raise _GoneBeforeStart(message) from None
+            raise EngineError(message) from None
         except OSError as error:  # BrokenPipeError: it died before reading the request
             if not started:
                 raise _GoneBeforeStart(f"sclang closed its input ({error})") from error
