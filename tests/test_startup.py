@@ -44,6 +44,18 @@ def loaded(code: str, home: Path) -> set[str]:
     return set(report["modules"])
 
 
+def run_command(arguments: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m audiomancer ARGUMENTS`` in a fresh process on the store in ``home``."""
+    return subprocess.run(
+        [sys.executable, "-m", "audiomancer", *arguments],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, AUDIOMANCER_HOME=str(home)),
+        timeout=120,
+        check=True,
+    )
+
+
 def under(modules: set[str], *packages: str) -> set[str]:
     """The modules that are one of ``packages`` or inside one."""
     return {m for m in modules if any(m == p or m.startswith(p + ".") for p in packages)}
@@ -117,14 +129,7 @@ def test_the_command_prints_what_the_app_prints(tmp_path: Path) -> None:
     from audiomancer.cli import app
 
     arguments = ["generate", "drums", "--style", "house", "--seed", "3", "-f", "tidal"]
-    command = subprocess.run(
-        [sys.executable, "-m", "audiomancer", *arguments],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, AUDIOMANCER_HOME=str(tmp_path)),
-        timeout=120,
-        check=True,
-    )
+    command = run_command(arguments, tmp_path)
     assert command.stdout == CliRunner().invoke(app, arguments).stdout
 
 
@@ -289,14 +294,7 @@ def test_generate_leaves_the_store_closed_and_loads_no_rich(tmp_path: Path) -> N
     """The command closes the store it opened before exit (where Python's exit, which now has
     no garbage to collect, closed it): SQLite has folded its log back into the file."""
     arguments = ["generate", "drums", "--style", "techno", "--bars", "4", "--seed", "1"]
-    command = subprocess.run(
-        [sys.executable, "-m", "audiomancer", *arguments],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, AUDIOMANCER_HOME=str(tmp_path)),
-        timeout=120,
-        check=True,
-    )
+    command = run_command(arguments, tmp_path)
     assert "rate it to steer evolution" in command.stdout
     assert sorted(path.name for path in tmp_path.iterdir()) == ["patterns.sqlite3"]
     # As the command runs (main: BLAS on one thread from the start), nothing to limit either

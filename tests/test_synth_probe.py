@@ -38,6 +38,20 @@ def engines() -> None:
     need_engine("scsynth")
 
 
+@pytest.fixture
+def scsynth_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per scsynth run (nrt.run_score) made while the test runs."""
+    runs: list[int] = []
+    real = nrt.run_score
+
+    def counted(*args: object, **kwargs: object) -> str:
+        runs.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nrt, "run_score", counted)
+    return runs
+
+
 def compiled(code: str) -> bytes:
     return lang.compile_synthdef(code)
 
@@ -118,21 +132,13 @@ def test_a_parent_that_cannot_sound_is_refused_once_before_any_attempt(
 
 
 def test_a_mutant_takes_one_scsynth_run_when_its_first_candidate_sounds(
-    monkeypatch: pytest.MonkeyPatch,
+    scsynth_runs: list[int],
 ) -> None:
     """An audible first candidate costs one scsynth run and no audition of the parent (§9)."""
-    runs: list[int] = []
-    real = nrt.run_score
-
-    def counted(*args: object, **kwargs: object) -> str:
-        runs.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(nrt, "run_score", counted)
     info = parse_synthdef(PAD.replace("longpad", "longpad_probe_count"))
     child = mutate_synth(info, 0.3, seed=11)
-    if not any(note.startswith("candidate") for note in child.rejected):
-        assert len(runs) == 1, child.rejected
+    assert not any(note.startswith("candidate") for note in child.rejected), child.rejected
+    assert len(scsynth_runs) == 1
     assert nrt.render_phrase(lang.compile_synthdef(child.source_code), 2.0).audible
 
 
@@ -189,20 +195,12 @@ def test_a_scaled_window_measures_as_the_scaled_synth_renders() -> None:
 
 
 def test_a_hot_mutant_is_scaled_down_without_a_second_render(
-    monkeypatch: pytest.MonkeyPatch,
+    scsynth_runs: list[int],
 ) -> None:
-    runs: list[int] = []
-    real = nrt.run_score
-
-    def counted(*args: object, **kwargs: object) -> str:
-        runs.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(nrt, "run_score", counted)
     child = mutate_synth(parse_synthdef(HOT), 0.3, seed=4)
     assert any(line.startswith("Output level × ") for line in child.mutation_log)
-    if not any(note.startswith("candidate") for note in child.rejected):
-        assert len(runs) == 1, child.rejected
+    assert not any(note.startswith("candidate") for note in child.rejected), child.rejected
+    assert len(scsynth_runs) == 1
     # and the scaled child, rendered for real, is heard without clipping
     assert nrt.render_phrase(lang.compile_synthdef(child.source_code), 2.0).audible
 
