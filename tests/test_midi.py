@@ -249,3 +249,46 @@ def _bytes(midi: mido.MidiFile) -> bytes:
     buffer = io.BytesIO()
     midi.save(file=buffer)
     return buffer.getvalue()
+
+
+def _tempo_map_file(tempi: list[tuple[float, int]], beats: int) -> bytes:
+    """A type 0 file of ``beats`` quarter-note kicks under the tempo map ``tempi`` ((bpm, beats
+    it lasts), in order)."""
+    import io
+
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    beat = 0
+    for bpm, lasting in tempi:
+        track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm), time=0))
+        for _ in range(lasting):
+            track.append(mido.Message("note_on", note=36, velocity=100, channel=9, time=0))
+            track.append(mido.Message("note_off", note=36, velocity=0, channel=9, time=480))
+            beat += 1
+    assert beat == beats
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("tempi", "bpm"),
+    [
+        # a slow pickup beat (a real file: 13.3 bpm for one beat, then about 120)
+        ([(13.3, 1), (120.0, 15)], 120.0),
+        # a closing ritardando
+        ([(96.0, 12), (60.0, 2), (40.0, 2)], 96.0),
+        # back and forth: 100 plays 10 beats in all, 140 plays 6
+        ([(140.0, 3), (100.0, 5), (140.0, 3), (100.0, 5)], 100.0),
+        # a tie keeps the first
+        ([(100.0, 8), (140.0, 8)], 100.0),
+    ],
+)
+def test_a_tempo_map_imports_at_the_tempo_most_beats_play_at(
+    tempi: list[tuple[float, int]], bpm: float
+) -> None:
+    with pytest.warns(UserWarning, match="the pattern keeps one tempo"):
+        pattern = read_midi(_tempo_map_file(tempi, 16))
+    assert pattern.bpm == pytest.approx(bpm, abs=1e-3)
+    assert len(pattern.notes) == 16

@@ -224,12 +224,15 @@ def _open_midi(source: str | Path | bytes, name: str) -> Smf:
 def _read_meta(
     midi: mido.MidiFile, scale: Fraction, name: str
 ) -> tuple[float, tuple[int, int], int]:
-    """First tempo and time signature of the file (defaults 120 bpm, 4/4) and its last tick.
+    """Tempo and first time signature of the file (defaults 120 bpm, 4/4) and its last tick.
 
-    A pattern has one tempo: later tempo changes are dropped with a warning naming them.
+    A pattern has one tempo: the one most of the file's beats play at (the first on a tie, so a
+    slow pickup beat or a closing ritardando does not set the tempo of the whole); the other
+    tempo changes are dropped with a warning naming them.
     """
     tempo: int | None = None
     changes: list[tuple[int, int]] = []  # (tick, tempo) of each later, different tempo
+    tempi: list[tuple[int, int]] = []  # (tick, tempo) of every tempo event
     signature: tuple[int, int] | None = None
     end_tick = 0
     for track in midi.tracks:
@@ -237,24 +240,29 @@ def _read_meta(
         for message in track:
             now += message.time
             if message.type == "set_tempo":
+                tempi.append((now, message.tempo))
                 if tempo is None:
                     tempo = message.tempo
                 elif message.tempo != tempo:
                     changes.append((now, message.tempo))
             elif message.type == "time_signature" and signature is None:
                 signature = (message.numerator, message.denominator)
-        end_tick = max(end_tick, round(now * scale))
+        end_tick = max(end_tick, now)
     import mido  # already loaded by _open_midi
 
-    bpm = round(mido.tempo2bpm(tempo), 3) if tempo is not None else 120.0
+    kept = tempo
+    if tempo is not None and changes:
+        kept = _main_tempo(tempi, end_tick)
+    bpm = round(mido.tempo2bpm(kept), 3) if kept is not None else 120.0
     if changes:
         first_tick, first_tempo = min(changes)
         beat = Fraction(first_tick, midi.ticks_per_beat)
+        which = "the first" if kept == tempo else "the one most of its beats play at"
         warnings.warn(
             f"MIDI file {name} changes tempo {len(changes)} time"
             f"{'s' if len(changes) > 1 else ''} (first to "
             f"{round(mido.tempo2bpm(first_tempo), 3):g} bpm at beat {float(beat) + 1:g}); "
-            f"the pattern keeps one tempo, the first: {bpm:g} bpm",
+            f"the pattern keeps one tempo, {which}: {bpm:g} bpm",
             stacklevel=3,
         )
     try:
@@ -262,7 +270,23 @@ def _read_meta(
         time_signature = validate_time_signature(signature or (4, 4))
     except ValueError as error:
         raise PatternFileError(f"MIDI file {name}: {error}") from None
-    return bpm, time_signature, end_tick
+    return bpm, time_signature, round(end_tick * scale)
+
+
+def _main_tempo(tempi: list[tuple[int, int]], end_tick: int) -> int:
+    """The tempo (microseconds per beat) that lasts the most ticks up to ``end_tick``, of the
+    file's tempo events ((tick, tempo); the first holds from the start, each until the next).
+    The earliest wins a tie."""
+    events = sorted(tempi, key=lambda event: event[0])  # stable: a track's order is kept
+    events[0] = (0, events[0][1])
+    ends = [tick for tick, _ in events[1:]] + [max(end_tick, events[-1][0])]
+    lasting: dict[int, int] = {}
+    order: list[int] = []
+    for (tick, value), until in zip(events, ends, strict=True):
+        if value not in lasting:
+            order.append(value)
+        lasting[value] = lasting.get(value, 0) + until - tick
+    return max(order, key=lambda value: (lasting[value], -order.index(value)))
 
 
 def _fit_notes(notes: Iterable[Note], length: int) -> list[Note]:
