@@ -389,6 +389,32 @@ WRAP_SHELL = r"""~makeFX = { |name, func|
 """
 
 
+MULTI_ASSIGN = r"""SynthDef(\split, { |out = 0|
+    var rate, depth, rest;
+    #rate, depth ... rest = [LFNoise1.kr(0.5).range(2, 8), 0.3, 1, 2];
+    Out.ar(out, Pan2.ar(SinOsc.ar(300 * (1 + (depth * SinOsc.kr(rate)))) * 0.2 * rest[0]))
+})"""
+
+
+def test_a_stage_of_b_may_read_variables_that_b_assigns_with_hash() -> None:
+    b = sc.parse(MULTI_ASSIGN)
+    stages, reasons = ops.crossover_stages(parse("tb303"), b, ("tb303", "split"))
+    assert [s.label for s in stages] == ["SinOsc"], reasons
+    assert {"LFNoise1", "SinOsc"} <= stages[0].new_classes
+    child, _ = ops.crossover_with(parse("tb303"), b, stages[0], random.Random(0))
+    text = code(child)
+    whole = "([LFNoise1.kr(0.5).range(2, 8), 0.3, 1, 2])"
+    assert f"{whole}[1] * SinOsc.kr({whole}[0])" in text  # depth and rate, by position
+    assert "rate" not in text and "depth" not in text
+    rest = sc.parse(
+        "SynthDef(\\r, { var a, b; #a ... b = [1, 2, 3] * LFNoise0.kr(4).range(90, 110); "
+        "Out.ar(0, SinOsc.ar(b[0]) * 0.1) })"
+    )
+    (stage,) = ops.crossover_stages(parse("tb303"), rest, ("tb303", "r"))[0]
+    child, _ = ops.crossover_with(parse("tb303"), rest, stage, random.Random(0))
+    assert "SinOsc.ar(([1, 2, 3] * LFNoise0.kr(4).range(90, 110)).copyToEnd(1)[0])" in code(child)
+
+
 def test_b_s_stages_are_looked_for_in_the_function_its_synthdef_wraps() -> None:
     """A shell SynthDef (bus in, mix, out) around ``SynthDef.wrap(func, ...)``, the function
     given to the helper that builds it: B's filter is in that function, its arguments are B's

@@ -99,7 +99,23 @@ def _definitions(function: sc.FunctionDef, name: str) -> list[tuple[Position, sc
     for index, statement in enumerate(function.body):
         if isinstance(statement, sc.Assign) and statement.target == sc.Name(name):
             found.append(((1, index), statement.value))
+        elif isinstance(statement, sc.MultiAssign):
+            part = _part_of(statement, name)
+            if part is not None:
+                found.append(((1, index), part))
     return found
+
+
+def _part_of(statement: sc.MultiAssign, name: str) -> sc.Node | None:
+    """What ``#a, b ... rest = value`` gives ``name``: ``(value)[i]`` for the i-th name,
+    ``(value).copyToEnd(n)`` for the rest; None when it does not assign ``name``."""
+    whole = sc.Paren((statement.value,))
+    if name in statement.names:
+        index = len(statement.names) - 1 - statement.names[::-1].index(name)
+        return sc.Index(whole, (sc.Number(str(index)),))
+    if name == statement.rest:
+        return sc.Call(whole, "copyToEnd", (sc.Number(str(len(statement.names))),))
+    return None
 
 
 def definition_before(
