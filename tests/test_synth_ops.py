@@ -284,6 +284,20 @@ def test_crossover_layers_b_s_oscillator_and_every_child_has_a_stage_of_b() -> N
         assert _read_everywhere(child)
 
 
+def test_b_s_oscillator_is_layered_only_with_a_source_a_s_output_hears() -> None:
+    a = sc.parse(r"""SynthDef(\a, { |out = 0, freq = 200|
+    var stick, sig;
+    stick = Crackle.ar(2.01);
+    sig = SinOsc.ar(freq) * 0.2;
+    Out.ar(out, sig ! 2)
+})""")
+    stage = next(s for s in ops.crossover_stages(a, parse("tb303"))[0] if s.kind == "oscillator")
+    for seed in range(8):
+        child, log = ops.crossover_with(a, parse("tb303"), stage, random.Random(seed))
+        assert log[0] == "Oscillator from B: Saw layered with SinOsc", (seed, log)
+        assert "stick = Crackle.ar(2.01);" in code(child)
+
+
 BUS_EFFECT = r"""SynthDef(\verb, { |out = 0, in = 16, mix = 0.4|
     var sig = In.ar(in, 2);
     Out.ar(out, FreeVerb.ar(sig, mix))

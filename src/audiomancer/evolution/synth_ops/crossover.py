@@ -384,6 +384,31 @@ def _feedable(graph_a: Graph) -> list[sc.Call]:
     ]
 
 
+def _heard_sources(graph: Graph) -> list[sc.Call]:
+    """A's outermost sources that its output can hear: those in a statement whose variable
+    something read later on the way to an output (or in a statement that is no plain
+    assignment); all of them when none is found so (``stick = Crackle.ar`` that nothing
+    reads is no place to layer B's oscillator)."""
+    function = graph.function
+    items: list[tuple[str | None, sc.Node]] = [
+        (d.name, d.value) for decl in function.var_decls for d in decl.defs if d.value is not None
+    ]
+    for statement in function.body:
+        if isinstance(statement, sc.Assign) and isinstance(statement.target, sc.Name):
+            items.append((statement.target.name, statement.value))
+        else:
+            items.append((None, statement))
+    live: set[str] = set()
+    heard: list[sc.Node] = []
+    for name, value in reversed(items):
+        if name is None or name in live:
+            heard.append(value)
+            live |= {n.name for n in sc.walk(value) if isinstance(n, sc.Name)}
+    sources = _outermost_sources(function)
+    found = [c for c in sources if any(c is n for v in heard for n in sc.walk(v))]
+    return found or sources
+
+
 def _oscillator_stage(
     graph_a: Graph,
     graph_b: Graph,
@@ -413,7 +438,7 @@ def _oscillator_stage(
         program, log = _with_params(graph_a, function, copy.params)
         return program, [f"Source from {names[1]}: {label} feeds {class_of(reader)}", *log]
     layered = binop(source, "*", sc.Number(_LAYER_LEVEL))
-    sources_a = _outermost_sources(graph_a.function)
+    sources_a = _heard_sources(graph_a)
     if sources_a:
         target = rng.choice(sources_a)
         function = map_nodes(graph_a.function, {id(target): binop(target, "+", layered)})
