@@ -70,6 +70,21 @@ def test_one_run_measures_each_synth_as_a_render_of_its_own_would(tmp_path: Path
     assert together[2].is_silent and together[1].audible  # type: ignore[union-attr]
 
 
+def test_a_synth_whose_amp_waits_for_the_player_is_auditioned_at_a_played_level(
+    tmp_path: Path,
+) -> None:
+    """``|freq, amp|`` (both 0 until the player sets them) is played, not heard as silent."""
+    unset = compiled(
+        r"SynthDef(\unset, { |freq, amp, gate = 1| var env = EnvGen.kr(Env.asr(0.01, 1, 0.01), "
+        r"gate, doneAction: 2); Out.ar(0, SinOsc.ar(freq, 0, amp) * env) })"
+    )
+    (found,) = probe.audition_many([unset])
+    alone = nrt.render_phrase(unset, 2.0, tmp_path / "alone.wav")
+    for result in (found, alone):
+        assert isinstance(result, nrt.RenderResult) and result.audible
+        assert result.peak == pytest.approx(0.3, rel=1e-2)
+
+
 def test_a_synth_scsynth_cannot_play_gets_its_own_error_and_the_others_are_measured() -> None:
     brick = compiled(read_source(wild_corpus.CORPUS / "scfft_brick.scd"))  # FFT buffer 0
     found = probe.audition_many([compiled(PAD), brick, compiled(PAD)])

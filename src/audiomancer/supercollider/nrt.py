@@ -668,7 +668,8 @@ def render_phrase(
     Four notes share ``seconds`` evenly, each held for three quarters of its slot but the last,
     held to the end: the SynthDef's default ``freq`` (440 Hz when it has none), a fifth above, a
     minor third above, an octave above, at the SynthDef's default ``amp`` (0.3 when it has
-    none). The file lasts ``seconds + tail``. ValueError for ``seconds`` outside
+    none, or a default of 0 that the player is to set: a note is played at some level). The
+    file lasts ``seconds + tail``. ValueError for ``seconds`` outside
     (0, :data:`MAX_PHRASE_SECONDS`].
     """
     seconds = _finite("seconds", seconds, low=0, strict=True)
@@ -683,7 +684,7 @@ def render_phrase(
     amp = defaults.get("amp", 0.3)
     if not (math.isfinite(root) and root > 0):
         root = 440.0
-    if not (math.isfinite(amp) and amp >= 0):
+    if not (math.isfinite(amp) and amp > 0):  # an amp of 0 waits for the note's own
         amp = 0.3
     slot = seconds / len(PHRASE_INTERVALS)
     last = len(PHRASE_INTERVALS) - 1

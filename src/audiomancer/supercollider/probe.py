@@ -96,7 +96,7 @@ def phrase_notes(scgf: bytes, seconds: float) -> list[nrt.RenderNote]:
     amp = defaults.get("amp", 0.3)
     if not (math.isfinite(root) and root > 0):
         root = 440.0
-    if not (math.isfinite(amp) and amp >= 0):
+    if not (math.isfinite(amp) and amp > 0):  # an amp of 0 waits for the note's own
         amp = 0.3
     slot = seconds / len(nrt.PHRASE_INTERVALS)
     last = len(nrt.PHRASE_INTERVALS) - 1
