@@ -85,6 +85,26 @@ def test_a_synth_whose_amp_waits_for_the_player_is_auditioned_at_a_played_level(
         assert result.peak == pytest.approx(0.3, rel=1e-2)
 
 
+def test_a_synth_sounding_on_a_trigger_is_auditioned_with_its_trigger_fired(
+    tmp_path: Path,
+) -> None:
+    """``t_trig = 0`` (or a ``\\tr`` rate): each note of the phrase fires it, as a player would."""
+    for rates, name in (("", "t_trig"), (", [\\tr]", "trig")):
+        code = (
+            rf"SynthDef(\hit, {{ |{name} = 0| Out.ar(0, SinOsc.ar(440, 0, "
+            rf"Decay2.kr({name}, 0.005, 0.3) * 0.3)) }}{rates})"
+        )
+        scgf = compiled(code)
+        assert nrt.unset_triggers(scgf) == {name: 1.0}
+        (found,) = probe.audition_many([scgf])
+        alone = nrt.render_phrase(scgf, 2.0, tmp_path / "alone.wav")
+        for result in (found, alone):
+            assert isinstance(result, nrt.RenderResult) and result.audible, code
+    assert (
+        nrt.unset_triggers(compiled(r"SynthDef(\on, { |t_go = 1| Out.ar(0, K2A.ar(t_go)) })")) == {}
+    )
+
+
 def test_a_synth_scsynth_cannot_play_gets_its_own_error_and_the_others_are_measured() -> None:
     brick = compiled(read_source(wild_corpus.CORPUS / "scfft_brick.scd"))  # FFT buffer 0
     found = probe.audition_many([compiled(PAD), brick, compiled(PAD)])

@@ -699,10 +699,29 @@ def render_phrase(
         tail=tail,
         sample_rate=sample_rate,
         channels=channels,
-        controls=controls,
+        controls={**unset_triggers(scgf), **(controls or {})},
         timeout=timeout,
         seed=seed,
     )
+
+
+def unset_triggers(scgf: bytes) -> dict[str, float]:
+    """Trigger controls (``t_trig``, a ``\\tr`` rate: a ``TrigControl``) whose default is 0,
+    each set to 1: a phrase plays every note with its triggers fired, as a player would."""
+    from audiomancer.supercollider.scgf import read_scgf
+
+    graph = read_scgf(scgf)
+    names = dict(graph.controls)
+    fired: dict[str, float] = {}
+    for ugen in graph.ugens:
+        if ugen.name != "TrigControl":
+            continue
+        for name, index in graph.control_indices:
+            if ugen.special <= index < ugen.special + len(ugen.outputs) and names.get(name) == (
+                0.0,
+            ):
+                fired[name] = 1.0
+    return fired
 
 
 def window_peak(path: Path, start_s: float, end_s: float | None = None) -> float:

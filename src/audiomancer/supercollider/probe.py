@@ -209,6 +209,8 @@ def _window(
             args = [name, voice, 0, group, "freq", note.freq, "amp", note.amp]
             if header.has_gate:
                 args += ["gate", 1.0]
+            for trigger, value in nrt.unset_triggers(probe.scgf).items():
+                args += [trigger, value]
             timed.append((start + note.start_s, osc.Message("/s_new", tuple(args))))
             if header.has_gate:
                 timed.append((start + note.end_s, osc.message("/n_set", voice, "gate", 0.0)))
