@@ -298,6 +298,17 @@ def test_b_s_oscillator_is_layered_only_with_a_source_a_s_output_hears() -> None
         assert "stick = Crackle.ar(2.01);" in code(child)
 
 
+def test_b_s_trigger_sequence_is_a_source_that_never_frees_the_child() -> None:
+    b = sc.parse(r"""SynthDef(\delta, { |amp = 0.5, out|
+    OffsetOut.ar(out, TDuty.ar(Dseq([0.25, 0.5], inf), 0, amp, 2))
+})""")
+    (stage,) = ops.crossover_stages(parse("tb303"), b, ("tb303", "delta"))[0]
+    assert stage.label == "TDuty" and {"TDuty", "Dseq"} <= stage.new_classes
+    child, log = ops.crossover_with(parse("tb303"), b, stage, random.Random(0), ("tb303", "d"))
+    assert log[0] == "Oscillator from d: TDuty layered with Saw"
+    assert "TDuty.ar(Dseq([0.25, 0.5], inf), 0, amp, 0)" in code(child)
+
+
 BUS_EFFECT = r"""SynthDef(\verb, { |out = 0, in = 16, mix = 0.4|
     var sig = In.ar(in, 2);
     Out.ar(out, FreeVerb.ar(sig, mix))

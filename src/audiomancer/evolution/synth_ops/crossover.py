@@ -102,6 +102,9 @@ PLUMBING: Final = frozenset(
      "NamedControl"}
 )  # fmt: skip
 """Classes that say nothing about whose sound it is: a stage must bring more than these."""
+_SEQUENCERS: Final = frozenset({"TDuty"})
+"""Demand-rate trigger sequencers called at audio rate: a source of B (a click sequence),
+layered with A's like an oscillator (their ``doneAction`` disarmed when moved)."""
 _LAYER_LEVEL: Final = "0.5"
 _FEED_LEVEL: Final = "0.25"
 """B's source is unscaled (B's envelope and amp are not copied): it feeds A at this level."""
@@ -137,7 +140,7 @@ def _outermost_sources(function: sc.Node) -> list[sc.Call]:
             isinstance(node, sc.Call)
             and name is not None
             and node.selector == "ar"
-            and family_of(name, "ar") in ("oscillator", "noise")
+            and (family_of(name, "ar") in ("oscillator", "noise") or name in _SEQUENCERS)
             and reads_outside(node) is None
         ):
             found.append(node)

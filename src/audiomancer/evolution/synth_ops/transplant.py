@@ -153,7 +153,10 @@ def reads_outside(node: sc.Node, *, spectral: bool = False) -> str | None:
 
 
 _FREEING: Final = frozenset({"FreeSelf", "FreeSelfWhenDone", "PauseSelf", "PauseSelfWhenDone"})
-_DONE_POSITIONS: Final = {"EnvGen": 5, "Line": 5, "XLine": 5, "Linen": 4, "DetectSilence": 3}
+_DONE_POSITIONS: Final = {
+    "EnvGen": 5, "Line": 5, "XLine": 5, "Linen": 4, "DetectSilence": 3, "Duty": 3, "TDuty": 3,
+    "DemandEnvGen": 9,
+}  # fmt: skip
 
 
 def _is_env_expression(node: sc.Node | None) -> bool:
