@@ -309,6 +309,18 @@ def test_b_s_trigger_sequence_is_a_source_that_never_frees_the_child() -> None:
     assert "TDuty.ar(Dseq([0.25, 0.5], inf), 0, amp, 0)" in code(child)
 
 
+def test_b_s_argument_reads_a_s_named_control_of_the_same_name() -> None:
+    a = sc.parse(
+        r"""SynthDef(\named, { var sig = SinOsc.ar(\freq.kr(220)) * 0.1; Out.ar(0, sig ! 2) })"""
+    )
+    stages, reasons = ops.crossover_stages(a, parse("tb303"), ("named", "tb303"))
+    stage = next((s for s in stages if s.kind == "oscillator"), None)
+    assert stage is not None, reasons
+    child, _ = ops.crossover_with(a, parse("tb303"), stage, random.Random(0), ("named", "tb303"))
+    assert "Saw.ar(\\freq.kr)" in code(child)
+    assert "freq" not in {p.name for p in ops.locate(child).function.params}
+
+
 BUS_EFFECT = r"""SynthDef(\verb, { |out = 0, in = 16, mix = 0.4|
     var sig = In.ar(in, 2);
     Out.ar(out, FreeVerb.ar(sig, mix))

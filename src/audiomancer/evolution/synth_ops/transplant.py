@@ -236,6 +236,12 @@ class _Copier:
         self.b_locals = set(graph_b.local_names)
         self.a_params = set(graph_a.param_names)
         self.a_controls = {c.name for c in controls(graph_a)}
+        self.a_named = {
+            c.name: c.node.selector
+            for c in controls(graph_a)
+            if isinstance(c.node, sc.Call) and c.name not in self.a_params
+        }
+        """A's NamedControls by name, with their rate: B's argument of that name reads it."""
         self.taken = graph_a.identifiers() | self.a_controls
         self.params: dict[str, sc.Param] = {}
         self.renamed: dict[str, str] = {}
@@ -298,6 +304,8 @@ class _Copier:
                 raise NotApplicable(f"B reads its variable {name!r} in several places")
             return self._cache[key]
         if name in self.b_params:
+            if name in self.a_named:  # \freq.kr again is A's own control (defaults averaged)
+                return sc.Call(sc.Symbol(name), self.a_named[name], (), parens=False)
             return sc.Name(self._control(name))
         if name in self.b_prepend:
             raise NotApplicable(f"it reads {name!r}, an argument SynthDef prepends in B")
