@@ -27,7 +27,7 @@ by about 4.5e-6 nats per step (KL) and the held-out NLL from 1.39416 to 1.39420 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
@@ -42,6 +42,9 @@ EXACT_LIMIT: Final = 2**24
 FloatArray = npt.NDArray[np.float32]
 
 _GEMM_ROWS: Final = 4
+"""From this many rows on, one matrix-matrix product; below it, one matrix-vector product per
+row (OpenBLAS's gemm is slow for 2-3 rows: 2 rows 1.4-1.6x, 3 rows 1.3-1.6x the time of their
+gemvs; 4 rows 0.75-0.9x, 16 rows 0.45-0.55x; benchmarks/README.md)."""
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,18 @@ class ExactMatrix:
 
     ``levels`` is [inputs, outputs] float32 of whole numbers; ``unit[j]`` is the value of one
     level of column j times one level of a hidden state, so ``(h_levels @ levels) * unit`` is
-    ``h @ W`` to within the quantization.
+    ``h @ W`` to within the quantization. ``transposed`` ([outputs, inputs], contiguous) and
+    ``unit_column`` ([outputs, 1]) serve ``multiply``, which works on columns of states.
     """
 
     levels: FloatArray
     unit: FloatArray
+    transposed: FloatArray = field(init=False, repr=False, compare=False)
+    unit_column: FloatArray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "transposed", np.ascontiguousarray(self.levels.T))
+        object.__setattr__(self, "unit_column", np.ascontiguousarray(self.unit[:, None]))
 
     @classmethod
     def quantize(cls, weights: npt.NDArray[Any]) -> ExactMatrix:
@@ -78,22 +88,30 @@ class ExactMatrix:
         return cls(levels, unit / np.float32(HIDDEN_SCALE))
 
     def product(self, hidden_levels: FloatArray) -> FloatArray:
-        """``h @ W`` for hidden states given as levels ([N, inputs], any N), a new array.
+        """``h @ W`` for hidden states given as levels ([N, inputs], any N), a new array."""
+        out: FloatArray = np.empty((self.levels.shape[1], hidden_levels.shape[0]), np.float32)
+        self.multiply(np.ascontiguousarray(hidden_levels.T), out)
+        return np.ascontiguousarray(out.T)
 
-        Since the sums are exact, how the rows are split between BLAS calls changes no bit,
-        only the speed: OpenBLAS's matrix-matrix product is slow for fewer than four rows and
-        for a remainder of rows past a multiple of four (measured: 2 rows 2.2x, 3 rows 2.5x
-        the time of one matrix-vector product per row), so those rows take one each.
+    def multiply(self, columns: FloatArray, out: FloatArray) -> None:
+        """``out = (W^T h) * unit`` for N states as the columns of ``columns`` ([inputs, N]).
+
+        Since the sums are exact, how the rows are split between BLAS calls and which operand
+        BLAS sees transposed change no bit, only the speed, so each row count takes the fastest
+        call measured (benchmarks/README.md): for one state the matrix-vector product with
+        ``levels``, for 2-3 one such product per state, from 4 on one matrix-matrix product
+        with ``transposed`` (OpenBLAS's gemm on [outputs, inputs] by [inputs, N] is 2-2.5x
+        faster than on [N, inputs] by [inputs, outputs] here).
         """
-        rows = hidden_levels.shape[0]
-        out: FloatArray = np.empty((rows, self.levels.shape[1]), dtype=np.float32)
-        whole = rows - rows % _GEMM_ROWS if rows >= _GEMM_ROWS else 0
-        if whole:
-            np.matmul(hidden_levels[:whole], self.levels, out=out[:whole])
-        if whole < rows:
-            np.matmul(hidden_levels[whole:, None, :], self.levels, out=out[whole:, None, :])
-        out *= self.unit
-        return out
+        rows = columns.shape[1]
+        if rows == 1:
+            np.matmul(columns.T, self.levels, out=out.T)
+        elif rows < _GEMM_ROWS:
+            for r in range(rows):
+                np.matmul(columns[:, r], self.levels, out=out[:, r])
+        else:
+            np.matmul(self.transposed, columns, out=out)
+        out *= self.unit_column
 
 
 def exact_bound(matrix: ExactMatrix) -> float:
