@@ -298,6 +298,12 @@ def test_code_without_a_stated_length_imports_at_its_period(tidal: Ghci) -> None
     assert import_tidal('d1 $ every 4 (fast 2) $ s "bd sn"', ghci=tidal).bars == 4
     assert import_tidal('d1 $ sometimes (# speed 2) $ s "bd*8"', ghci=tidal).bars == 1
     assert import_tidal('d1 $ s "bd <sn cp>"', bars=1, ghci=tidal).bars == 1
+    # periods that are no power of two, and 8, which only a window of 16 cycles shows
+    assert import_tidal('d1 $ s "bd <sn cp hh>"', ghci=tidal).bars == 3
+    assert import_tidal('d1 $ every 3 (fast 2) $ s "bd sn"', ghci=tidal).bars == 3
+    assert import_tidal('d1 $ whenmod 8 6 rev $ s "bd*2 [sn cp]"', ghci=tidal).bars == 8
+    ur = 'd1 $ ur 8 "a b" [("a", s "bd*2"), ("b", s "sn*3")] []'
+    assert import_tidal(ur, ghci=tidal).bars == 8
     dense = import_tidal('d1 $ s "bd*4000"', ghci=tidal)  # 8 cycles would be too many
     assert dense.bars == 1 and len(dense.notes) > 0
 

@@ -153,12 +153,13 @@ def read_tidal_file(path: str | Path) -> str:
 
 
 MAX_PERIOD: Final = 8
-"""Cycles read to find the period of code whose length nothing states (``--bars`` chooses)."""
+"""The longest period found in code whose length nothing states (``--bars`` chooses)."""
 
 
-def period(events: list[TidalEvent], window: int) -> int:
-    """The fewest cycles n (1, 2, 4, ... up to ``window``) such that the events of the first
-    ``window`` cycles repeat every n cycles; 1 when they do not repeat (random functions)."""
+def period(events: list[TidalEvent], window: int) -> int | None:
+    """The fewest cycles n (1 up to ``window // 2``) such that the events of the first
+    ``window`` cycles repeat every n cycles; None when they do not repeat (random functions,
+    or a longer period)."""
 
     def shape(start: int, length: int) -> list[tuple[Fraction, str]]:
         return sorted(
@@ -167,13 +168,14 @@ def period(events: list[TidalEvent], window: int) -> int:
             if start <= e.onset < start + length
         )
 
-    n = 1
-    while n < window:
-        first = shape(0, n)
-        if all(shape(k, n) == first for k in range(n, window, n)):
+    for n in range(1, window // 2 + 1):
+        # each later block of n cycles (the last one perhaps cut short) plays as the first
+        if all(
+            shape(k, min(n, window - k)) == shape(0, min(n, window - k))
+            for k in range(n, window, n)
+        ):
             return n
-        n *= 2
-    return 1
+    return None
 
 
 class ImportOptions(TypedDict, total=False):
@@ -255,7 +257,8 @@ def import_tidal(
     """The pattern a piece of Tidal code plays over its first ``bars`` cycles.
 
     ``bars`` defaults to the length our header comment states, else the code's period: the
-    fewest cycles (1, 2, 4, up to 8) after which its first 8 cycles repeat, else 1.
+    fewest cycles (1 to 4 after which its first 8 cycles repeat, else 5 to 8 after which its
+    first 16 do), else 1.
     TidalCodeError when ghci rejects the code (quoting its message and the line), when no
     event starts in the window, or when sounds cannot be mapped; EngineError when Tidal does
     not answer within ``timeout`` seconds; EngineNotFoundError naming ``ghc libghc-tidal-dev``
@@ -284,7 +287,13 @@ def import_tidal(
         played = _play_with_custom_parameters(service, code, cycles, timeout)
     else:
         if guess:  # the code's own period: the fewest cycles (up to 8) after which it repeats
-            cycles = period(played.onsets, MAX_PERIOD)
+            found = period(played.onsets, MAX_PERIOD)
+            if found is None:  # a period of 5 to 8 cycles shows only over 16
+                longer = _play_longer(service, code, 2 * MAX_PERIOD, timeout)
+                found = period(longer.onsets, 2 * MAX_PERIOD) if longer else None
+                if longer is not None and found is not None:
+                    played = longer
+            cycles = found or 1
     for problem in played.problems:
         warnings.warn(f"skipped: {problem}", stacklevel=2)
     if played.earlier:
@@ -434,6 +443,18 @@ _CONTROL_USE: Final = (
 MAX_CUSTOM_ROUNDS: Final = 4
 """Times the code is tried again with the custom parameters found so far (ghci names the first
 unknown name of each paragraph only)."""
+
+
+def _play_longer(service: Ghci, code: str, cycles: int, timeout: float) -> Played | None:
+    """The code played over ``cycles`` to look for a longer period, or None when that would be
+    too many events or take too long (ghci is then restarted on the next request): the shorter
+    reading stands."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the first reading said it all
+            return _play_with_custom_parameters(service, code, cycles, timeout)
+    except (TidalCodeError, EngineError):
+        return None
 
 
 def _play_with_custom_parameters(service: Ghci, code: str, cycles: int, timeout: float) -> Played:
