@@ -679,19 +679,7 @@ def render_phrase(
         )
     engines.find("scsynth")
     scgf = _synthdef_bytes(synthdef_code, timeout)
-    defaults = read_synthdef_header(scgf).controls
-    root = defaults.get("freq", 440.0)
-    amp = defaults.get("amp", 0.3)
-    if not (math.isfinite(root) and root > 0):
-        root = 440.0
-    if not (math.isfinite(amp) and amp > 0):  # an amp of 0 waits for the note's own
-        amp = 0.3
-    slot = seconds / len(PHRASE_INTERVALS)
-    last = len(PHRASE_INTERVALS) - 1
-    notes = [
-        RenderNote(i * slot, slot if i == last else slot * 0.75, root * 2 ** (step / 12), amp)
-        for i, step in enumerate(PHRASE_INTERVALS)
-    ]
+    notes = phrase_notes(scgf, seconds)
     return render(
         scgf,
         notes,
@@ -703,6 +691,23 @@ def render_phrase(
         timeout=timeout,
         seed=seed,
     )
+
+
+def phrase_notes(scgf: bytes, seconds: float) -> list[RenderNote]:
+    """The notes :func:`render_phrase` plays for this SynthDef over ``seconds``."""
+    defaults = read_synthdef_header(scgf).controls
+    root = defaults.get("freq", 440.0)
+    amp = defaults.get("amp", 0.3)
+    if not (math.isfinite(root) and root > 0):
+        root = 440.0
+    if not (math.isfinite(amp) and amp > 0):  # an amp of 0 waits for the note's own
+        amp = 0.3
+    slot = seconds / len(PHRASE_INTERVALS)
+    last = len(PHRASE_INTERVALS) - 1
+    return [
+        RenderNote(i * slot, slot if i == last else slot * 0.75, root * 2 ** (step / 12), amp)
+        for i, step in enumerate(PHRASE_INTERVALS)
+    ]
 
 
 def unset_triggers(scgf: bytes) -> dict[str, float]:

@@ -89,23 +89,6 @@ def renamed(scgf: bytes, name: str) -> bytes:
     return scgf[:10] + bytes([len(raw)]) + raw + scgf[11 + size :]
 
 
-def phrase_notes(scgf: bytes, seconds: float) -> list[nrt.RenderNote]:
-    """The notes :func:`nrt.render_phrase` plays for this SynthDef."""
-    defaults = nrt.read_synthdef_header(scgf).controls
-    root = defaults.get("freq", 440.0)
-    amp = defaults.get("amp", 0.3)
-    if not (math.isfinite(root) and root > 0):
-        root = 440.0
-    if not (math.isfinite(amp) and amp > 0):  # an amp of 0 waits for the note's own
-        amp = 0.3
-    slot = seconds / len(nrt.PHRASE_INTERVALS)
-    last = len(nrt.PHRASE_INTERVALS) - 1
-    return [
-        nrt.RenderNote(i * slot, slot if i == last else slot * 0.75, root * 2 ** (step / 12), amp)
-        for i, step in enumerate(nrt.PHRASE_INTERVALS)
-    ]
-
-
 def bus_inputs(scgf: bytes) -> tuple[list[str], list[int]]:
     """(controls to point at :data:`TEST_BUS`, bus numbers to write the test signal to) for the
     SynthDef's audio bus readers. A control that is also the bus the SynthDef writes to (an
@@ -177,7 +160,7 @@ def _window(
     header = nrt.read_synthdef_header(scgf)
     group = _GROUP_BASE + index
     node = PROBE_NODE_BASE + 100 * index
-    notes = phrase_notes(probe.scgf, seconds)
+    notes = nrt.phrase_notes(probe.scgf, seconds)
     timed: list[tuple[float, osc.Message]] = [
         (start, osc.message("/c_fill", 0, _CONTROL_BUSES, 0.0)),
         (start, osc.message("/d_recv", scgf)),
@@ -204,13 +187,12 @@ def _window(
                     "amp", 0.3, "gate", 1.0, "bus", float(bus))))  # fmt: skip
                 timed.append((start + note.end_s, osc.message("/n_set", voice, "gate", 0.0)))
     else:
+        triggers = [item for pair in nrt.unset_triggers(probe.scgf).items() for item in pair]
         for offset, note in enumerate(notes):
             voice = node + offset
-            args = [name, voice, 0, group, "freq", note.freq, "amp", note.amp]
+            args = [name, voice, 0, group, "freq", note.freq, "amp", note.amp, *triggers]
             if header.has_gate:
                 args += ["gate", 1.0]
-            for trigger, value in nrt.unset_triggers(probe.scgf).items():
-                args += [trigger, value]
             timed.append((start + note.start_s, osc.Message("/s_new", tuple(args))))
             if header.has_gate:
                 timed.append((start + note.end_s, osc.message("/n_set", voice, "gate", 0.0)))
