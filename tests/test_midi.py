@@ -292,3 +292,12 @@ def test_a_tempo_map_imports_at_the_tempo_most_beats_play_at(
         pattern = read_midi(_tempo_map_file(tempi, 16))
     assert pattern.bpm == pytest.approx(bpm, abs=1e-3)
     assert len(pattern.notes) == 16
+
+
+def test_the_tempo_warning_counts_every_change_and_names_the_first() -> None:
+    # 140 -> 100 -> 140 -> 100: three changes (back to the first tempo is one too)
+    with pytest.warns(UserWarning) as caught:
+        read_midi(_tempo_map_file([(140.0, 3), (100.0, 5), (140.0, 3), (100.0, 5)], 16))
+    (message,) = [str(w.message) for w in caught if "changes tempo" in str(w.message)]
+    assert "changes tempo 3 times (first to 100 bpm at beat 4)" in message, message
+    assert "keeps one tempo, the one most of its beats play at: 100 bpm" in message

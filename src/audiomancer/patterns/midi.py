@@ -33,6 +33,7 @@ import math
 import warnings
 from collections.abc import Iterable
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -226,13 +227,11 @@ def _read_meta(
 ) -> tuple[float, tuple[int, int], int]:
     """Tempo and first time signature of the file (defaults 120 bpm, 4/4) and its last tick.
 
-    A pattern has one tempo: the one most of the file's beats play at (the first on a tie, so a
-    slow pickup beat or a closing ritardando does not set the tempo of the whole); the other
-    tempo changes are dropped with a warning naming them.
+    A pattern has one tempo: the one most of the file's beats play at (the earliest on a tie,
+    so a slow pickup beat or a closing ritardando does not set the tempo of the whole); a
+    warning names the changes dropped.
     """
-    tempo: int | None = None
-    changes: list[tuple[int, int]] = []  # (tick, tempo) of each later, different tempo
-    tempi: list[tuple[int, int]] = []  # (tick, tempo) of every tempo event
+    tempi: list[tuple[int, int]] = []  # (tick, microseconds per beat) of every tempo event
     signature: tuple[int, int] | None = None
     end_tick = 0
     for track in midi.tracks:
@@ -241,28 +240,22 @@ def _read_meta(
             now += message.time
             if message.type == "set_tempo":
                 tempi.append((now, message.tempo))
-                if tempo is None:
-                    tempo = message.tempo
-                elif message.tempo != tempo:
-                    changes.append((now, message.tempo))
             elif message.type == "time_signature" and signature is None:
                 signature = (message.numerator, message.denominator)
         end_tick = max(end_tick, now)
-    import mido  # already loaded by _open_midi
-
-    kept = tempo
-    if tempo is not None and changes:
-        kept = _main_tempo(tempi, end_tick)
-    bpm = round(mido.tempo2bpm(kept), 3) if kept is not None else 120.0
+    tempi.sort(key=lambda event: event[0])  # stable: the order of one tick's events is kept
+    kept = _main_tempo(tempi, end_tick) if tempi else None
+    bpm = _bpm(kept) if kept is not None else 120.0
+    # each tempo event that differs from the one before it (a tick of several is one change)
+    changes = [later for earlier, later in pairwise(tempi) if later[1] != earlier[1]]
     if changes:
-        first_tick, first_tempo = min(changes)
+        first_tick, first_tempo = changes[0]
         beat = Fraction(first_tick, midi.ticks_per_beat)
-        which = "the first" if kept == tempo else "the one most of its beats play at"
+        which = "the first" if kept == tempi[0][1] else "the one most of its beats play at"
         warnings.warn(
             f"MIDI file {name} changes tempo {len(changes)} time"
-            f"{'s' if len(changes) > 1 else ''} (first to "
-            f"{round(mido.tempo2bpm(first_tempo), 3):g} bpm at beat {float(beat) + 1:g}); "
-            f"the pattern keeps one tempo, {which}: {bpm:g} bpm",
+            f"{'s' if len(changes) > 1 else ''} (first to {_bpm(first_tempo):g} bpm at beat "
+            f"{float(beat) + 1:g}); the pattern keeps one tempo, {which}: {bpm:g} bpm",
             stacklevel=3,
         )
     try:
@@ -273,20 +266,23 @@ def _read_meta(
     return bpm, time_signature, round(end_tick * scale)
 
 
+def _bpm(tempo: int) -> float:
+    """Quarter notes per minute of a tempo in microseconds per quarter note, to 3 decimals."""
+    import mido  # already loaded by _open_midi
+
+    return round(float(mido.tempo2bpm(tempo)), 3)
+
+
 def _main_tempo(tempi: list[tuple[int, int]], end_tick: int) -> int:
     """The tempo (microseconds per beat) that lasts the most ticks up to ``end_tick``, of the
-    file's tempo events ((tick, tempo); the first holds from the start, each until the next).
-    The earliest wins a tie."""
-    events = sorted(tempi, key=lambda event: event[0])  # stable: a track's order is kept
-    events[0] = (0, events[0][1])
-    ends = [tick for tick, _ in events[1:]] + [max(end_tick, events[-1][0])]
-    lasting: dict[int, int] = {}
-    order: list[int] = []
-    for (tick, value), until in zip(events, ends, strict=True):
-        if value not in lasting:
-            order.append(value)
-        lasting[value] = lasting.get(value, 0) + until - tick
-    return max(order, key=lambda value: (lasting[value], -order.index(value)))
+    file's tempo events ((tick, tempo) in order of tick; the first holds from the start, each
+    until the next). The earliest wins a tie."""
+    starts = [0, *(tick for tick, _ in tempi[1:])]
+    ends = [*starts[1:], max(end_tick, tempi[-1][0])]
+    lasting: dict[int, int] = {}  # tempo -> ticks it lasts; a dict keeps the order first heard
+    for (_, tempo), start, until in zip(tempi, starts, ends, strict=True):
+        lasting[tempo] = lasting.get(tempo, 0) + until - start
+    return max(lasting, key=lasting.__getitem__)  # max keeps the first of equal values
 
 
 def _fit_notes(notes: Iterable[Note], length: int) -> list[Note]:
