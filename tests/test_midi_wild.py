@@ -28,6 +28,7 @@ REFUSED: dict[str, str] = {
     "ours/no_notes.mid": "holds no notes",
     "midifile/MIDIBadHeaderSMTPE.mid": "SMPTE division of 16 frames per second",
     "midifile/MIDIBadTrackHdr.mid": "holds no track (MTrk)",  # its only chunk is 'mTrk'
+    "miditok/empty.mid": "holds no notes",  # a conductor track only
 }
 """File (relative to the corpus) -> words of the reason it is refused with."""
 
