@@ -131,9 +131,14 @@ def parse_header(code: str) -> Header | None:
     )
 
 
+def _file_name(path: str | Path) -> str:
+    """How messages name a Tidal file (``-`` is standard input)."""
+    return "standard input" if str(path) == "-" else str(path)
+
+
 def read_tidal_file(path: str | Path) -> str:
     """The text of a ``.tidal`` file (``-`` reads stdin); PatternFileError unless UTF-8 text."""
-    name = "standard input" if str(path) == "-" else str(path)
+    name = _file_name(path)
     try:
         data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
     except OSError as error:
@@ -195,7 +200,7 @@ def import_tidal_file(path: str | Path, **options: Unpack[ImportOptions]) -> Pat
     """:func:`import_tidal` of a ``.tidal`` file (``-``: stdin) with the same keyword options;
     its errors name the file."""
     code = read_tidal_file(path)
-    name = "standard input" if str(path) == "-" else str(path)
+    name = _file_name(path)
     try:
         return import_tidal(code, **options)
     except (TidalCodeError, EngineError) as error:
@@ -267,8 +272,9 @@ def import_tidal(
     header = parse_header(code)
     guess = bars is None and header is None
     cycles = validate_bars(bars if bars is not None else header.bars if header else 1)
+    requested: PatternType | None = None
     if pattern_type is not None:
-        pattern_type = validate_pattern_type(pattern_type)
+        requested = validate_pattern_type(pattern_type)
     if kit is not None:
         kit = get_kit(kit).name
     if sound is not None:
@@ -278,22 +284,10 @@ def import_tidal(
     beats_per_bar = Fraction(bar_length, TICKS_PER_BEAT)
 
     service = ghci or get_ghci()
-    window = MAX_PERIOD if guess else cycles
-    try:
-        played = _play_with_custom_parameters(service, code, window, timeout)
-    except TidalCodeError as error:
-        if not guess or "more than" not in str(error):
-            raise
-        played = _play_with_custom_parameters(service, code, cycles, timeout)
+    if guess:
+        played, cycles = _play_at_its_period(service, code, timeout)
     else:
-        if guess:  # the code's own period: the fewest cycles (up to 8) after which it repeats
-            found = period(played.onsets, MAX_PERIOD)
-            if found is None:  # a period of 5 to 8 cycles shows only over 16
-                longer = _play_longer(service, code, 2 * MAX_PERIOD, timeout)
-                found = period(longer.onsets, 2 * MAX_PERIOD) if longer else None
-                if longer is not None and found is not None:
-                    played = longer
-            cycles = found or 1
+        played = _play_with_custom_parameters(service, code, cycles, timeout)
     for problem in played.problems:
         warnings.warn(f"skipped: {problem}", stacklevel=2)
     if played.earlier:
@@ -356,8 +350,8 @@ def import_tidal(
         for e, n in zip(events, numbers, strict=True)
     ]
     kind: PatternType
-    if pattern_type is not None:
-        kind = validate_pattern_type(pattern_type)
+    if requested is not None:
+        kind = requested
     elif header is not None:
         kind = header.type
     elif all(d is not None for d in drums):
@@ -443,6 +437,25 @@ _CONTROL_USE: Final = (
 MAX_CUSTOM_ROUNDS: Final = 4
 """Times the code is tried again with the custom parameters found so far (ghci names the first
 unknown name of each paragraph only)."""
+
+
+def _play_at_its_period(service: Ghci, code: str, timeout: float) -> tuple[Played, int]:
+    """The code played over its period, and the period: the fewest cycles (1 to 4) after which
+    its first 8 cycles repeat, else (5 to 8) after which its first 16 do, else 1 (random
+    functions, a longer period; as do 8 cycles of more events than a reading takes)."""
+    try:
+        played = _play_with_custom_parameters(service, code, MAX_PERIOD, timeout)
+    except TidalCodeError as error:
+        if "more than" not in str(error):  # only too many events is a reason to read less
+            raise
+        return _play_with_custom_parameters(service, code, 1, timeout), 1
+    found = period(played.onsets, MAX_PERIOD)
+    if found is None:  # a period of 5 to 8 cycles shows only over 16
+        longer = _play_longer(service, code, 2 * MAX_PERIOD, timeout)
+        found = period(longer.onsets, 2 * MAX_PERIOD) if longer is not None else None
+        if longer is not None and found is not None:
+            played = longer
+    return played, found or 1
 
 
 def _play_longer(service: Ghci, code: str, cycles: int, timeout: float) -> Played | None:
