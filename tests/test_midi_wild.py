@@ -65,6 +65,17 @@ CHOSEN: dict[tuple[str, str | None], tuple[str, str]] = {
     ),
     ("music21/k525short.mid", "bass"): ("bass", "track 6 'String Ensemble 1' (channel 5)"),
     ("ours/type0_drums_and_bass.mid", None): ("drums", "imported the drums"),
+    # low string and pad chords (GM programs 49, 90, 93) on kick, snare and hat pitches are
+    # pitched parts, not drums; so is a bass (program 34) doubled in octaves
+    ("freedoom/freedoom2_D_ULTIMA.mid", None): (
+        "drums",
+        "has drums (track 2 'Drums' (channel 10)) and pitched parts",
+    ),
+    ("freedoom/freedoom1_D_E3M6.mid", None): (
+        "drums",
+        "has drums (track 10 'drm' (channel 10)) and",
+    ),
+    ("freedink/insper.mid", None): ("melody", "has 2 pitched parts"),
 }
 """(file, --type) -> the type imported and words of the warning that says which part it took."""
 

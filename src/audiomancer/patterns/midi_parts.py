@@ -6,11 +6,12 @@ channels (type 1), or all in one track on several channels (type 0). A pattern i
 
 - A **part** is the notes of one track on one channel.
 - A part is **drums** when it is on channel 10 (General MIDI), when its track is named as a
-  drum part ("Drums", "Percussion", "Kick", "HH", "Slagverk", ...), or, on another channel,
-  when its notes read as a drum kit: every pitch a General MIDI drum sound, at least two of
-  kick, snare and hi-hat each on a tenth of the notes or more, and at least a fifth of the notes
-  struck together with another (a drummer's kick and hat; a bass line in the same register
-  plays one note at a time).
+  drum part ("Drums", "Percussion", "Kick", "HH", "Slagverk", ...), or, on another channel
+  with no program chosen for a pitched instrument (strings, a pad, a bass: anything but the
+  default piano and the percussive programs), when its notes read as a drum kit: every pitch
+  a General MIDI drum sound, at least two of kick, snare and hi-hat each on a tenth of the
+  notes or more, and at least a fifth of the notes struck together with another (a drummer's
+  kick and hat; a bass line in the same register plays one note at a time).
 - **Drums** take every drum part, as one kit. A drum part named for one sound ("Kick",
   "RD_Snare_2", "Hat") that plays at most three pitches plays that sound whatever its pitches
   (a sampler track exported by a DAW plays its sample on any key).
@@ -84,6 +85,10 @@ _GM_BASS_PROGRAMS: Final = range(32, 40)
 _GM_ACCOMPANIMENT_PROGRAMS: Final = (*range(48, 56), *range(88, 96))
 """Ensembles (strings, choir, orchestra hit) and pads."""
 _KICK, _SNARE, _HAT = (35, 36), (37, 38, 39, 40), (42, 44, 46)
+_KIT_PROGRAMS: Final = (None, 0, *range(112, 120))
+"""Programs of a channel other than 10 whose notes may still be a kit: none, the piano that
+writers set when nothing was chosen, and General MIDI's percussive 113-120 (agogo, woodblock,
+taiko, melodic tom, synth drum ...)."""
 
 
 @dataclass(frozen=True)
@@ -144,12 +149,18 @@ def _plays_like_a_kit(notes: Sequence[Note]) -> bool:
     return sum(s >= 0.1 for s in share) >= 2 and _played_together(notes) >= 0.2
 
 
-def is_drum_part(channel: int, name: str, notes: Sequence[Note]) -> bool:
+def is_drum_part(
+    channel: int, name: str, notes: Sequence[Note], program: int | None = None
+) -> bool:
     """Whether a track's notes on a channel are drums (see the module's rules)."""
     if channel == MIDI_DRUM_CHANNEL:
         return True
     if _named(_DRUM_WORDS, name):
         return True
+    # A program chosen for the channel (strings, a pad, a bass) says its notes are pitched,
+    # however much its low chords look like kick, snare and hats struck together.
+    if program not in _KIT_PROGRAMS:
+        return False
     return _plays_like_a_kit(notes)
 
 
@@ -198,7 +209,7 @@ def split_parts(midi: mido.MidiFile, scale: Fraction) -> list[Part]:
                     name=name,
                     program=programs.get(channel),
                     notes=chosen,
-                    drums=is_drum_part(channel, name, chosen),
+                    drums=is_drum_part(channel, name, chosen, programs.get(channel)),
                 )
             )
     return parts
