@@ -183,6 +183,12 @@ def corpus_main(seeds: int, workers: int, operations: tuple[str, ...] = OPERATIO
           f"{_share(sum(o.uses_b for o in children), len(children))} |")  # fmt: skip
     print(f"| bred children identical to A | "
           f"{_share(sum(o.identical_to_a for o in children), len(children))} |")  # fmt: skip
+    returned = [o for o in children if o.ok]
+    heard = sum(o.compiles and o.audible for o in returned)
+    print(f"| bred children returned that compile and sound (effects fed the test signal) | "
+          f"{_share(heard, len(returned))} |")  # fmt: skip
+    print(f"| breed calls refused with a reason | "
+          f"{_share(sum(not o.ok for o in children), len(children))} |")  # fmt: skip
     unchanged = sum(o.ok and not o.changed for o in generated)
     print(f"| generate with base returning the base unchanged | "
           f"{_share(unchanged, len(generated))} |")  # fmt: skip
@@ -209,6 +215,9 @@ def corpus_main(seeds: int, workers: int, operations: tuple[str, ...] = OPERATIO
     for o in failures[:15]:
         print(f"- mutate {o.parent} seed {o.seed}: ok={o.ok} compiles={o.compiles} "
               f"changed={o.changed} audible={o.audible} {o.error}")  # fmt: skip
+    for o in [o for o in children if not o.uses_b][:15]:
+        print(f"- breed {o.parent} seed {o.seed}: returned={o.ok} compiles={o.compiles} "
+              f"audible={o.audible} {o.error}")  # fmt: skip
     for o in [o for o in generated if o.ok and not o.changed][:10]:
         print(f"- generate {o.parent} seed {o.seed}: base returned unchanged")
     return 0

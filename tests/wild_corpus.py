@@ -97,16 +97,21 @@ def _same_default(values: tuple[float, ...], default: object) -> bool:
     return False
 
 
-def sounds(scgf_bytes: bytes) -> bool:
+def sounds(scgf_bytes: bytes, *, test_input: bool = False) -> bool:
     """scsynth renders an audible phrase: not silent, finite, below full scale, and more than a
-    DC offset (the signal minus its mean still reaches -60 dBFS)."""
+    DC offset (the signal minus its mean still reaches -60 dBFS). With ``test_input``: heard as
+    an effect, the test signal playing the phrase into the bus it reads (``synth audition
+    --test-input``)."""
     from audiomancer.errors import AudiomancerError
-    from audiomancer.supercollider import nrt
+    from audiomancer.supercollider import nrt, probe
 
     with tempfile.TemporaryDirectory(prefix="audiomancer-corpus-") as folder:
         path = Path(folder) / "probe.wav"
         try:
-            result = nrt.render_phrase(scgf_bytes, 2.0, path)
+            if test_input:
+                result = probe.render_effect_phrase(scgf_bytes, 2.0, path)
+            else:
+                result = nrt.render_phrase(scgf_bytes, 2.0, path)
         except AudiomancerError:
             return False
         if not result.audible:
@@ -248,8 +253,18 @@ def measure_breed(path_a: Path, path_b: Path, seed: int) -> Outcome:
     uses_b = bool(graph.output_classes() & from_b)
     identical = graph.body() == graph_a.body()
     return Outcome("breed", path_a.name, seed, parent_sounds, True, True, not identical,
-                   sounds(made), uses_b=uses_b, identical_to_a=identical,
+                   _child_sounds(made), uses_b=uses_b, identical_to_a=identical,
                    seconds=seconds)  # fmt: skip
+
+
+def _child_sounds(scgf_bytes: bytes) -> bool:
+    """A child sounds alone, or, when it reads an audio bus (an effect bred from an effect A),
+    fed the test signal on that bus: as the library auditions such a child."""
+    from audiomancer.supercollider import probe
+
+    if sounds(scgf_bytes):
+        return True
+    return probe.reads_a_bus(scgf_bytes) and sounds(scgf_bytes, test_input=True)
 
 
 DESCRIPTIONS: Final = ("bright plucky lead", "warm dark pad", "distorted noisy bass",
