@@ -288,7 +288,7 @@ def test_a_resonator_of_b_on_a_s_noise_is_scaled_down_as_far_as_it_needs() -> No
 @pytest.mark.parametrize(
     ("code", "reason"),
     [
-        (r"SynthDef(\kbus, { Out.ar(0, SinOsc.ar(In.kr(0), 0, 0.2) ! 2) })",
+        (r"SynthDef(\kbus, { Out.ar(0, SinOsc.ar(440, 0, In.kr(0)) ! 2) })",  # its level
          r"silent at its default controls \(it reads a control bus with In.kr, and nothing "
          r"writes that bus"),
         (r"SynthDef(\mic, { |out| Out.ar(out, CombN.ar(SoundIn.ar(0), 0.2, 0.2, 2) ! 2) })",

@@ -13,6 +13,7 @@ from typing import Final
 from audiomancer.analyzers.synthdef import SynthDefInfo
 from audiomancer.errors import SynthDefError
 from audiomancer.evolution import synth_ops
+from audiomancer.evolution.synth_ops.bus_reads import bus_reads_as_controls
 from audiomancer.generators.lineage import LineageTracker
 from audiomancer.generators.synth_checks import (
     MAX_ATTEMPTS,
@@ -97,6 +98,22 @@ def _reads_a_bus(code: str) -> bool:
     return compile_error(code) is None and probe.reads_a_bus(compiled_bytes(code))
 
 
+def _playable(program: sc.Program, code: str) -> tuple[sc.Program, list[str], str | None]:
+    """A as the child starts from, the log of what was changed to make it play, and why it
+    still cannot be heard (None when it can). An A that cannot sound at its defaults is
+    given what it lacks when that is all it lacks: a LocalBuf for an FFT on a buffer nothing
+    allocates (scsynth cannot play it), a control for a frequency it reads from a control
+    bus nothing writes (it plays at 0 Hz)."""
+    verdict = parent_verdict(code)
+    if verdict is None:
+        return program, [], None
+    for prepare in (synth_ops.own_buffers, bus_reads_as_controls):
+        prepared, log = prepare(program)
+        if log and parent_verdict(sc.print_code(prepared)) is None:
+            return prepared, log, None
+    return program, [], verdict
+
+
 def breed_synths(
     synth_a: SynthDefInfo | GeneratedSynth,
     synth_b: SynthDefInfo | GeneratedSynth,
@@ -134,16 +151,8 @@ def breed_synths(
     synth_ops.locate(program_a)
     synth_ops.locate(program_b)
     names = (a.name, b.name)
-    code_a = a.source_code
-    verdict = parent_verdict(code_a)
-    start: list[str] = []
-    if verdict is not None and not verdict.startswith("silent"):
-        # an FFT on a buffer nothing allocates cannot play: the child owns a LocalBuf instead
-        owned, start = synth_ops.own_buffers(program_a)
-        if start and parent_verdict(sc.print_code(owned)) is None:
-            program_a, code_a, verdict = owned, sc.print_code(owned), None
-        else:
-            start = []
+    program_a, start, verdict = _playable(program_a, a.source_code)
+    code_a = sc.print_code(program_a) if start else a.source_code
     # A must sound. A silent A that reads a bus or a buffer is fed by B's source; an effect
     # (it reads a bus, and sounds when a test signal plays on it) also takes B's filters and
     # effects, and a child that still reads a bus is auditioned through that test signal.

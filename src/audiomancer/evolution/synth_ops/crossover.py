@@ -11,7 +11,11 @@ one *sounding stage* of B moved in, found by UGen family in B's graph:
   spectral section of B (``IFFT`` back to ``FFT``, with its PV UGens and a LocalBuf of its
   own: :mod:`~audiomancer.evolution.synth_ops.spectral`);
 - B's **oscillator** (or noise source) is layered with A's main oscillator, or feeds A where A
-  reads a bus or a buffer (an effect or sample player that cannot sound alone).
+  reads a bus or a buffer (an effect or sample player that cannot sound alone; a granulator
+  of a buffer granulates B's source: :mod:`~audiomancer.evolution.synth_ops.granular`);
+- B's **LFO** (an oscillator or noise at control rate: a control synth's ``Out.kr`` LFO, a
+  granulator's wandering rate) modulates A's filter, pitch or level
+  (:mod:`~audiomancer.evolution.synth_ops.modulators`).
 
 When B's SynthDef is a shell around a function it wraps (``SynthDef.wrap``: Sonic Pi's FX),
 its stages are looked for in that function
@@ -30,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
+from audiomancer.evolution.synth_ops.bus_reads import marked
 from audiomancer.evolution.synth_ops.controls import controls, reads
 from audiomancer.evolution.synth_ops.edits import (
     binop,
@@ -41,7 +46,9 @@ from audiomancer.evolution.synth_ops.edits import (
     ugen,
     walk_calls,
 )
+from audiomancer.evolution.synth_ops.granular import GRANULATORS, granulated
 from audiomancer.evolution.synth_ops.graph import Graph, locate
+from audiomancer.evolution.synth_ops.modulators import modulator_calls, modulator_stage
 from audiomancer.evolution.synth_ops.protocol import NotApplicable, Result
 from audiomancer.evolution.synth_ops.retarget import (
     bind,
@@ -79,9 +86,12 @@ from audiomancer.evolution.synth_ops.wrapped import wrapped_view
 from audiomancer.supercollider import syntax as sc
 from audiomancer.supercollider.ugens import family_of
 
-StageKind = Literal["filter", "effect", "oscillator"]
-_KIND_WEIGHTS: Final[dict[StageKind, float]] = {"filter": 3.0, "effect": 2.0, "oscillator": 1.5}
-"""The spec's strategy first: B's filter, then its effects, then (layered) its oscillator."""
+StageKind = Literal["filter", "effect", "oscillator", "modulator"]
+_KIND_WEIGHTS: Final[dict[StageKind, float]] = {
+    "filter": 3.0, "effect": 2.0, "oscillator": 1.5, "modulator": 1.0,
+}  # fmt: skip
+"""The spec's strategy first: B's filter, then its effects, then (layered) its oscillator;
+B's LFO modulating A last."""
 _OTHER_FILTERS: Final = frozenset(
     {"BRF", "Ringz", "Formlet", "OnePole", "OneZero", "TwoPole", "TwoZero", "BBandPass",
      "BBandStop", "BPeakEQ", "BLowShelf", "BHiShelf", "MidEQ", "RLPFD", "MoogVCF", "BMoog",
@@ -141,7 +151,7 @@ def _outermost_sources(function: sc.Node) -> list[sc.Call]:
             and name is not None
             and node.selector == "ar"
             and (family_of(name, "ar") in ("oscillator", "noise") or name in _SEQUENCERS)
-            and reads_outside(node) is None
+            and reads_outside(marked(node)) is None  # a bus-read pitch becomes a control
         ):
             found.append(node)
             continue
@@ -173,6 +183,7 @@ def _stage_calls(graph_b: Graph) -> list[tuple[StageKind, sc.Call]]:
     ]
     calls += [("effect", c) for c in spectral_sections(graph_b)]
     calls += [("oscillator", c) for c in _outermost_sources(function)]
+    calls += [("modulator", c) for c in modulator_calls(function)]
     return calls
 
 
@@ -383,8 +394,22 @@ def _feedable(graph_a: Graph) -> list[sc.Call]:
     return [
         c
         for c in walk_calls(graph_a.function)
-        if class_of(c) in _FEEDABLE and c.selector == "ar" and c.style == "method"
+        if (class_of(c) in _FEEDABLE or class_of(c) in GRANULATORS)
+        and c.selector == "ar"
+        and c.style == "method"
     ]
+
+
+def _fed(reader: sc.Call, level: sc.Node) -> sc.Node:
+    """B's source, at ``level``, in place of A's bus or buffer ``reader``: as many channels
+    as the reader gave."""
+    index = _FEEDABLE.get(class_of(reader) or "")
+    count = None
+    if index is not None:
+        count = next((k.value for k in reader.kwargs if k.name == "numChannels"), None)
+        if count is None and index < len(reader.args):
+            count = reader.args[index]
+    return level if count is None else sc.Call(level, "dup", (count,))
 
 
 def _heard_sources(graph: Graph) -> list[sc.Call]:
@@ -429,17 +454,13 @@ def _oscillator_stage(
         if not readers:
             raise NotApplicable(f"{names[0]} reads no bus or buffer that a source could feed")
         reader = readers[0]
-        index = _FEEDABLE[class_of(reader) or ""]
-        count = None
-        if index is not None:
-            count = next((k.value for k in reader.kwargs if k.name == "numChannels"), None)
-            if count is None and index < len(reader.args):
-                count = reader.args[index]
         level = binop(source, "*", sc.Number(_FEED_LEVEL))
-        fed = level if count is None else sc.Call(level, "dup", (count,))
+        fed = granulated(reader, level) or _fed(reader, level)
         function = map_nodes(graph_a.function, {id(reader): fed})
         program, log = _with_params(graph_a, function, copy.params)
-        return program, [f"Source from {names[1]}: {label} feeds {class_of(reader)}", *log]
+        how = f"granulated by GrainIn (in place of {class_of(reader)})"
+        feeds = how if class_of(fed) == "GrainIn" else f"feeds {class_of(reader)}"
+        return program, [f"Source from {names[1]}: {label} {feeds}", *log]
     layered = binop(source, "*", sc.Number(_LAYER_LEVEL))
     sources_a = _heard_sources(graph_a)
     if sources_a:
@@ -467,6 +488,8 @@ def _apply_stage(
         if kind == "filter"
         else _effect_stage(graph_a, graph_b, call_b, names)
         if kind == "effect"
+        else modulator_stage(graph_a, graph_b, call_b, names, rng, _insert)
+        if kind == "modulator"
         else _oscillator_stage(graph_a, graph_b, call_b, names, rng, stage.feed)
     )
     return program, [line.replace("Controls from B", f"Controls from {names[1]}") for line in log]
@@ -508,16 +531,17 @@ def crossover_stages(
         brought = _classes(locate(program).function) - a_classes - PLUMBING
         stages.append(replace(stage, new_classes=frozenset(brought)))
     if not _stage_calls(graph_b):
-        reasons.append(f"{names[1]} has no oscillator, filter or effect found by family")
+        reasons.append(f"{names[1]} has no oscillator, filter, effect or LFO found by family")
     return stages, reasons
 
 
 def choose_stage(stages: list[Stage], rng: random.Random) -> Stage:
     """One stage, by the spec's order of preference, among those that bring B's own classes
-    when there are any."""
+    when there are any; B's LFO (a modulator) only when no sounding stage is left."""
     if not stages:
         raise NotApplicable("no stage to choose from")
-    bringing = [s for s in stages if s.new_classes] or stages
+    sounding = [s for s in stages if s.kind != "modulator"] or stages
+    bringing = [s for s in sounding if s.new_classes] or sounding
     weights = [_KIND_WEIGHTS[s.kind] for s in bringing]
     return rng.choices(bringing, weights=weights)[0]
 

@@ -12,7 +12,10 @@ A, :func:`closed_copy` rewrites it so that it means the same there:
 - envelopes copied from B never free the synth (``doneAction`` becomes 0): A's envelope and
   its ``doneAction`` decide when the child ends.
 
-Material that reads state outside the synth (a bus, a buffer, an FFT chain) or a name the
+An oscillator's or filter's frequency that B reads from a control bus (``In.kr``) reads a
+control of the child instead (A's ``freq`` or ``cutoff``, else one added at 440 or 2000 Hz:
+:mod:`~audiomancer.evolution.synth_ops.bus_reads`). Other material that reads state outside
+the synth (a bus, a buffer, an FFT chain) or a name the
 copy cannot resolve (an interpreter or environment variable, a variable only a loop assigns)
 is :class:`NotApplicable`. A whole spectral section (``IFFT(PV_...(FFT(buffer, in)))``, copied
 with ``fft=True``) is the exception: it owns its chain, so its FFT, PV and IFFT UGens move, and
@@ -25,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Final
 
+from audiomancer.evolution.synth_ops.bus_reads import BUS_CONTROLS, marked, marker_kind
 from audiomancer.evolution.synth_ops.controls import controls, named_control
 from audiomancer.evolution.synth_ops.edits import class_of, fresh, walk_calls
 from audiomancer.evolution.synth_ops.graph import Graph
@@ -256,6 +260,7 @@ class _Copier:
             node = sc.transform(node, lambda found: sc.Name(SIGNAL) if found == hole else found)
         if self.spectral:
             node = own_fft_buffers(node)
+        node = marked(node)  # a frequency read from a control bus: a control of the child
         outside = reads_outside(node, spectral=self.spectral)
         if outside is not None:
             raise NotApplicable(f"it reads {outside}, which the child does not have")
@@ -289,6 +294,9 @@ class _Copier:
     def _resolve(self, name: str, where: Position) -> sc.Node:
         if name == SIGNAL:
             return sc.Name(SIGNAL)
+        kind = marker_kind(name)
+        if kind is not None:
+            return self._bus_control(kind)
         if name in self.b_locals:
             key = (name, where)
             if key not in self._cache:
@@ -310,6 +318,21 @@ class _Copier:
         if name in self.b_prepend:
             raise NotApplicable(f"it reads {name!r}, an argument SynthDef prepends in B")
         raise NotApplicable(f"it reads {name!r}, which B does not define")
+
+    def _bus_control(self, kind: str) -> sc.Node:
+        """What B's frequency read from a control bus reads in the child: A's control of
+        that name (``freq``: the pitch A is played at), else one added at its default."""
+        if kind in self.a_params:
+            return sc.Name(kind)
+        if kind in self.a_named:
+            return sc.Call(sc.Symbol(kind), self.a_named[kind], (), parens=False)
+        marker = f"bus {kind}"
+        if marker not in self.renamed:
+            new = kind if kind not in self.taken else fresh(f"{kind}B", self.taken)
+            self.taken.add(new)
+            self.renamed[marker] = new
+            self.params[new] = sc.Param(new, sc.Number.of(BUS_CONTROLS[kind]))
+        return sc.Name(self.renamed[marker])
 
     def _control(self, name: str) -> str:
         if name in self.renamed:

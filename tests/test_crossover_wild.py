@@ -1,0 +1,122 @@
+"""Crossover with parents like those of real-world libraries (issue 13 §4): control synths
+that only write an LFO to a bus, synths that read their pitch from a control bus. Each child
+is checked with the real engines: it compiles, sounds, and its compiled output depends on a
+UGen of B."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from audiomancer.analyzers.synthdef import SynthDefInfo, parse_synthdef
+from audiomancer.evolution import synth_ops as ops
+from audiomancer.evolution.synth_ops.bus_reads import bus_reads_as_controls
+from audiomancer.generators import GeneratedSynth, breed_synths
+from audiomancer.supercollider import lang, library, nrt, scgf
+from audiomancer.supercollider import syntax as sc
+from conftest import need_engine
+
+LFO_TO_BUS = r"""SynthDef(\wander, { |out = 0|
+    Out.kr(out, LFNoise1.kr(0.3, 200, 800))
+})"""
+"""A control synth: nothing but an LFO written to a control bus (no sound, no stage)."""
+BUS_PITCH = r"""SynthDef(\buspitch, { |out = 0, amp = 0.2|
+    Out.ar(out, (Saw.ar(In.kr(0)) * amp).dup)
+})"""
+"""Plays at whatever frequency a control bus holds: 0 Hz when nothing writes it."""
+BUS_SINE = r"""SynthDef(\bussine, { |out = 0, in = 0|
+    Out.ar(out, SinOsc.ar(In.kr(in, 1), 0, 0.1))
+})"""
+THRU = r"""SynthDef(\thru, { |out = 0| Out.ar(out, In.ar(20, 2)) })"""
+PAD = r"""SynthDef(\pad, { |out = 0, freq = 220, amp = 0.2|
+    Out.ar(out, (LFTri.ar(freq) * amp).dup)
+})"""
+
+
+@pytest.fixture
+def engines() -> None:
+    need_engine("sclang")
+    need_engine("scsynth")
+
+
+def _info(code: str) -> SynthDefInfo:
+    return parse_synthdef(code)
+
+
+def _output_classes(child: GeneratedSynth) -> set[str]:
+    return scgf.read_scgf(lang.compile_synthdef(child.source_code)).output_classes()
+
+
+def _sounds(child: GeneratedSynth) -> bool:
+    return nrt.render_phrase(lang.compile_synthdef(child.source_code), 1.0).audible
+
+
+def test_an_lfo_on_a_control_bus_is_a_stage_that_modulates_a() -> None:
+    a = sc.parse(library.template_path("tb303").read_text())
+    stages, _ = ops.crossover_stages(a, sc.parse(LFO_TO_BUS))
+    assert [(s.kind, s.label) for s in stages] == [("modulator", "LFNoise1")]
+    child, log = ops.crossover(a, sc.parse(LFO_TO_BUS), random.Random(1))
+    assert log[0] == "Modulator from B: LFNoise1 sweeps the RLPF frequency"
+    text = sc.print_code(child)
+    assert "LFNoise1.kr(0.3).exprange(" in text  # B's rate, without B's mul and add
+    assert "200, 800" not in text
+
+
+def test_a_breeds_with_a_control_synth_whose_lfo_it_then_depends_on(engines: None) -> None:
+    child = breed_synths(_info(PAD), _info(LFO_TO_BUS), seed=0)
+    assert child.mutation_log[0] == "Modulator from wander: LFNoise1 sweeps the pitch"
+    assert "LFNoise1" in _output_classes(child)
+    assert _sounds(child)
+
+
+def test_a_pitch_read_from_a_control_bus_becomes_a_freq_control() -> None:
+    program, log = bus_reads_as_controls(sc.parse(BUS_PITCH))
+    assert log == ["Frequency read from a control bus (In.kr) → control freq (440 Hz)"]
+    assert "Saw.ar(freq)" in sc.print_code(program)
+    assert "freq = 440" in sc.print_code(program)
+    untouched = r"SynthDef(\x, { Out.ar(0, SinOsc.ar(300, 0, In.kr(1)) + Saw.ar(In.kr(2, 2))) })"
+    assert bus_reads_as_controls(sc.parse(untouched)) == (sc.parse(untouched), [])
+
+
+def test_a_silent_a_reading_its_pitch_from_a_bus_breeds_at_a_freq_control(
+    engines: None,
+) -> None:
+    child = breed_synths(_info(BUS_PITCH), _info(PAD), seed=0)
+    assert child.mutation_log[0] == (
+        "Frequency read from a control bus (In.kr) → control freq (440 Hz)"
+    )
+    assert "freq" in [c.name for c in child.controls]
+    assert "LFTri" in _output_classes(child)
+    assert _sounds(child)
+
+
+def test_b_s_oscillator_at_a_bus_read_pitch_moves_at_a_s_pitch(engines: None) -> None:
+    stages, _ = ops.crossover_stages(sc.parse(PAD), sc.parse(BUS_SINE))
+    assert ("oscillator", "SinOsc") in [(s.kind, s.label) for s in stages]
+    child, _ = ops.crossover(sc.parse(PAD), sc.parse(BUS_SINE), random.Random(0))
+    assert "SinOsc.ar(freq, 0, 0.1)" in sc.print_code(child)  # A's own freq control
+    fed = breed_synths(_info(THRU), _info(BUS_SINE), seed=0)  # a bus effect fed B's sine
+    assert fed.mutation_log[0] == "Source from bussine: SinOsc feeds In"
+    assert "SinOsc" in _output_classes(fed)
+    assert _sounds(fed)
+
+
+GRAINS = r"""SynthDef(\grains, { |out = 0, sndbuf = 0, envbuf = 0, rate = 1|
+    var pos = LFNoise2.kr(0.1).range(0, 1);
+    Out.ar(out, GrainBuf.ar(2, Impulse.kr(20), 0.1, sndbuf, rate, pos, 2, 0, envbuf) * 0.5)
+})"""
+"""A granulator of a sound file: silent where no buffer is loaded."""
+
+
+def test_a_granulator_of_a_buffer_granulates_b_s_source(engines: None) -> None:
+    child = breed_synths(_info(GRAINS), _info(PAD), seed=0)
+    assert child.mutation_log[0] == (
+        "Source from pad: LFTri granulated by GrainIn (in place of GrainBuf)"
+    )
+    assert "GrainIn.ar(2, Impulse.kr(20), 0.1, LFTri.ar(freq) * 0.25, 0, -1)" in (
+        child.source_code
+    )  # A's trigger, grain length and pan; GrainIn's own envelope
+    assert {c.name for c in child.controls} == {"out", "freq"}  # the buffer controls went
+    assert {"GrainIn", "LFTri"} <= _output_classes(child)
+    assert _sounds(child)
