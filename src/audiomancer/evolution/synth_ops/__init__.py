@@ -43,9 +43,9 @@ of every signal: audio, control, FFT chain, demand, buffer; :func:`rate_problem`
 graph that cannot build before sclang is asked), ``signal`` (envelopes, the output and where a
 stage goes: on an audio signal only, never into an FFT chain nor on an ``Out.kr`` synth),
 ``retarget`` (swapping oscillator and filter classes), ``mutation`` and ``envelope_mutation``
-(the mutation operators), ``transplant`` (closed copies of B's material; ``bus_reads``: frequencies read from a control
-bus as controls), ``crossover`` (with ``granular`` and ``modulators``) and
-``keyword_edits`` (the edits
+(the mutation operators), ``transplant`` (closed copies of B's material; ``bus_reads``:
+frequencies read from a control bus as controls), ``crossover`` (with ``granular`` and
+``modulators``) and ``keyword_edits`` (the edits
 ``generate_synth``'s keywords use).
 """
 
