@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 from typer.testing import CliRunner
 
@@ -119,6 +121,40 @@ def test_batched_lstm_rows_equal_single_runs_with_ragged_primers() -> None:
     ]
     assert batch == single
     assert generate_batch(model, steps=8, rngs=[]) == []
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.4, 1.0, 2.5])
+def test_one_row_draws_as_a_row_of_a_batch_with_masks(temperature: float) -> None:
+    """One row samples on vectors (its own code path); with a fixed mask, a mask per step
+    (some steps unmasked) and none, each row of a batch of 5 draws what it draws alone."""
+    model = load_model("melody_rnn").model
+    rng = np.random.default_rng(2)
+    fixed = rng.random(model.config.vocab) < 0.3
+    fixed[:2] = True
+    per_step = [rng.random(model.config.vocab) < 0.2 for _ in range(40)]
+    for step_mask in per_step:
+        step_mask[int(rng.integers(model.config.vocab))] = True
+
+    def each_step(step: int) -> npt.NDArray[np.bool_] | None:
+        return None if step % 3 == 0 else per_step[step]
+
+    for mask in (None, fixed, each_step):
+        batch = generate_batch(
+            model,
+            steps=40,
+            rngs=[make_rng(70 + r) for r in range(5)],
+            temperature=temperature,
+            primers=[[3, 5, 7], [], [1] * 16, [3, 5, 7], [2]],
+            mask=mask,
+        )
+        alone = [
+            generate(model, steps=40, rng=make_rng(70 + r), temperature=temperature,
+                     primer=primer, mask=mask)
+            for r, primer in enumerate([[3, 5, 7], [], [1] * 16, [3, 5, 7], [2]])
+        ]  # fmt: skip
+        assert batch == alone
+        if mask is fixed:
+            assert all(fixed[event] for row in batch for event in row)
 
 
 def test_a_kept_primed_state_samples_as_a_fresh_priming() -> None:

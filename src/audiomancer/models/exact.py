@@ -94,15 +94,21 @@ class ExactMatrix:
         return np.ascontiguousarray(out.T)
 
     def multiply(self, columns: FloatArray, out: FloatArray) -> None:
-        """``out = (W^T h) * unit`` for N states as the columns of ``columns`` ([inputs, N]).
+        """``out = (W^T h) * unit`` for N states as the columns of ``columns`` ([inputs, N]),
+        or for one state as a vector ([inputs]; ``out`` [outputs]).
 
         Since the sums are exact, how the rows are split between BLAS calls and which operand
         BLAS sees transposed change no bit, only the speed, so each row count takes the fastest
-        call measured (benchmarks/README.md): for one state the matrix-vector product with
-        ``levels``, for 2-3 one such product per state, from 4 on one matrix-matrix product
+        call measured (benchmarks/README.md): for one state the matrix-vector product (with
+        ``transposed`` for a vector: numpy's dot on vectors costs least), for 2-3 one such
+        product per state, from 4 on one matrix-matrix product
         with ``transposed`` (OpenBLAS's gemm on [outputs, inputs] by [inputs, N] is 2-2.5x
         faster than on [N, inputs] by [inputs, outputs] here).
         """
+        if columns.ndim == 1:
+            np.dot(self.transposed, columns, out=out)
+            out *= self.unit
+            return
         rows = columns.shape[1]
         if rows == 1:
             np.matmul(columns.T, self.levels, out=out.T)
