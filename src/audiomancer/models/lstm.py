@@ -89,11 +89,6 @@ class BatchState:
     levels: FloatArray
     cells: FloatArray
 
-    def reset(self, rows: BoolArray) -> None:
-        """Set the state of the rows where ``rows`` is True back to zero."""
-        self.levels[rows] = 0.0
-        self.cells[rows] = 0.0
-
 
 class LSTMModel:
     """A stacked LSTM over one-hot inputs, for step-by-step sampling."""
@@ -154,8 +149,9 @@ class LSTMModel:
             for k in range(1, config.layers)
         ]
         self._b: list[FloatArray] = [
-            _fast_layout(arrays[f"l{k}_bias"], hidden) for k in range(config.layers)
+            _fast_layout(arrays[f"l{k}_bias"], hidden) for k in range(1, config.layers)
         ]
+        """The biases of the layers above 0 (layer 0's is in ``_context``)."""
         self._out = ExactMatrix.quantize(np.asarray(arrays["out_weight"], dtype=np.float32).T)
         self._out_b: FloatArray = np.asarray(arrays["out_bias"], dtype=np.float32).copy()
         self._primed: dict[tuple[tuple[int, ...], int], _Primed] = {}
@@ -309,7 +305,7 @@ class _Work:
         cell = [cells[k * hidden : (k + 1) * hidden] for k in range(layers)]
         # layer k multiplies layer 0's h, or [h of layer k-1 (this step), h of layer k]
         inputs = [levels[max(k - 1, 0) * hidden : (k + 1) * hidden] for k in range(layers)]
-        bias = [None, *(b.reshape(-1, *column) for b in model._b[1:])]
+        bias = [None, *(b.reshape(-1, *column) for b in model._b)]
         matrices = [model._wh0, *model._wxh]
         self.layers = list(zip(matrices, inputs, bias, self.h, cell, strict=True))
         self.out_bias = model._out_b.reshape(-1, *column)
