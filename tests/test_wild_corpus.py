@@ -129,3 +129,20 @@ def test_a_synthdef_built_by_a_helper_function_keeps_the_code_that_builds_it(nam
     info = parse_synthdef(wild_corpus.CORPUS / f"{name}.scd")
     need_engine("sclang")
     assert lang.compile_synthdef(info.source_code)
+
+
+def test_a_graph_function_written_as_a_trailing_block_is_the_synthdefs_graph() -> None:
+    """``SynthDef(\\name) { ... }`` is ``SynthDef(\\name, { ... })`` in sclang."""
+    code = (
+        r"SynthDef(\block) { arg start = 0, rate = 1, out;"
+        r" Out.ar(out, SinOsc.ar(rate * 440 + start) * 0.1) }.add;"
+    )
+    info = parse_synthdef(code)
+    assert [(c.name, c.default) for c in info.controls] == [
+        ("start", 0.0), ("rate", 1.0), ("out", 0.0)
+    ]  # fmt: skip
+    assert info.ugens  # the graph was read
+    need_engine("sclang")
+    need_engine("scsynth")
+    child = mutate_synth(info, 0.5, seed=2)
+    assert lang.compile_synthdef(child.source_code) != lang.compile_synthdef(code)

@@ -60,7 +60,9 @@ def _is_synthdef_call(node: Node) -> bool:
 
 
 def _synthdef_arguments(call: Call) -> dict[str, Node]:
-    bound = dict(zip(_SYNTHDEF_PARAMS, call.args, strict=False))
+    # A trailing block is the next positional argument: SynthDef(\x) { ... } is
+    # SynthDef(\x, { ... }).
+    bound = dict(zip(_SYNTHDEF_PARAMS, call.args + call.blocks, strict=False))
     bound.update((kwarg.name, kwarg.value) for kwarg in call.kwargs)
     return bound
 
