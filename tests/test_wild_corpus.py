@@ -35,7 +35,8 @@ def test_the_corpus_is_real_varied_and_every_file_has_its_source_noted() -> None
                     "ReplaceOut.kr(", "InFeedback", "GrainBuf", "Demand.kr(", "TDuty", "DynKlank",
                     "Splay", "LocalIn", "Control.names", "SoundIn", "ReplaceOut.ar(bus", "FM7.ar",
                     "MoogLadder", "SelectX", "Warp1", "LocalOut.ar", "Select.kr", "`[[",
-                    "thisThread.randSeed", "|bus, echo, decay, beat_dur|"):  # fmt: skip
+                    "thisThread.randSeed", "|bus, echo, decay, beat_dur|",
+                    "metadata: (specs:"):  # fmt: skip
         assert feature in text, feature
 
 
@@ -73,6 +74,17 @@ IMPLICIT = [
     (r"{ Out.ar(0, K2A.ar(Control.names([\x, \y]).kr([1, 2] * 3))) }", [("x", 3.0), ("y", 6.0)]),
     (r"{ |out| Out.ar(out, SynthDef.wrap({ |sig, cut = 900| LPF.ar(sig, cut) }, nil, [Saw.ar])) }",
      [("out", 0.0), ("cut", 900.0)]),
+    # metadata specs give the arguments without a default the spec's default (by the
+    # argument's own name when the specs do not list it; 0 when no spec has that name)
+    (r"{ |out, freq, cut, vol, q = 2, rq, w|"
+     r" Out.ar(out, RLPF.ar(Saw.ar(freq, vol), cut, rq) * q * w) },"
+     r" metadata: (specs: (cut: \freq, vol: [0, 1, \lin, 0.01, 0.7], q: \rq,"
+     r" w: ControlSpec(0.5, 2, \exp, 0, 1.5)))",
+     [("out", 0.0), ("freq", 440.0), ("cut", 440.0), ("vol", 0.7), ("q", 2.0), ("rq", 0.707),
+      ("w", 1.5)]),
+    (r"{ Out.ar(0, SinOsc.ar(\f.kr(spec: \freq)) * \g.kr(spec: ControlSpec(0.1, 1, \exp, 0, 0.5))"
+     r" * \h.ir(nil, [0, 1, 4, 0, 0.3]) * NamedControl.ar(\i, nil, nil, \widefreq)) }",
+     [("f", 440.0), ("g", 0.5), ("h", 0.3), ("i", 440.0)]),
 ]  # fmt: skip
 
 

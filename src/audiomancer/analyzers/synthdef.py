@@ -5,7 +5,8 @@ styles, with the SynthDef's ``rates`` argument and ``t_``/``i_`` prefixes giving
 and lags) and from NamedControls anywhere in the graph (``\\freq.kr(440)``,
 ``\\amp.kr(0.1, 0.05)``, ``NamedControl.kr(\\cut, 1200)``); never from the arguments of inner
 functions. An argument without a default is 0.0, as sclang makes it; so is a default that is
-no number (a symbol, ``nil``). Defaults in parentheses and simple arithmetic on literals are
+no number (a symbol, ``nil``); with ``metadata: (specs: ...)`` an argument without a default
+takes its spec's default instead, as does a NamedControl given a spec and no value. Defaults in parentheses and simple arithmetic on literals are
 folded. Controls that a class adds by itself (``EnvGate``: ``gate`` and ``fadeTime``) and the
 arguments of a ``SynthDef.wrap``-ped literal function count too. When the compiled SynthDef is
 at hand (``parse_synthdef(..., scgf=bytes)``), its controls are the ground truth for names,
@@ -197,9 +198,10 @@ def _info(
     path: Path | None,
     category_hint: str | None,
 ) -> SynthDefInfo:
-    controls = _argument_controls(graph, node.rates, node.prepend_args) if graph else []
+    specs = _metadata_specs(node.metadata)
+    controls = _argument_controls(graph, node.rates, node.prepend_args, specs) if graph else []
     body: sc.Node | None = graph or node.function
-    controls += _named_controls(body, {c.name for c in controls})
+    controls += _named_controls(body, {c.name for c in controls}, specs)
     ugens = ugens_by_family(body) if body else {}
     category = guess_category(name, controls, ugens, category_hint)
     return SynthDefInfo(name, code, controls, ugens, category, path)
@@ -236,6 +238,83 @@ def _names(found: list[sc.SynthDefNode], text: str) -> tuple[list[str], dict[str
             "are written: cannot tell which name belongs to which"
         )
     return made, compiled
+
+
+# --- specs ---------------------------------------------------------------------------------
+
+
+class _Unread:
+    """Metadata whose specs the source alone cannot tell (a variable, a computed event)."""
+
+
+_UNREAD: Final = _Unread()
+Specs = dict[str, sc.Node] | _Unread | None
+"""A SynthDef's ``metadata: (specs: (...))`` by control name; None when it has none."""
+
+_GLOBAL_SPECS: Final[dict[str, float]] = {
+    "amp": 0.0, "ampx4": 0.0, "audiobus": 0.0, "beats": 0.0, "bipolar": 0.0, "boostcut": 0.0,
+    "controlbus": 0.0, "db": -math.inf, "delay": 0.3, "detune": 0.0, "fadePx": 0.02,
+    "freq": 440.0, "lofreq": 6.0, "midfreq": 440.0, "midi": 64.0, "midinote": 60.0,
+    "midivelocity": 64.0, "pan": 0.0, "phase": 0.0, "rate": 1.0, "rq": 0.707,
+    "unipolar": 0.0, "widefreq": 440.0,
+}  # fmt: skip
+"""The defaults of sclang's global ControlSpecs (``Spec.specs``), which ``\\freq.asSpec``
+names, as SuperCollider 3.13 defines them."""
+
+_CONTROL_SPEC_PARAMS: Final = ("minval", "maxval", "warp", "step", "default")
+
+
+def _metadata_specs(metadata: sc.Node | None) -> Specs:
+    """The ``specs`` of a SynthDef's ``metadata: (specs: (cut: \\freq, ...))``."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, sc.Event):
+        return _UNREAD  # a variable or an expression: it may hold specs
+    entry = next((e for e in metadata.entries if _key(e) == "specs"), None)
+    if entry is None:
+        return None
+    if not isinstance(entry.value, sc.Event):
+        return _UNREAD
+    specs: dict[str, sc.Node] = {}
+    for spec in entry.value.entries:
+        key = _key(spec)
+        if key is None:
+            return _UNREAD
+        specs[key] = spec.value
+    return specs
+
+
+def _key(entry: sc.KeyValue) -> str | None:
+    if isinstance(entry.key, str):
+        return entry.key
+    if isinstance(entry.key, sc.Symbol):
+        return entry.key.name
+    return None
+
+
+def spec_default(spec: sc.Node) -> Default:
+    """The default of ``spec.asSpec``: a global spec's name (``\\freq``), an array
+    (``[20, 2000, \\exp, 0, 300]``) or a ``ControlSpec(...)``, whose default is its minimum
+    unless given. None where only sclang can tell (an unknown name, an expression)."""
+    if isinstance(spec, sc.Symbol):
+        return _GLOBAL_SPECS.get(spec.name)
+    if isinstance(spec, sc.String):
+        return _GLOBAL_SPECS.get(spec.value)
+    if isinstance(spec, sc.Call) and spec.selector == "asSpec" and spec.receiver is not None:
+        return spec_default(spec.receiver)
+    if isinstance(spec, sc.Array | sc.LiteralArray):
+        return _control_spec_default(list(spec.elements), {})
+    if isinstance(spec, sc.Call) and spec.receiver == sc.ClassName("ControlSpec"):
+        return _control_spec_default(list(spec.args), {k.name: k.value for k in spec.kwargs})
+    return None
+
+
+def _control_spec_default(args: list[sc.Node], keywords: dict[str, sc.Node]) -> Default:
+    given = dict(zip(_CONTROL_SPEC_PARAMS, args, strict=False)) | keywords
+    default = given.get("default")
+    if default is None or default == sc.Constant("nil"):
+        default = given.get("minval", sc.Number("0"))
+    return literal_value(default)
 
 
 # --- controls -----------------------------------------------------------------------------
@@ -281,15 +360,29 @@ def literal_value(node: sc.Node | None) -> Default:
     return None
 
 
-def _argument_default(node: sc.Node | None) -> Default:
-    """What sclang makes of an argument's default: no default, a symbol or nil is 0.0."""
-    if node is None or isinstance(node, sc.Symbol | sc.String | sc.Constant):
+def _argument_default(node: sc.Node | None, name: str, specs: Specs) -> Default:
+    """What sclang makes of an argument's default: no default (or nil) is 0.0, or, when the
+    SynthDef's metadata has specs, the default of the argument's spec; a symbol is 0.0."""
+    if node is None or node == sc.Constant("nil"):
+        if specs is None:
+            return 0.0
+        if isinstance(specs, _Unread):
+            return None
+        # sclang: (specs[name] ?? { name }).asSpec.default, and 0 where that is nil (a name
+        # no global spec has).
+        spec = specs.get(name, sc.Symbol(name))
+        default = spec_default(spec)
+        return 0.0 if default is None and isinstance(spec, sc.Symbol | sc.String) else default
+    if isinstance(node, sc.Symbol | sc.String | sc.Constant):
         return 0.0
     return literal_value(node)
 
 
 def _argument_controls(
-    graph: sc.FunctionDef, rates: sc.Node | None, prepend: sc.Node | None
+    graph: sc.FunctionDef,
+    rates: sc.Node | None,
+    prepend: sc.Node | None,
+    specs: Specs = None,
 ) -> list[SynthControl]:
     rate_entries = rates.elements if isinstance(rates, sc.Array | sc.LiteralArray) else ()
     # The first arguments receive the SynthDef's prependArgs instead of becoming controls.
@@ -309,16 +402,19 @@ def _argument_controls(
             rate = entry.name  # type: ignore[assignment]
         elif isinstance(entry, sc.Number) and float(entry.value) > 0:
             lag = float(entry.value)
-        controls.append(SynthControl(param.name, _argument_default(param.default), rate, lag))
+        default = _argument_default(param.default, param.name, specs)
+        controls.append(SynthControl(param.name, default, rate, lag))
     return controls
 
 
-def _named_controls(function: sc.Node | None, taken: set[str]) -> list[SynthControl]:
+def _named_controls(
+    function: sc.Node | None, taken: set[str], specs: Specs = None
+) -> list[SynthControl]:
     if function is None:
         return []
     controls = []
     for call in sc.find_calls(function):
-        for found in _named_controls_of(call):
+        for found in _named_controls_of(call, specs):
             if found.name not in taken:
                 taken.add(found.name)
                 controls.append(found)
@@ -329,7 +425,7 @@ _ENV_GATE: Final = (SynthControl("gate", 1.0), SynthControl("fadeTime", 0.02))
 """The NamedControls ``EnvGate`` makes when it is not given a gate and a fade time."""
 
 
-def _named_controls_of(call: sc.Call) -> list[SynthControl]:
+def _named_controls_of(call: sc.Call, specs: Specs) -> list[SynthControl]:
     if call.receiver == sc.ClassName("EnvGate"):
         keywords = {k.name for k in call.kwargs}
         given = [
@@ -338,7 +434,7 @@ def _named_controls_of(call: sc.Call) -> list[SynthControl]:
         ]
         return [control for control, set_ in zip(_ENV_GATE, given, strict=True) if not set_]
     if call.receiver == sc.ClassName("SynthDef") and call.selector == "wrap":
-        return _wrapped_controls(call)
+        return _wrapped_controls(call, specs)
     if call.selector not in ("kr", "ar", "ir", "tr"):
         return []
     receiver = call.receiver
@@ -354,15 +450,16 @@ def _named_controls_of(call: sc.Call) -> list[SynthControl]:
     return [found] if found is not None else []
 
 
-def _wrapped_controls(call: sc.Call) -> list[SynthControl]:
+def _wrapped_controls(call: sc.Call, specs: Specs) -> list[SynthControl]:
     """``SynthDef.wrap({ |in, rate = 1| ... }, rates, [sig])``: the arguments after the
-    prepended ones become controls (only a function written in place can be read)."""
+    prepended ones become controls (only a function written in place can be read); the
+    SynthDef being built lends them its metadata specs."""
     function = call.args[0] if call.args else None
     if not isinstance(function, sc.FunctionDef):
         return []
     rates = call.args[1] if len(call.args) > 1 else None
     prepend = call.args[2] if len(call.args) > 2 else None
-    return _argument_controls(function, rates, prepend)
+    return _argument_controls(function, rates, prepend, specs)
 
 
 def _control_names(
@@ -391,30 +488,34 @@ def _named_control(call: sc.Call) -> SynthControl | None:
     first = args[0] if args else None
     if isinstance(call.receiver, sc.Symbol):
         name = call.receiver.name
+        # Symbol: kr(val, lag, fixedLag, spec), ar(val, lag, spec), ir(val, spec), tr(val, spec)
+        lag_at, spec_at = {"kr": (1, 3), "ar": (1, 2)}.get(call.selector, (None, 1))
     elif call.receiver == sc.ClassName("NamedControl") and isinstance(first, sc.Symbol):
         name = first.name
         args.pop(0)
+        # NamedControl: kr(name, values, lags, fixedLag, spec), ar/ir/tr(name, values, lags, spec)
+        lag_at, spec_at = 1, 3 if call.selector == "kr" else 2
     else:
         return None
     keywords = {k.name: k.value for k in call.kwargs}
-    value = args[0] if args else keywords.get("values")
-    # No value: 0.0, or the default of a ControlSpec given as spec: (its minimum unless set).
-    default = literal_value(value) if value is not None else _spec_default(keywords.get("spec"))
-    lag_node = args[1] if len(args) > 1 else keywords.get("lags")
+    value = _given(args, 0) or keywords.get("values") or keywords.get("val")
+    spec = _given(args, spec_at) or keywords.get("spec")
+    # No value: 0.0, or the default of the spec (spec.asSpec.default) when one is given.
+    if value is not None:
+        default = literal_value(value)
+    else:
+        default = 0.0 if spec is None else spec_default(spec)
+    lag_node = _given(args, lag_at) or keywords.get("lags") or keywords.get("lag")
     lag = literal_value(lag_node)
     rate: ControlRate = call.selector  # type: ignore[assignment]
     return SynthControl(name, default, rate, lag if isinstance(lag, float) else None)
 
 
-def _spec_default(spec: sc.Node | None) -> Default:
-    if spec is None:
-        return 0.0
-    if isinstance(spec, sc.Call) and spec.receiver == sc.ClassName("ControlSpec"):
-        keywords = {k.name: k.value for k in spec.kwargs}
-        default = spec.args[5] if len(spec.args) > 5 else keywords.get("default")
-        low = spec.args[0] if spec.args else keywords.get("minval", sc.Number("0"))
-        return literal_value(default if default is not None else low)
-    return None
+def _given(args: list[sc.Node], index: int | None) -> sc.Node | None:
+    """The positional argument at ``index``, None where it is absent or ``nil``."""
+    if index is None or index >= len(args) or args[index] == sc.Constant("nil"):
+        return None
+    return args[index]
 
 
 # --- the compiled SynthDef as ground truth --------------------------------------------------
