@@ -74,6 +74,12 @@ IMPLICIT = [
     (r"{ Out.ar(0, K2A.ar(Control.names([\x, \y]).kr([1, 2] * 3))) }", [("x", 3.0), ("y", 6.0)]),
     (r"{ |out| Out.ar(out, SynthDef.wrap({ |sig, cut = 900| LPF.ar(sig, cut) }, nil, [Saw.ar])) }",
      [("out", 0.0), ("cut", 900.0)]),
+    # a default in parentheses is a literal only when the parentheses hold one (a number, a
+    # #[...] array); an expression there runs when the function is called, so the control is 0
+    (r"{ |a = (1 + 2), b = (-0.5), c = (#[1, 2]), d = ([1, 2]), e = (pi / 2), f = ((-1)),"
+     r" g = #[\x, 3]| Out.ar(0, DC.ar(0) * a * b * c * d * e * f * g) }",
+     [("a", 0.0), ("b", -0.5), ("c", [1.0, 2.0]), ("d", 0.0), ("e", 0.0), ("f", -1.0),
+      ("g", [0.0, 3.0])]),
     # metadata specs give the arguments without a default the spec's default (by the
     # argument's own name when the specs do not list it; 0 when no spec has that name)
     (r"{ |out, freq, cut, vol, q = 2, rq, w|"

@@ -1,19 +1,22 @@
 """parse_synthdef: what a SynthDef is made of, read from its source without running it.
 
 Controls come from the graph function's own arguments (both ``arg a = 1;`` and ``|a = 1|``
-styles, with the SynthDef's ``rates`` argument and ``t_``/``i_`` prefixes giving their rates
-and lags) and from NamedControls anywhere in the graph (``\\freq.kr(440)``,
-``\\amp.kr(0.1, 0.05)``, ``NamedControl.kr(\\cut, 1200)``); never from the arguments of inner
-functions. An argument without a default is 0.0, as sclang makes it; so is a default that is
-no number (a symbol, ``nil``); with ``metadata: (specs: ...)`` an argument without a default
-takes its spec's default instead, as does a NamedControl given a spec and no value. Defaults in parentheses and simple arithmetic on literals are
-folded. Controls that a class adds by itself (``EnvGate``: ``gate`` and ``fadeTime``) and the
-arguments of a ``SynthDef.wrap``-ped literal function count too. When the compiled SynthDef is
-at hand (``parse_synthdef(..., scgf=bytes)``), its controls are the ground truth for names,
+styles, with the SynthDef's ``rates`` argument and ``t_``/``i_`` prefixes giving their rates and
+lags) and from NamedControls anywhere in the graph (``\\freq.kr(440)``, ``\\amp.kr(0.1, 0.05)``,
+``NamedControl.kr(\\cut, 1200)``); never from the arguments of inner functions. An argument
+without a default is 0.0, as sclang makes it; so is a default that is no number (a symbol,
+``nil``); with ``metadata: (specs: ...)`` an argument without a default takes its spec's default
+instead, as does a NamedControl given a spec and no value. An argument's default in parentheses
+is a literal only when they hold one (``(-0.1)``); an expression there (``(1 + 2)``) runs only
+when the function is called without that argument, so the control is made as for no default.
+Arithmetic on literals in a NamedControl's value (``\\f.kr(220 * 2)``) is folded, as sclang
+evaluates it. Controls that a class adds by itself (``EnvGate``: ``gate`` and ``fadeTime``) and
+the arguments of a ``SynthDef.wrap``-ped literal function count too. When the compiled SynthDef
+is at hand (``parse_synthdef(..., scgf=bytes)``), its controls are the ground truth for names,
 order and defaults; so are they when a default is an expression that only sclang can evaluate
 (``Control.names(\\env).kr(Env.newClear(8).asArray)``): the code is then compiled, if sclang is
-installed (None stays where it is not). Files are read as sclang reads them: bytes, not a
-text encoding (see ``audiomancer.supercollider.source``). UGens are grouped by family
+installed (None stays where it is not). Files are read as sclang reads them: bytes, not a text
+encoding (see ``audiomancer.supercollider.source``). UGens are grouped by family
 (``audiomancer.supercollider.ugens``). The category is taken from a ``// category: NAME``
 comment when there is one, else guessed from the name, the default frequency and the UGens.
 """
@@ -363,6 +366,7 @@ def literal_value(node: sc.Node | None) -> Default:
 def _argument_default(node: sc.Node | None, name: str, specs: Specs) -> Default:
     """What sclang makes of an argument's default: no default (or nil) is 0.0, or, when the
     SynthDef's metadata has specs, the default of the argument's spec; a symbol is 0.0."""
+    node = _argument_literal(node)
     if node is None or node == sc.Constant("nil"):
         if specs is None:
             return 0.0
@@ -375,7 +379,24 @@ def _argument_default(node: sc.Node | None, name: str, specs: Specs) -> Default:
         return 0.0 if default is None and isinstance(spec, sc.Symbol | sc.String) else default
     if isinstance(node, sc.Symbol | sc.String | sc.Constant):
         return 0.0
+    if isinstance(node, sc.LiteralArray):  # a symbol in #[\\x, 1] is 0 too
+        return literal_value(sc.LiteralArray(tuple(_number_or_zero(e) for e in node.elements)))
     return literal_value(node)
+
+
+def _argument_literal(node: sc.Node | None) -> sc.Node | None:
+    """The literal an argument's default holds, None when it holds none. Parentheses around
+    one literal (``(-0.1)``, ``(#[1, 2])``) keep it; around an expression (``(1 + 2)``,
+    ``([1, 2])``, ``(pi / 2)``) they make code that runs when the function is called, so
+    sclang's prototype frame has nil there, as for no default at all."""
+    while isinstance(node, sc.Paren) and len(node.body) == 1:
+        node = node.body[0]
+    literal = sc.Number | sc.LiteralArray | sc.Symbol | sc.String | sc.Constant | sc.Char
+    return node if isinstance(node, literal) else None
+
+
+def _number_or_zero(node: sc.Node) -> sc.Node:
+    return sc.Number("0") if isinstance(node, sc.Symbol | sc.String | sc.Constant) else node
 
 
 def _argument_controls(
