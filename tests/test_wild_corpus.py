@@ -74,6 +74,12 @@ IMPLICIT = [
     (r"{ Out.ar(0, K2A.ar(Control.names([\x, \y]).kr([1, 2] * 3))) }", [("x", 3.0), ("y", 6.0)]),
     (r"{ |out| Out.ar(out, SynthDef.wrap({ |sig, cut = 900| LPF.ar(sig, cut) }, nil, [Saw.ar])) }",
      [("out", 0.0), ("cut", 900.0)]),
+    # a NamedControl (or EnvGate's) named like an argument is a control of its own; only
+    # NamedControls of one name are one control; a wrapped function's argument is its own too
+    (r"{ |amp = 0.1, gate = 1, w = 1| Out.ar(0, DC.ar(amp * \amp.kr(0.2) * \amp.kr * gate)"
+     r" * EnvGate.new * SynthDef.wrap({ |w = 5| w })) }",
+     [("amp", 0.1), ("gate", 1.0), ("w", 1.0), ("amp", 0.2), ("gate", 1.0), ("fadeTime", 0.02),
+      ("w", 5.0)]),
     # a default in parentheses is a literal only when the parentheses hold one (a number, a
     # #[...] array); an expression there runs when the function is called, so the control is 0
     (r"{ |a = (1 + 2), b = (-0.5), c = (#[1, 2]), d = ([1, 2]), e = (pi / 2), f = ((-1)),"

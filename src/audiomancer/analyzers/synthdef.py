@@ -204,7 +204,7 @@ def _info(
     specs = _metadata_specs(node.metadata)
     controls = _argument_controls(graph, node.rates, node.prepend_args, specs) if graph else []
     body: sc.Node | None = graph or node.function
-    controls += _named_controls(body, {c.name for c in controls}, specs)
+    controls += _named_controls(body, specs)
     ugens = ugens_by_family(body) if body else {}
     category = guess_category(name, controls, ugens, category_hint)
     return SynthDefInfo(name, code, controls, ugens, category, path)
@@ -428,18 +428,31 @@ def _argument_controls(
     return controls
 
 
-def _named_controls(
-    function: sc.Node | None, taken: set[str], specs: Specs = None
-) -> list[SynthControl]:
+def _named_controls(function: sc.Node | None, specs: Specs = None) -> list[SynthControl]:
+    """The controls the graph makes as it runs. NamedControls of one name are one control
+    (``\\amp.kr`` twice, EnvGate's ``gate``); one named like an argument, ``Control.names``
+    and a wrapped function's arguments are controls of their own, as sclang makes them."""
     if function is None:
         return []
     controls = []
+    named: set[str] = set()
     for call in sc.find_calls(function):
+        shared = _makes_named_controls(call)
         for found in _named_controls_of(call, specs):
-            if found.name not in taken:
-                taken.add(found.name)
-                controls.append(found)
+            if shared and found.name in named:
+                continue
+            if shared:
+                named.add(found.name)
+            controls.append(found)
     return controls
+
+
+def _makes_named_controls(call: sc.Call) -> bool:
+    return (
+        call.receiver == sc.ClassName("EnvGate")
+        or call.receiver == sc.ClassName("NamedControl")
+        or isinstance(call.receiver, sc.Symbol)
+    )
 
 
 _ENV_GATE: Final = (SynthControl("gate", 1.0), SynthControl("fadeTime", 0.02))
