@@ -80,6 +80,10 @@ IMPLICIT = [
      r" * EnvGate.new * SynthDef.wrap({ |w = 5| w })) }",
      [("amp", 0.1), ("gate", 1.0), ("w", 1.0), ("amp", 0.2), ("gate", 1.0), ("fadeTime", 0.02),
       ("w", 5.0)]),
+    # NamedControl(name, values, rate, lags, fixedLag, spec), written as a constructor
+    (r"{ Out.ar(0, DC.ar(NamedControl(\n, 3) + NamedControl.new(\m, 2, \scalar)"
+     r" + NamedControl(\n) + NamedControl(\k, spec: \freq))) }",
+     [("n", 3.0), ("m", 2.0), ("k", 440.0)]),
     # a default in parentheses is a literal only when the parentheses hold one (a number, a
     # #[...] array); an expression there runs when the function is called, so the control is 0
     (r"{ |a = (1 + 2), b = (-0.5), c = (#[1, 2]), d = ([1, 2]), e = (pi / 2), f = ((-1)),"

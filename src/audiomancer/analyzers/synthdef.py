@@ -469,6 +469,9 @@ def _named_controls_of(call: sc.Call, specs: Specs) -> list[SynthControl]:
         return [control for control, set_ in zip(_ENV_GATE, given, strict=True) if not set_]
     if call.receiver == sc.ClassName("SynthDef") and call.selector == "wrap":
         return _wrapped_controls(call, specs)
+    if call.receiver == sc.ClassName("NamedControl") and call.selector == "new":
+        found = _constructed_named_control(call)
+        return [found] if found is not None else []
     if call.selector not in ("kr", "ar", "ir", "tr"):
         return []
     receiver = call.receiver
@@ -534,15 +537,42 @@ def _named_control(call: sc.Call) -> SynthControl | None:
     keywords = {k.name: k.value for k in call.kwargs}
     value = _given(args, 0) or keywords.get("values") or keywords.get("val")
     spec = _given(args, spec_at) or keywords.get("spec")
-    # No value: 0.0, or the default of the spec (spec.asSpec.default) when one is given.
-    if value is not None:
-        default = literal_value(value)
-    else:
-        default = 0.0 if spec is None else spec_default(spec)
+    default = _value_or_spec_default(value, spec)
     lag_node = _given(args, lag_at) or keywords.get("lags") or keywords.get("lag")
     lag = literal_value(lag_node)
     rate: ControlRate = call.selector  # type: ignore[assignment]
     return SynthControl(name, default, rate, lag if isinstance(lag, float) else None)
+
+
+_NAMED_CONTROL_RATES: Final[dict[str, ControlRate]] = {
+    "control": "kr", "audio": "ar", "scalar": "ir", "trigger": "tr"
+}  # fmt: skip
+
+
+def _constructed_named_control(call: sc.Call) -> SynthControl | None:
+    """``NamedControl(\\name, values, rate, lags, fixedLag, spec)``: a kr control unless the
+    rate says otherwise."""
+    args = list(call.args)
+    if not args or not isinstance(args[0], sc.Symbol):
+        return None
+    keywords = {k.name: k.value for k in call.kwargs}
+    rate_node = _given(args, 2) or keywords.get("rate")
+    rate = (
+        _NAMED_CONTROL_RATES.get(rate_node.name, "kr") if isinstance(rate_node, sc.Symbol) else "kr"
+    )
+    value = _given(args, 1) or keywords.get("values")
+    spec = _given(args, 5) or keywords.get("spec")
+    default = _value_or_spec_default(value, spec)
+    lag = literal_value(_given(args, 3) or keywords.get("lags"))
+    return SynthControl(args[0].name, default, rate, lag if isinstance(lag, float) else None)
+
+
+def _value_or_spec_default(value: sc.Node | None, spec: sc.Node | None) -> Default:
+    """A NamedControl's default: its value; with none, 0.0, or the default of the spec
+    (``spec.asSpec.default``) when one is given."""
+    if value is not None:
+        return literal_value(value)
+    return 0.0 if spec is None else spec_default(spec)
 
 
 def _given(args: list[sc.Node], index: int | None) -> sc.Node | None:
