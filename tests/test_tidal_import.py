@@ -355,3 +355,12 @@ def test_tidal_1_9_names_this_tidal_lacks(tidal: Ghci) -> None:
         'd1 $ whenT ((< 0.5) . (flip mod\' 2)) (# gain 0.5) $ sound "bd sn"', ghci=tidal
     )
     assert [n.velocity for n in swung.notes][:2] == [round(127 * 0.5**2)] * 2
+
+
+def test_the_period_holds_through_the_rounding_of_continuous_values(tidal: Ghci) -> None:
+    # slow 4 saw sampled at 1/24 of a cycle reads 1e-16 apart in cycles 0 and 4 (Doubles):
+    # the gains still repeat every 4 cycles, and so does the pattern
+    code = 'd1 $ n "[0 4 2] [4 1]" # s "superpiano" # gain (range 0.5 1 $ slow 4 saw)'
+    pattern = import_tidal(code, ghci=tidal)
+    assert pattern.bars == 4
+    assert len({n.velocity for n in pattern.notes}) > 5

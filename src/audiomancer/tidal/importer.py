@@ -168,7 +168,7 @@ def period(events: list[TidalEvent], window: int) -> int | None:
 
     def shape(start: int, length: int) -> list[tuple[Fraction, str]]:
         return sorted(
-            (e.onset - start, repr(sorted(e.controls.items())))
+            (e.onset - start, repr(sorted((k, _comparable(v)) for k, v in e.controls.items())))
             for e in events
             if start <= e.onset < start + length
         )
@@ -181,6 +181,13 @@ def period(events: list[TidalEvent], window: int) -> int | None:
         ):
             return n
     return None
+
+
+def _comparable(value: object) -> object:
+    """A control value as two cycles are compared: a float to 12 significant digits, since a
+    continuous function sampled in different cycles (``slow 4 saw`` at 1/24 and at 4 + 1/24)
+    reads the same value in Doubles a few units of the last place apart."""
+    return float(f"{value:.12g}") if isinstance(value, float) else value
 
 
 class ImportOptions(TypedDict, total=False):
