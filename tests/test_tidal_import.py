@@ -364,3 +364,12 @@ def test_the_period_holds_through_the_rounding_of_continuous_values(tidal: Ghci)
     pattern = import_tidal(code, ghci=tidal)
     assert pattern.bars == 4
     assert len({n.velocity for n in pattern.notes}) > 5
+
+
+def test_a_nudge_past_the_end_of_the_loop_sounds_at_its_start(tidal: Ghci) -> None:
+    # at 120 bpm a bar is 2 s: bd*4 nudged 0.9 s plays at 0.9, 1.4, 1.9 and 2.4 s, which a
+    # loop plays at 0.4 s of every bar (as Tidal does from the second cycle on)
+    pattern = import_tidal('d1 $ s "bd*4" # nudge 0.9', ghci=tidal)
+    assert [n.start for n in pattern.notes] == [384, 864, 1344, 1824]
+    early = import_tidal('d1 $ s "bd sn" # nudge "-0.5"', ghci=tidal)
+    assert [(n.start, n.pitch) for n in early.notes] == [(480, SNARE), (1440, KICK)]

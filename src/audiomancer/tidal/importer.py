@@ -17,7 +17,8 @@ one bar) become the notes:
   no gain is full velocity.
 - **Length.** ``legato`` times the event's length, else ``sustain`` in seconds, else the
   event's length (drums: the event's length, as Tidal plays samples whole anyway).
-- **Micro-timing.** ``nudge`` (seconds) moves a note off its onset.
+- **Micro-timing.** ``nudge`` (seconds) moves a note off its onset, around the loop (a note
+  nudged past the end sounds at the start, as each later cycle plays it).
 - **Tempo.** ``bpm`` if given, else the last ``setcps`` of the code, else 120.
 - **Type.** ``pattern_type`` if given, else the header's, else drums when every sound is a drum,
   else bass when the pitches average below E3 (52), else melody. Code that plays drums and
@@ -385,8 +386,9 @@ def import_tidal(
         assert event.whole is not None
         span = float(event.whole[1] - event.whole[0]) * bar_length
         nudge = _number(event, "nudge") or 0.0
-        start = round(float(event.onset) * bar_length + nudge / seconds_per_tick)
-        start = min(max(start, 0), length - 1)
+        # the pattern loops: a note nudged past its end sounds at its start, as every later
+        # cycle of Tidal plays it (and one nudged before the start, at its end)
+        start = round(float(event.onset) * bar_length + nudge / seconds_per_tick) % length
         if kind == "drums":
             if drum is None:
                 continue
