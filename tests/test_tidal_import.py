@@ -373,3 +373,15 @@ def test_a_nudge_past_the_end_of_the_loop_sounds_at_its_start(tidal: Ghci) -> No
     assert [n.start for n in pattern.notes] == [384, 864, 1344, 1824]
     early = import_tidal('d1 $ s "bd sn" # nudge "-0.5"', ghci=tidal)
     assert [(n.start, n.pitch) for n in early.notes] == [(480, SNARE), (1440, KICK)]
+
+
+def test_sample_folders_named_for_their_drum_are_that_drum(tidal: Ghci) -> None:
+    # the kick, snare and clap folders of the Tidal Club's sample pack (tidal-doc's course)
+    pattern = import_tidal('d1 $ s "kick snare*2 clap:4"', ghci=tidal)
+    assert pattern.type == "drums"
+    assert [(n.start, n.pitch) for n in pattern.notes] == [
+        (0, KICK),
+        (640, SNARE),
+        (960, SNARE),
+        (1280, SNARE),  # a clap is the snare class, as the kits' cp is
+    ]

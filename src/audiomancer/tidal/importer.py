@@ -87,10 +87,14 @@ DIRT_DRUMS: Final[dict[str, str]] = {
     "808mt": "mid_tom",
     "sostoms": "mid_tom",
     "808ht": "high_tom",
+    "kick": "kick",
+    "snare": "snare",
+    "clap": "snare",
 }
 """Dirt-Samples drum folders and SuperDirt drum synths that no kit plays, by the drum they are
-(``hh27`` and ``808hc`` are closed hats, ``rs`` a rimshot, ``gabba`` a gabber kick ...): heard
-on import only, as the kits' own names are."""
+(``hh27`` and ``808hc`` are closed hats, ``rs`` a rimshot, ``gabba`` a gabber kick ...), and
+sample folders named for their drum (``kick``, ``snare``, ``clap``: the Tidal Club's sample
+pack, which tidal-doc's course plays): heard on import only, as the kits' own names are."""
 DEFAULT_OCTAVE: Final = 5
 
 _HEADER: Final = (
