@@ -301,3 +301,34 @@ def test_the_tempo_warning_counts_every_change_and_names_the_first() -> None:
     (message,) = [str(w.message) for w in caught if "changes tempo" in str(w.message)]
     assert "changes tempo 3 times (first to 100 bpm at beat 4)" in message, message
     assert "keeps one tempo, the one most of its beats play at: 100 bpm" in message
+
+
+def _smpte_file(tempi: list[tuple[float, int]], beats: int) -> bytes:
+    """``_tempo_map_file``'s kicks with the time division SMPTE 25 fps x 40 (1000 ticks a
+    second): each kick lasts its beat's seconds at the tempo it plays under."""
+    import io
+
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    for bpm, lasting in tempi:
+        track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm), time=0))
+        ticks = round(1000 * 60 / bpm)
+        for _ in range(lasting):
+            track.append(mido.Message("note_on", note=36, velocity=100, channel=9, time=0))
+            track.append(mido.Message("note_off", note=36, velocity=0, channel=9, time=ticks))
+    assert sum(lasting for _, lasting in tempi) == beats
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    data = bytearray(buffer.getvalue())
+    data[12:14] = ((256 - 25) << 8 | 40).to_bytes(2, "big")  # the header's division
+    return bytes(data)
+
+
+def test_smpte_time_is_read_at_the_tempo_the_pattern_keeps() -> None:
+    # one beat at 60 bpm (1 s), then 15 at 120 (0.5 s each): the pattern keeps 120 bpm, and
+    # its kicks are a beat apart, as they play
+    with pytest.warns(UserWarning, match="the one most of its beats play at: 120 bpm"):
+        pattern = read_midi(_smpte_file([(60.0, 1), (120.0, 15)], 16))
+    assert pattern.bpm == 120.0
+    assert [n.start for n in pattern.notes] == [0, *range(960, 960 + 15 * 480, 480)]

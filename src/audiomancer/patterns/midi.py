@@ -165,10 +165,8 @@ def read_midi(
     name = "<bytes>" if isinstance(source, bytes) else str(source)
     requested = validate_pattern_type(pattern_type) if pattern_type is not None else None
     smf = _open_midi(source, name)
-    midi = smf.midi
-    scale = TICKS_PER_BEAT / smf.ticks_per_beat
-    bpm, time_signature, end_tick = _read_meta(midi, scale, name)
-    parts = split_parts(midi, scale)
+    scale, bpm, time_signature, end_tick = _read_meta(smf, name)
+    parts = split_parts(smf.midi, scale)
     if smf.truncated is not None:
         if not parts:
             raise PatternFileError(
@@ -222,19 +220,21 @@ def _open_midi(source: str | Path | bytes, name: str) -> Smf:
     return load_smf(data, name)
 
 
-def _read_meta(
-    midi: mido.MidiFile, scale: Fraction, name: str
-) -> tuple[float, tuple[int, int], int]:
-    """Tempo and first time signature of the file (defaults 120 bpm, 4/4) and its last tick.
+def _read_meta(smf: Smf, name: str) -> tuple[Fraction, float, tuple[int, int], int]:
+    """How many of our ticks one of the file's is, the file's tempo and first time signature
+    (defaults 120 bpm, 4/4), and its last tick in our ticks.
 
     A pattern has one tempo: the one most of the file's beats play at (the earliest on a tie,
     so a slow pickup beat or a closing ritardando does not set the tempo of the whole); a
-    warning names the changes dropped.
+    warning names the changes dropped. An SMPTE file's ticks are seconds: its quarter note is
+    the kept tempo's.
     """
+    from audiomancer.patterns.smf import DEFAULT_TEMPO
+
     tempi: list[tuple[int, int]] = []  # (tick, microseconds per beat) of every tempo event
     signature: tuple[int, int] | None = None
     end_tick = 0
-    for track in midi.tracks:
+    for track in smf.midi.tracks:
         now = 0
         for message in track:
             now += message.time
@@ -244,13 +244,14 @@ def _read_meta(
                 signature = (message.numerator, message.denominator)
         end_tick = max(end_tick, now)
     tempi.sort(key=lambda event: event[0])  # stable: the order of one tick's events is kept
-    kept = _main_tempo(tempi, end_tick) if tempi else None
-    bpm = _bpm(kept) if kept is not None else 120.0
+    kept = _main_tempo(tempi, end_tick) if tempi else DEFAULT_TEMPO
+    resolution = smf.ticks_per_beat(kept)
+    bpm = _bpm(kept)
     # each tempo event that differs from the one before it (a tick of several is one change)
     changes = [later for earlier, later in pairwise(tempi) if later[1] != earlier[1]]
     if changes:
         first_tick, first_tempo = changes[0]
-        beat = Fraction(first_tick, midi.ticks_per_beat)
+        beat = first_tick / resolution
         which = "the first" if kept == tempi[0][1] else "the one most of its beats play at"
         warnings.warn(
             f"MIDI file {name} changes tempo {len(changes)} time"
@@ -263,7 +264,8 @@ def _read_meta(
         time_signature = validate_time_signature(signature or (4, 4))
     except ValueError as error:
         raise PatternFileError(f"MIDI file {name}: {error}") from None
-    return bpm, time_signature, round(end_tick * scale)
+    scale = TICKS_PER_BEAT / resolution
+    return scale, bpm, time_signature, round(end_tick * scale)
 
 
 def _bpm(tempo: int) -> float:

@@ -16,9 +16,9 @@ do not know:
 - data bytes over 127 (a broken writer) are clipped, with a warning.
 
 SMPTE time division (frames per second and ticks per frame instead of ticks per quarter note)
-is turned into ticks per quarter note at the file's first tempo (120 bpm without one), so the
-grid of the file's own tempo holds. Whatever cannot be read is a PatternFileError naming the
-file and the reason.
+is kept as ticks per second; :meth:`Smf.ticks_per_beat` turns it into ticks per quarter note at
+the tempo the reader keeps, so the grid of the file's own tempo holds. Whatever cannot be read
+is a PatternFileError naming the file and the reason.
 """
 
 from __future__ import annotations
@@ -45,12 +45,19 @@ _SMPTE_RATES: Final = {
 
 @dataclass(frozen=True)
 class Smf:
-    """A parsed file and its resolution in ticks per quarter note (a fraction for SMPTE)."""
+    """A parsed file and its time division: ticks per quarter note, or for SMPTE time, ticks
+    per second."""
 
     midi: mido.MidiFile
-    ticks_per_beat: Fraction
+    division: Fraction
+    smpte: bool = False
     truncated: int | None = None
     """The file's size when it ends in the middle of a track (its complete events are read)."""
+
+    def ticks_per_beat(self, tempo: int) -> Fraction:
+        """Ticks per quarter note at ``tempo`` (microseconds per quarter note): the file's own
+        division, or for SMPTE time the ticks of a quarter note's seconds at that tempo."""
+        return self.division * Fraction(tempo, 1_000_000) if self.smpte else self.division
 
 
 def _read_vlq(data: bytes, pos: int) -> tuple[int, int]:
@@ -196,21 +203,13 @@ def _parse(clean: bytes, name: str) -> mido.MidiFile:
         raise PatternFileError(f"{name} is not a readable MIDI file: {detail}") from None
 
 
-def _first_tempo(midi: mido.MidiFile) -> int:
-    for track in midi.tracks:
-        for message in track:
-            if message.type == "set_tempo":
-                return int(message.tempo)
-    return DEFAULT_TEMPO
-
-
 def load_smf(data: bytes, name: str) -> Smf:
     """Parse the bytes of a MIDI file as tidied above; PatternFileError when it cannot be read."""
     clean, division, cut = _tidy(data, name)
     midi = _parse(clean, name)
     truncated = len(data) if cut else None
     if not division & 0x8000:
-        return Smf(midi, Fraction(division), truncated)
+        return Smf(midi, Fraction(division), truncated=truncated)
     frames = 256 - (division >> 8)
     per_frame = division & 0xFF
     rate = _SMPTE_RATES.get(frames)
@@ -219,5 +218,4 @@ def load_smf(data: bytes, name: str) -> Smf:
             f"{name} is not a readable MIDI file: SMPTE division of {frames} frames per second "
             f"and {per_frame} ticks per frame"
         )
-    ticks_per_second = rate * per_frame
-    return Smf(midi, ticks_per_second * Fraction(_first_tempo(midi), 1_000_000), truncated)
+    return Smf(midi, rate * per_frame, smpte=True, truncated=truncated)
