@@ -332,3 +332,29 @@ def test_smpte_time_is_read_at_the_tempo_the_pattern_keeps() -> None:
         pattern = read_midi(_smpte_file([(60.0, 1), (120.0, 15)], 16))
     assert pattern.bpm == 120.0
     assert [n.start for n in pattern.notes] == [0, *range(960, 960 + 15 * 480, 480)]
+
+
+def test_a_metre_change_is_warned_about_and_the_first_metre_kept() -> None:
+    import io
+
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    # two bars of 3/4, then (at beat 7) 4/4, then 7/8; a repeated 4/4 is no change
+    track.append(mido.MetaMessage("time_signature", numerator=3, denominator=4, time=0))
+    for beat in range(12):
+        if beat == 6:
+            track.append(mido.MetaMessage("time_signature", numerator=4, denominator=4))
+            track.append(mido.MetaMessage("time_signature", numerator=4, denominator=4))
+        if beat == 10:
+            track.append(mido.MetaMessage("time_signature", numerator=7, denominator=8))
+        track.append(mido.Message("note_on", note=60, velocity=90, time=0))
+        track.append(mido.Message("note_off", note=60, velocity=0, time=480))
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    with pytest.warns(UserWarning) as caught:
+        pattern = read_midi(buffer.getvalue())
+    (message,) = [str(w.message) for w in caught if "time signature" in str(w.message)]
+    assert "changes time signature 2 times (first to 4/4 at beat 7)" in message, message
+    assert "the pattern keeps one time signature, the first: 3/4" in message
+    assert pattern.time_signature == (3, 4) and pattern.bars == 4

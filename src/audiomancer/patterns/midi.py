@@ -225,47 +225,75 @@ def _read_meta(smf: Smf, name: str) -> tuple[Fraction, float, tuple[int, int], i
     (defaults 120 bpm, 4/4), and its last tick in our ticks.
 
     A pattern has one tempo: the one most of the file's beats play at (the earliest on a tie,
-    so a slow pickup beat or a closing ritardando does not set the tempo of the whole); a
-    warning names the changes dropped. An SMPTE file's ticks are seconds: its quarter note is
-    the kept tempo's.
+    so a slow pickup beat or a closing ritardando does not set the tempo of the whole), and one
+    time signature, the one its first bars play in; a warning names the changes dropped. An
+    SMPTE file's ticks are seconds: its quarter note is the kept tempo's.
     """
     from audiomancer.patterns.smf import DEFAULT_TEMPO
 
-    tempi: list[tuple[int, int]] = []  # (tick, microseconds per beat) of every tempo event
-    signature: tuple[int, int] | None = None
-    end_tick = 0
-    for track in smf.midi.tracks:
-        now = 0
-        for message in track:
-            now += message.time
-            if message.type == "set_tempo":
-                tempi.append((now, message.tempo))
-            elif message.type == "time_signature" and signature is None:
-                signature = (message.numerator, message.denominator)
-        end_tick = max(end_tick, now)
-    tempi.sort(key=lambda event: event[0])  # stable: the order of one tick's events is kept
+    tempi, signatures, end_tick = _meta_events(smf.midi)
     kept = _main_tempo(tempi, end_tick) if tempi else DEFAULT_TEMPO
     resolution = smf.ticks_per_beat(kept)
     bpm = _bpm(kept)
     # each tempo event that differs from the one before it (a tick of several is one change)
     changes = [later for earlier, later in pairwise(tempi) if later[1] != earlier[1]]
     if changes:
-        first_tick, first_tempo = changes[0]
-        beat = first_tick / resolution
+        tick, tempo = changes[0]
         which = "the first" if kept == tempi[0][1] else "the one most of its beats play at"
-        warnings.warn(
-            f"MIDI file {name} changes tempo {len(changes)} time"
-            f"{'s' if len(changes) > 1 else ''} (first to {_bpm(first_tempo):g} bpm at beat "
-            f"{float(beat) + 1:g}); the pattern keeps one tempo, {which}: {bpm:g} bpm",
-            stacklevel=3,
-        )
+        _warn_of_changes(
+            name, "tempo", len(changes), f"{_bpm(tempo):g} bpm", tick / resolution,
+            f"{which}: {bpm:g} bpm",
+        )  # fmt: skip
+    signature = signatures[0][1] if signatures else (4, 4)
+    metres = [later for earlier, later in pairwise(signatures) if later[1] != earlier[1]]
+    if metres:
+        tick, (numerator, denominator) = metres[0]
+        _warn_of_changes(
+            name, "time signature", len(metres), f"{numerator}/{denominator}",
+            tick / resolution, f"the first: {signature[0]}/{signature[1]}",
+        )  # fmt: skip
     try:
         validate_bpm(bpm)
-        time_signature = validate_time_signature(signature or (4, 4))
+        time_signature = validate_time_signature(signature)
     except ValueError as error:
         raise PatternFileError(f"MIDI file {name}: {error}") from None
     scale = TICKS_PER_BEAT / resolution
     return scale, bpm, time_signature, round(end_tick * scale)
+
+
+def _meta_events(
+    midi: mido.MidiFile,
+) -> tuple[list[tuple[int, int]], list[tuple[int, tuple[int, int]]], int]:
+    """The file's tempo events (tick, microseconds per beat) and time signatures (tick,
+    (numerator, denominator)) in order of tick, each tick's own in the file's order, and the
+    tick where its last track ends."""
+    tempi: list[tuple[int, int]] = []
+    signatures: list[tuple[int, tuple[int, int]]] = []
+    end_tick = 0
+    for track in midi.tracks:
+        now = 0
+        for message in track:
+            now += message.time
+            if message.type == "set_tempo":
+                tempi.append((now, message.tempo))
+            elif message.type == "time_signature":
+                signatures.append((now, (message.numerator, message.denominator)))
+        end_tick = max(end_tick, now)
+    tempi.sort(key=lambda event: event[0])  # stable sorts
+    signatures.sort(key=lambda event: event[0])
+    return tempi, signatures, end_tick
+
+
+def _warn_of_changes(
+    name: str, what: str, count: int, first: str, beat: Fraction, kept: str
+) -> None:
+    """Say that the file changes ``what`` ``count`` times, the first time to ``first`` at
+    ``beat`` (counted from 0), and which one the pattern keeps."""
+    warnings.warn(
+        f"MIDI file {name} changes {what} {count} time{'s' if count > 1 else ''} (first to "
+        f"{first} at beat {float(beat) + 1:g}); the pattern keeps one {what}, {kept}",
+        stacklevel=4,
+    )
 
 
 def _bpm(tempo: int) -> float:
