@@ -658,9 +658,10 @@ def sample_batch(
 
     The batched form of ``sample``: the same arithmetic along each row (the same numbers, in
     place, without the division when the temperature is 1). It works on the transpose, [V, N],
-    the layout of the LSTM's logits (``_Work``), where each call runs along all rows at once
-    (0.6x the time for 16 rows): a row's maximum is exact, and its cumulative sum adds in the
-    same order either way.
+    the layout of the LSTM's logits (``_Work``), where each call runs along all rows at once,
+    and takes each row's maximum on [N, V], where that reduction is fastest: a maximum is
+    exact, and a row's cumulative sum adds in the same order either way (sampling 16 rows
+    0.65x the time of the [N, V] code before).
     """
     z = np.array(logits.T, dtype=np.float64)  # a copy, [V, N], worked on in place
     if mask is not None:
@@ -670,8 +671,8 @@ def sample_batch(
     if temperature == 0:
         greedy: npt.NDArray[np.int64] = np.argmax(z, axis=0).astype(np.int64)
         return greedy
-    # the maxima are exact: the float32 logits' (half the bytes to read) unless masked
-    z -= (z if mask is not None else logits.T).max(axis=0)
+    rows = np.ascontiguousarray(logits)
+    z -= (rows if mask is None else np.where(mask, rows, -np.inf)).max(axis=1)
     if temperature != 1:
         z /= temperature
     cumulative = np.add.accumulate(np.exp(z, out=z), axis=0, out=z)
