@@ -120,3 +120,33 @@ def test_a_granulator_of_a_buffer_granulates_b_s_source(engines: None) -> None:
     assert {c.name for c in child.controls} == {"out", "freq"}  # the buffer controls went
     assert {"GrainIn", "LFTri"} <= _output_classes(child)
     assert _sounds(child)
+
+
+BUS_CHORUS_COMP = r"""SynthDef(\choruscomp, { |out = 0, gate = 1|
+    var source = In.ar(out, 2);
+    var chorus = Splay.ar(Array.fill(3, { |i|
+        DelayC.ar(source[0], 0.02, LFNoise1.kr(0.2 + i, 0.005, 0.01))
+    }));
+    chorus = Compander.ar(4 * (source + chorus), source, 0.4, 1, 4);
+    XOut.ar(out, Linen.kr(gate, 0.1, 1, 0.1, 2), chorus)
+})"""
+"""A bus effect that picks a channel of its input and compresses keyed by its input."""
+
+
+def test_b_s_effect_takes_a_s_signal_wherever_it_read_its_own_input(engines: None) -> None:
+    stages, reasons = ops.crossover_stages(sc.parse(PAD), sc.parse(BUS_CHORUS_COMP))
+    labels = [(s.kind, s.label) for s in stages]
+    assert ("effect", "DelayC") in labels and ("effect", "Compander") in labels, reasons
+    for stage in stages:
+        if stage.kind != "effect":
+            continue
+        child, _ = ops.crossover_with(sc.parse(PAD), sc.parse(BUS_CHORUS_COMP), stage,
+                                      random.Random(0))  # fmt: skip
+        text = sc.print_code(child)
+        assert "In.ar" not in text
+        if stage.label == "Compander":  # keyed by A's signal, where B's by its own input
+            signal = "(LFTri.ar(freq) * amp).dup"
+            assert f"Compander.ar({signal}, {signal}, 0.4, 1, 4)" in text
+        else:  # A's mono signal has no channel 0 to index: it is picked by wrapAt
+            assert ".asArray.wrapAt(0)" in text
+        lang.compile_synthdef(text)

@@ -163,6 +163,16 @@ _DONE_POSITIONS: Final = {
 }  # fmt: skip
 
 
+_INPUTS: Final = frozenset({"In", "InFeedback", "SoundIn"})
+
+
+def _is_input(node: sc.Node) -> bool:
+    """True for an audio bus read (``In.ar(out, 2)``): what an effect of B processes."""
+    while isinstance(node, sc.Paren) and len(node.body) == 1:
+        node = node.body[0]
+    return isinstance(node, sc.Call) and class_of(node) in _INPUTS and node.selector == "ar"
+
+
 def _is_env_expression(node: sc.Node | None) -> bool:
     while isinstance(node, sc.Call):
         if node.receiver == sc.ClassName("Env"):
@@ -304,7 +314,12 @@ class _Copier:
                 if not earlier:
                     raise NotApplicable(f"B's variable {name!r} has no plain definition before use")
                 at, value = earlier[-1]
-                self._cache[key] = self.copy(value, at)
+                if self.hole is not None and _is_input(value):
+                    # B's own input, read again in the section (``Compander.ar(x, source)``):
+                    # in the child that is A's signal, as where the section takes it in
+                    self._cache[key] = sc.Name(SIGNAL)
+                else:
+                    self._cache[key] = self.copy(value, at)
             self._uses[key] = self._uses.get(key, 0) + 1
             if self._uses[key] > 1 and len(sc.print_code(self._cache[key])) > _MAX_REPEATED:
                 # each read would be a copy of its own: a big array or bank (100 detuned saws,
@@ -396,8 +411,18 @@ def add_params(function: sc.FunctionDef, params: tuple[sc.Param, ...]) -> sc.Fun
 
 
 def fill(node: sc.Node, signal: sc.Node) -> sc.Node:
-    """A copied section with A's ``signal`` where :data:`SIGNAL` stands."""
-    return sc.transform(node, lambda found: signal if found == sc.Name(SIGNAL) else found)
+    """A copied section with A's ``signal`` where :data:`SIGNAL` stands. A channel B picks
+    from its input (``source[0]``) is picked as ``signal.asArray.wrapAt(0)``: A's signal may
+    be a single channel, which cannot be indexed."""
+    whole = sc.Paren((signal,)) if isinstance(signal, sc.BinaryOp) else signal
+
+    def pick(found: sc.Node) -> sc.Node:
+        if isinstance(found, sc.Index) and found.receiver == sc.Name(SIGNAL) and not found.dot:
+            return sc.Call(sc.Call(whole, "asArray", parens=False), "wrapAt", found.args)
+        return found
+
+    picked = sc.transform(node, pick)
+    return sc.transform(picked, lambda found: signal if found == sc.Name(SIGNAL) else found)
 
 
 def enclosing_section(function: sc.FunctionDef, call: sc.Call) -> sc.Node:
