@@ -12,6 +12,7 @@ import pytest
 from audiomancer.analyzers.synthdef import SynthDefInfo, parse_synthdef
 from audiomancer.evolution import synth_ops as ops
 from audiomancer.evolution.synth_ops.bus_reads import bus_reads_as_controls
+from audiomancer.evolution.synth_ops.loops import loops_as_expressions
 from audiomancer.generators import GeneratedSynth, breed_synths
 from audiomancer.supercollider import lang, library, nrt, scgf
 from audiomancer.supercollider import syntax as sc
@@ -150,3 +151,26 @@ def test_b_s_effect_takes_a_s_signal_wherever_it_read_its_own_input(engines: Non
         else:  # A's mono signal has no channel 0 to index: it is picked by wrapAt
             assert ".asArray.wrapAt(0)" in text
         lang.compile_synthdef(text)
+
+
+LOOP_REVERB = r"""SynthDef(\loopverb, { |out = 0, decay = 4|
+    var zout = In.ar(out, 2);
+    6.do({ zout = AllpassN.ar(zout, 0.04, { Rand(0.001, 0.04) }.dup, decay) });
+    ReplaceOut.ar(out, zout)
+})"""
+"""A Schroeder-style diffuser: a loop that runs the signal through AllpassN six times."""
+
+
+def test_a_loop_running_b_s_signal_through_a_ugen_moves_whole(engines: None) -> None:
+    rewritten = sc.print_code(loops_as_expressions(sc.parse(LOOP_REVERB)))
+    assert lang.compile_synthdef(rewritten) == lang.compile_synthdef(LOOP_REVERB)  # same graph
+    stages, reasons = ops.crossover_stages(sc.parse(PAD), sc.parse(LOOP_REVERB))
+    assert [(s.kind, s.label) for s in stages] == [("effect", "AllpassN")], reasons
+    child, _ = ops.crossover(sc.parse(PAD), sc.parse(LOOP_REVERB), random.Random(0))
+    text = sc.print_code(child)
+    assert "Array.series(6).inject(" in text
+    assert "{ |zout2, i| AllpassN.ar(zout2, 0.04, { Rand(0.001, 0.04) }.dup, decay) }" in text
+    bred = breed_synths(_info(PAD), _info(LOOP_REVERB), seed=0)
+    assert bred.mutation_log[0] == "Effect from loopverb: AllpassN"
+    assert "AllpassN" in _output_classes(bred)
+    assert _sounds(bred)

@@ -48,6 +48,7 @@ from audiomancer.evolution.synth_ops.edits import (
 )
 from audiomancer.evolution.synth_ops.granular import GRANULATORS, granulated
 from audiomancer.evolution.synth_ops.graph import Graph, locate
+from audiomancer.evolution.synth_ops.loops import loop_input, loops_as_expressions
 from audiomancer.evolution.synth_ops.modulators import modulator_calls, modulator_stage
 from audiomancer.evolution.synth_ops.protocol import NotApplicable, Result
 from audiomancer.evolution.synth_ops.retarget import (
@@ -189,11 +190,13 @@ def _stage_calls(graph_b: Graph) -> list[tuple[StageKind, sc.Call]]:
 
 def stage_source(b: sc.Program) -> sc.Program:
     """Where B's stages are looked for: the function B wraps with ``SynthDef.wrap`` when it
-    has stages (B's own graph is then a shell: bus in, mix, out), else B itself."""
+    has stages (B's own graph is then a shell: bus in, mix, out), else B itself; with its
+    loops that run a signal through a UGen again and again written as one expression
+    (:mod:`~audiomancer.evolution.synth_ops.loops`), so such a chain moves whole."""
     view = wrapped_view(b)
-    if view is not None and _stage_calls(locate(view)):
-        return view
-    return b
+    if view is not None and _stage_calls(locate(loops_as_expressions(view))):
+        return loops_as_expressions(view)
+    return loops_as_expressions(b)
 
 
 # -- where stages go in A ---------------------------------------------------------------------
@@ -318,7 +321,8 @@ def _section(
     loop or mix holding it) copied closed, with A's signal where B's input was; serial
     sections replace the signal, parallel ones (delays) are mixed in beside it."""
     section = enclosing_section(graph_b.function, call_b)
-    (copy,) = closed_copy(graph_a, graph_b, [section], hole=_input_of(graph_b, call_b))
+    hole = loop_input(section, _input_of(graph_b, call_b))
+    (copy,) = closed_copy(graph_a, graph_b, [section], hole=hole)
     if not any(found == sc.Name(SIGNAL) for found in sc.walk(copy.node)):
         raise NotApplicable("B's section does not take a signal in")
 
