@@ -25,7 +25,7 @@ SAMPLE = random.Random(13).sample(FILES, 4)
 
 
 def test_the_corpus_is_real_varied_and_every_file_has_its_source_noted() -> None:
-    assert len(FILES) >= 200
+    assert len(FILES) >= 210
     sources = (wild_corpus.CORPUS / "SOURCES.md").read_text()
     for prefix in {path.name.split("_")[0] for path in FILES}:
         assert f"`{prefix}_" in sources, prefix
@@ -174,3 +174,15 @@ def test_a_graph_function_written_as_a_trailing_block_is_the_synthdefs_graph() -
     need_engine("scsynth")
     child = mutate_synth(info, 0.5, seed=2)
     assert lang.compile_synthdef(child.source_code) != lang.compile_synthdef(code)
+
+
+def test_a_file_with_crlf_line_ends_is_read_and_written_back_byte_for_byte() -> None:
+    path = wild_corpus.CORPUS / "enc_crlf_cs80leadMH.scd"
+    raw = path.read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n") > 10
+    info = parse_synthdef(path)
+    assert source_bytes(info.source_code) == raw
+    need_engine("sclang")
+    assert lang.compile_synthdef(info.source_code) == lang.compile_synthdef(
+        read_source(wild_corpus.CORPUS / "sclork_cs80leadMH.scd")
+    )
