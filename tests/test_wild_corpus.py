@@ -186,3 +186,33 @@ def test_a_file_with_crlf_line_ends_is_read_and_written_back_byte_for_byte() -> 
     assert lang.compile_synthdef(info.source_code) == lang.compile_synthdef(
         read_source(wild_corpus.CORPUS / "sclork_cs80leadMH.scd")
     )
+
+
+def test_environment_variables_a_synthdef_reads_come_with_its_code_when_inert() -> None:
+    """A live-coding file defines ``~scale`` and a helper ``~voice`` before the SynthDef that
+    reads them: the SynthDef's code keeps those definitions (values that do nothing when
+    run), not the file's other statements, so it compiles and evolves on its own."""
+    code = (
+        "s.boot;\n"
+        "~scale = #[0, 3, 7];\n"
+        "~unused = 5;\n"
+        "~voice = { |freq| SinOsc.ar(freq * ~detune) * 0.1 };\n"
+        "~detune = (1 + 0.01);\n"
+        "~bus = Bus.audio(s, 2);\n"
+        '~ran = { "echo ran".unixCmd } ! 2;\n'
+        r"SynthDef(\envy, { |out, freq = 220| var sig = ~voice.(freq * ~scale.choose.midiratio);"
+        " Out.ar(out, sig ! 2 * ~bus.index * ~ran.size) }).add;\n"
+        "Pbind(\\instrument, \\envy).play;\n"
+    )
+    info = parse_synthdef(code)
+    kept = info.source_code
+    assert "~scale = #[0, 3, 7]" in kept and "~voice = " in kept and "~detune = " in kept
+    assert "~unused" not in kept and "Bus.audio" not in kept and "Pbind" not in kept
+    assert "unixCmd" not in kept  # `{ ... } ! 2` runs the function: not inert
+    assert "s.boot" not in kept
+    need_engine("sclang")
+    need_engine("scsynth")
+    with_vars = kept.replace("~voice = ", "~bus = (index: 1); ~ran = [1]; ~voice = ")
+    assert lang.compile_synthdef(with_vars)
+    child = mutate_synth(parse_synthdef(with_vars), 0.5, seed=1)
+    assert lang.compile_synthdef(child.source_code)

@@ -166,7 +166,9 @@ def _synthdef_code(
 
     A file that is just the SynthDef (maybe in parentheses, with comments) keeps its text;
     otherwise the SynthDef expression (with ``.add`` and the like) is printed on its own, with a
-    graph function the file held in a variable written in place.
+    graph function the file held in a variable written in place, after the inert
+    ``~name = value;`` definitions it reads (they are data it needs, not statements that do
+    anything when run).
     """
     parents = {id(n): parent for n, parent in sc.walk_with_parents(program)}
     top: sc.Node = node.call
@@ -179,9 +181,67 @@ def _synthdef_code(
         # ~makeFX.value("fx", {...})``): alone it names variables only the file defines, so
         # the file is the SynthDef's code.
         return text
+    definitions = _environment_definitions(program, top)
     if node.graph is None and graph is not None and node.function is not None:
         top = sc.replace_node(top, node.function, graph)
+    if definitions:
+        return sc.print_code(sc.Program(body=(*definitions, top)))
     return sc.print_code(top)
+
+
+def _environment_definitions(program: sc.Program, top: sc.Node) -> list[sc.Node]:
+    """The ``~name = value;`` statements before the SynthDef whose names it reads (directly
+    or through another one kept), in file order, when their values are inert: literals,
+    arrays and events of them, functions (which run only when the SynthDef calls them). A
+    statement that does something when run (``~bus = Bus.audio(s, 2)``) is never kept."""
+    index = next((i for i, s in enumerate(program.body) if _holds(s, top)), None)
+    if index is None:
+        return []
+    last: dict[str, sc.Assign] = {}
+    for statement in program.body[:index]:
+        if isinstance(statement, sc.Assign) and isinstance(statement.target, sc.EnvVar):
+            last[statement.target.name] = statement
+    kept: dict[str, sc.Assign] = {}
+    pending = _environment_reads(top)
+    while pending:
+        name = pending.pop()
+        if name in kept or name not in last or not _inert(last[name].value):
+            continue
+        kept[name] = last[name]
+        pending |= _environment_reads(last[name].value)
+    chosen = {id(statement) for statement in kept.values()}
+    return [s for s in program.body[:index] if id(s) in chosen]
+
+
+def _holds_function(node: sc.Node) -> bool:
+    return any(isinstance(found, sc.FunctionDef) for found in sc.walk(node))
+
+
+def _holds(statement: sc.Node, node: sc.Node) -> bool:
+    return any(found is node for found in sc.walk(statement))
+
+
+def _environment_reads(node: sc.Node) -> set[str]:
+    return {found.name for found in sc.walk(node) if isinstance(found, sc.EnvVar)}
+
+
+def _inert(node: sc.Node) -> bool:
+    """A value that does nothing when it is evaluated (no message is sent)."""
+    if isinstance(node, sc.Number | sc.String | sc.Symbol | sc.Char | sc.Constant):
+        return True
+    if isinstance(node, sc.LiteralArray | sc.FunctionDef | sc.EnvVar):
+        return True
+    if isinstance(node, sc.Array):
+        return node.class_name is None and all(_inert(e) for e in node.elements)
+    if isinstance(node, sc.Event):
+        return all(_inert(e.value) and isinstance(e.key, str | sc.Symbol) for e in node.entries)
+    if isinstance(node, sc.Paren):
+        return all(_inert(e) for e in node.body)
+    if isinstance(node, sc.BinaryOp):  # arithmetic on data; `{ ... } ! 3` runs the function
+        return not _holds_function(node) and _inert(node.left) and _inert(node.right)
+    if isinstance(node, sc.Ref):
+        return _inert(node.value)
+    return False
 
 
 def _inside_function(node: sc.Node, parents: dict[int, sc.Node | None]) -> bool:
