@@ -358,3 +358,19 @@ def test_a_metre_change_is_warned_about_and_the_first_metre_kept() -> None:
     assert "changes time signature 2 times (first to 4/4 at beat 7)" in message, message
     assert "the pattern keeps one time signature, the first: 3/4" in message
     assert pattern.time_signature == (3, 4) and pattern.bars == 4
+
+
+def test_a_key_signature_that_names_no_key_is_skipped() -> None:
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    track.append(mido.MetaMessage("key_signature", key="D", time=0))
+    for pitch in (60, 62, 64):
+        track.append(mido.Message("note_on", note=pitch, velocity=90, time=0))
+        track.append(mido.Message("note_off", note=pitch, velocity=0, time=480))
+    data = bytearray(_bytes(midi))
+    at = data.index(b"\xff\x59\x02") + 3
+    data[at : at + 2] = bytes([92, 0])  # 92 sharps: mido cannot decode it
+    with pytest.warns(UserWarning, match=r"1 key signature that names no key \(the first: 92 "):
+        pattern = read_midi(bytes(data))
+    assert [n.pitch for n in pattern.notes] == [60, 62, 64]

@@ -13,7 +13,8 @@ do not know:
 - the track count is the number of tracks present, whatever the header claims;
 - a track cut short (a truncated download) keeps its complete events and is closed (the
   reader warns; a truncated file with no complete note is refused as truncated);
-- data bytes over 127 (a broken writer) are clipped, with a warning.
+- data bytes over 127 (a broken writer) are clipped, with a warning;
+- a key signature that names no key (92 sharps, mode 81) is skipped, with a warning.
 
 SMPTE time division (frames per second and ticks per frame instead of ticks per quarter note)
 is kept as ticks per second; :meth:`Smf.ticks_per_beat` turns it into ticks per quarter note at
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
@@ -75,17 +77,31 @@ def _read_vlq(data: bytes, pos: int) -> tuple[int, int]:
 _DATA_BYTES: Final = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
 
 
-def _complete_events(data: bytes) -> int:
-    """How many leading bytes of track data hold complete events (for a track cut short)."""
-    pos = done = 0
+@dataclass(frozen=True)
+class _Event:
+    """Where one event of track data lies: from its delta time to its end; for a meta event,
+    where its type byte and its data are."""
+
+    start: int
+    end: int
+    meta_type_at: int | None = None
+    meta_data_at: int | None = None
+
+
+def _events(data: bytes) -> Iterator[_Event]:
+    """The complete events of track data in order, up to the first cut short or unreadable."""
+    pos = 0
     status = 0
     try:
         while pos < len(data):
+            start = pos
             _, pos = _read_vlq(data, pos)
             first = data[pos]
+            type_at = data_at = None
             if first == 0xFF:
-                length, pos = _read_vlq(data, pos + 2)
-                pos += length
+                type_at = pos + 1
+                length, data_at = _read_vlq(data, pos + 2)
+                pos = data_at + length
             elif first in (0xF0, 0xF7):
                 length, pos = _read_vlq(data, pos + 1)
                 pos += length
@@ -94,14 +110,48 @@ def _complete_events(data: bytes) -> int:
                     status = first
                     pos += 1
                 if not status & 0x80:
-                    return done
+                    return
                 pos += _DATA_BYTES.get(status & 0xF0, 0)
             if pos > len(data):
-                return done
-            done = pos
+                return
+            yield _Event(start, pos, type_at, data_at)
     except (IndexError, ValueError):
-        return done
-    return done
+        return
+
+
+def _complete_events(data: bytes) -> int:
+    """How many leading bytes of track data hold complete events (for a track cut short)."""
+    end = 0
+    for event in _events(data):
+        end = event.end
+    return end
+
+
+_KEY_SIGNATURE: Final = 0x59
+_SEQUENCER_SPECIFIC: Final = 0x7F
+
+
+def _skip_impossible_keys(track: bytes) -> tuple[bytes, list[str]]:
+    """The track with each key signature that names no key (more than 7 sharps or flats, a
+    mode other than major or minor, other than 2 bytes) made a sequencer-specific event, which
+    readers skip (its length and timing unchanged), and what each of them said."""
+    fixed = bytearray(track)
+    impossible: list[str] = []
+    for event in _events(track):
+        if event.meta_type_at is None or track[event.meta_type_at] != _KEY_SIGNATURE:
+            continue
+        assert event.meta_data_at is not None
+        body = track[event.meta_data_at : event.end]
+        sharps = int.from_bytes(body[:1], "big", signed=True)
+        if len(body) == 2 and -7 <= sharps <= 7 and body[1] in (0, 1):
+            continue
+        fixed[event.meta_type_at] = _SEQUENCER_SPECIFIC
+        impossible.append(
+            f"{abs(sharps)} {'flats' if sharps < 0 else 'sharps'}, mode {body[1]}"
+            if len(body) == 2
+            else f"{len(body)} bytes of data"
+        )
+    return bytes(fixed), impossible
 
 
 def _unwrap_riff(data: bytes) -> bytes:
@@ -151,6 +201,7 @@ def _tidy(data: bytes, name: str) -> tuple[bytes, int, bool]:
             f"{name} is not a readable MIDI file: its header gives 0 ticks per quarter note"
         )
     tracks: list[bytes] = []
+    impossible: list[str] = []  # key signatures that name no key
     pos = start + 8 + header_length
     cut = False
     while pos + 8 <= len(data):
@@ -160,6 +211,8 @@ def _tidy(data: bytes, name: str) -> tuple[bytes, int, bool]:
             if len(body) < size:  # cut short: keep the complete events, close the track
                 cut = True
                 body = body[: _complete_events(body)] + b"\x00\xff\x2f\x00"
+            body, keys = _skip_impossible_keys(body)
+            impossible += keys
             tracks.append(body)
         pos += 8 + size
     cut = cut or (0 < len(data) - pos < 8 and b"MTrk".startswith(data[pos : pos + 4]))
@@ -167,6 +220,13 @@ def _tidy(data: bytes, name: str) -> tuple[bytes, int, bool]:
         if cut:
             raise _truncated(data, name)
         raise PatternFileError(f"{name} is not a readable MIDI file: it holds no track (MTrk)")
+    if impossible:
+        warnings.warn(
+            f"MIDI file {name} has {len(impossible)} key signature"
+            f"{'s that name' if len(impossible) > 1 else ' that names'} no key (the first: "
+            f"{impossible[0]}): skipped",
+            stacklevel=4,
+        )
     if fmt > 2:  # its tracks are still tracks: read them as a type 1 file
         warnings.warn(
             f"MIDI file {name} states an unknown format {fmt} (0, 1 or 2 exist): its tracks are "
