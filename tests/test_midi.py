@@ -374,3 +374,24 @@ def test_a_key_signature_that_names_no_key_is_skipped() -> None:
     with pytest.warns(UserWarning, match=r"1 key signature that names no key \(the first: 92 "):
         pattern = read_midi(bytes(data))
     assert [n.pitch for n in pattern.notes] == [60, 62, 64]
+
+
+def test_a_note_released_past_any_pattern_is_cut_not_an_error() -> None:
+    # one tick per quarter note and a note-off 2**28 - 1 ticks later (the longest delta time):
+    # 2**28 quarter notes, far past the 64 bars a pattern holds
+    midi = mido.MidiFile(ticks_per_beat=1)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    track.append(mido.Message("note_on", note=60, velocity=90, time=0))
+    track.append(mido.Message("note_on", note=64, velocity=90, time=1))
+    track.append(mido.Message("note_off", note=64, velocity=0, time=1))
+    track.append(mido.Message("note_off", note=60, velocity=0, time=2**28 - 3))
+    track.append(mido.Message("note_on", note=67, velocity=90, time=0))  # starts past them
+    track.append(mido.Message("note_off", note=67, velocity=0, time=1))
+    with pytest.warns(UserWarning, match="its first 64 bars are imported"):
+        pattern = read_midi(_bytes(midi))
+    assert pattern.bars == 64
+    assert [(n.start, n.pitch, n.duration) for n in pattern.notes] == [
+        (0, 60, 64 * 1920),
+        (480, 64, 480),
+    ]

@@ -41,16 +41,22 @@ from audiomancer.errors import PatternFileError
 from audiomancer.patterns.model import (
     DRUM_CLASS_BY_NAME,
     GM_DRUM_PITCHES,
+    MAX_BARS,
     MIDI_DRUM_CHANNEL,
     DrumClass,
     Note,
     PatternType,
+    bar_ticks,
     drum_class,
 )
 
 if TYPE_CHECKING:
     import mido
 
+LAST_TICK: Final = MAX_BARS * bar_ticks((32, 1))
+"""No pattern reaches past this tick (64 bars of 32/1): a note that starts later is never
+imported, and one that ends later is cut here (a corrupt delta time can put a note-off
+billions of ticks away)."""
 BASS_MEDIAN_BELOW: Final = 48
 """A pitched part whose median pitch is below C3 is a bass line."""
 
@@ -192,14 +198,14 @@ def split_parts(midi: mido.MidiFile, scale: Fraction) -> list[Part]:
                 started = sounding.get((message.channel, message.note))
                 if started:
                     begin, velocity = started.pop(0)
-                    notes.setdefault(message.channel, []).append(
-                        _scaled_note(begin, now, message.note, velocity, scale)
-                    )
+                    note = _scaled_note(begin, now, message.note, velocity, scale)
+                    if note is not None:
+                        notes.setdefault(message.channel, []).append(note)
         for (channel, pitch), pending in sounding.items():  # never released: end at track end
             for begin, velocity in pending:
-                notes.setdefault(channel, []).append(
-                    _scaled_note(begin, now, pitch, velocity, scale)
-                )
+                note = _scaled_note(begin, now, pitch, velocity, scale)
+                if note is not None:
+                    notes.setdefault(channel, []).append(note)
         for channel in sorted(notes):
             chosen = tuple(sorted(notes[channel]))
             parts.append(
@@ -215,11 +221,13 @@ def split_parts(midi: mido.MidiFile, scale: Fraction) -> list[Part]:
     return parts
 
 
-def _scaled_note(begin: int, end: int, pitch: int, velocity: int, scale: Fraction) -> Note:
+def _scaled_note(begin: int, end: int, pitch: int, velocity: int, scale: Fraction) -> Note | None:
+    """The note in our ticks, ending by LAST_TICK at the latest; None when it starts later."""
     start = round(begin * scale)
-    return Note(
-        start=start, pitch=pitch, velocity=velocity, duration=max(1, round(end * scale) - start)
-    )
+    if start >= LAST_TICK:
+        return None
+    until = min(round(end * scale), LAST_TICK)
+    return Note(start=start, pitch=pitch, velocity=velocity, duration=max(1, until - start))
 
 
 def select_parts(
