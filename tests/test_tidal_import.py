@@ -385,3 +385,13 @@ def test_sample_folders_named_for_their_drum_are_that_drum(tidal: Ghci) -> None:
         (960, SNARE),
         (1280, SNARE),  # a clap is the snare class, as the kits' cp is
     ]
+
+
+def test_values_that_are_no_number_or_no_loudness_are_named(tidal: Ghci) -> None:
+    with pytest.raises(TidalCodeError, match=r"n nan at cycle 0 is not a finite number"):
+        import_tidal('d1 $ n (0/0) # s "superpiano"', ghci=tidal)
+    with pytest.raises(TidalCodeError, match=r"gain inf at cycle 0 is not a finite number"):
+        import_tidal('d1 $ s "bd*2" # gain (1/0)', ghci=tidal)
+    # sine - 0.5 dips below 0: no velocity is that quiet
+    with pytest.raises(TidalCodeError, match=r"gain -0.5 at cycle 0.5 is below 0, which no"):
+        import_tidal('d1 $ s "bd*2" # gain (sine - 0.5)', ghci=tidal)

@@ -220,12 +220,30 @@ def import_tidal_file(path: str | Path, **options: Unpack[ImportOptions]) -> Pat
 
 
 def _number(event: TidalEvent, name: str) -> float | None:
+    """The event's numeric control ``name``, None when it has none; TidalCodeError naming it
+    when it is no finite number (``n (0/0)``, ``gain (1/0)``)."""
     value = event.controls.get(name)
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
         return None
-    if isinstance(value, int | float | Fraction):
-        return float(value)
-    return None
+    number = float(value)
+    if not math.isfinite(number):
+        raise TidalCodeError(
+            f"{name} {number} at cycle {float(event.onset):g} is not a finite number"
+        )
+    return number
+
+
+def _velocity(event: TidalEvent) -> int:
+    """MIDI velocity of an event's ``gain`` (no gain: 127); TidalCodeError below 0."""
+    gain = _number(event, "gain")
+    if gain is None:
+        return 127
+    if gain < 0:
+        raise TidalCodeError(
+            f"gain {gain:g} at cycle {float(event.onset):g} is below 0, which no velocity "
+            "plays (give the gain a range from 0, as range 0 1 or 0.8 + 0.2 * sine)"
+        )
+    return gain_to_velocity(gain)
 
 
 def _sound(event: TidalEvent) -> str | None:
@@ -406,8 +424,7 @@ def import_tidal(
                 duration = sustain / seconds_per_tick
             else:
                 duration = span
-        gain = _number(event, "gain")
-        velocity = gain_to_velocity(gain) if gain is not None else 127
+        velocity = _velocity(event)
         duration = min(max(1, round(duration)), length - start)
         notes.append(Note(start, pitch, velocity, duration))
     if kind == "drums":
