@@ -89,6 +89,7 @@ WARNED: dict[str, str] = {
     # a breakbeat sliced on d1 against kick, snare and clap on d2
     "tidal_doc/course1_w3_slice_splice.tidal": "left out 4 drum event(s) of clap, kick, snare",
     "tidal_doc/course1_w4_random_2.tidal": "left out 1 drum event(s) of clap",
+    "tidal_doc/reference_transitions_interpolate.tidal": "ends in silence",
 }
 """File -> words of the warning it imports with (what was skipped, or that it ends silent)."""
 
