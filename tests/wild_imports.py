@@ -3,10 +3,10 @@ file as the user does (``audiomancer import FILE``, in-process so the ghci and s
 are reused), then check what came out.
 
 :func:`check_corpus_file` is the per-file test both corpora run. Either the file imports, and the
-stored pattern's exports are valid (the MIDI file we write reads
-back to the same notes, the printed Tidal code plays exactly those notes in real Tidal, the
-printed Pbind plays them in real sclang), or the command fails with one clear line: ``error:``,
-the file's name and the reason, exit status 1, never a traceback.
+stored pattern's exports are valid (the MIDI file we write reads back to the same notes,
+through our reader and through mido alone; the printed Tidal code plays exactly those notes in
+real Tidal, the printed Pbind plays them in real sclang), or the command fails with one clear
+line: ``error:``, the file's name and the reason, exit status 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -68,7 +68,24 @@ def run_import(path: Path, tmp_path: Path, *extra: str) -> Outcome:
     reread = read_midi(midi_out, pattern_type=pattern.type)
     assert reread.notes == pattern.notes and reread.bars == pattern.bars
     assert reread.time_signature == pattern.time_signature
+    assert plain_note_ons(midi_out) == sorted((n.start, n.pitch) for n in pattern.notes)
     return Outcome(record, None, warnings)
+
+
+def plain_note_ons(path: Path) -> list[tuple[int, int]]:
+    """(tick, pitch) of every note-on of a MIDI file as mido alone reads it (without the
+    tidying our reader does first), so what we write is a file any reader takes."""
+    import mido
+
+    midi = mido.MidiFile(path)
+    ons: list[tuple[int, int]] = []
+    for track in midi.tracks:
+        now = 0
+        for message in track:
+            now += message.time
+            if message.type == "note_on" and message.velocity > 0:
+                ons.append((now, message.note))
+    return sorted(ons)
 
 
 def check_exports_play(record: PatternMetadata) -> None:
