@@ -80,6 +80,23 @@ def test_a_pitch_read_from_a_control_bus_becomes_a_freq_control() -> None:
     assert bus_reads_as_controls(sc.parse(untouched)) == (sc.parse(untouched), [])
 
 
+FOXDOT_STYLE = r"""SynthDef.new(\fox, {|amp = 1, sus = 1, bus = 0, freq = 0, fmod = 0|
+    var osc;
+    freq = In.kr(bus, 1);
+    freq = freq + fmod;
+    osc = SinOsc.ar(freq * 2, mul: amp / 4) * EnvGen.ar(Env.perc(0.01, sus));
+    ReplaceOut.ar(bus, Pan2.ar(osc))
+})"""
+"""The pitch is written to a control bus by another synth and read over the argument."""
+
+
+def test_a_pitch_assigned_from_a_bus_over_its_argument_is_that_argument_again() -> None:
+    program, log = bus_reads_as_controls(sc.parse(FOXDOT_STYLE))
+    assert log == ["Frequency read from a control bus (In.kr) → control freq (440 Hz)"]
+    text = sc.print_code(program)
+    assert "In.kr" not in text and "freq = 440" in text and "freq = freq + fmod;" in text
+
+
 def test_a_silent_a_reading_its_pitch_from_a_bus_breeds_at_a_freq_control(
     engines: None,
 ) -> None:
