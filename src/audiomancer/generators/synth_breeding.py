@@ -64,10 +64,11 @@ def _uses_b(
     return any(child[name] > a[name] for name in b_classes - synth_ops.PLUMBING)
 
 
-_DEEPEST_LEVEL: Final = 1 / 256
-"""How far a child's output may be scaled down: a resonator of B (``Ringz`` with a long
-ring time) on A's noise can peak 30-60 times above full scale, beyond what the ordinary
-level steps of :func:`~audiomancer.generators.synth_checks.accept` reach."""
+_DEEPEST_LEVEL: Final = 1 / 1024
+"""How far a child's output may be scaled down (-60 dB): a resonator of B (``Ringz`` with a
+long ring time) on A's noise, or B's steady oscillator into A's string comb (``CombC`` with a
+two-second decay), can peak 30-250 times above full scale, beyond what the ordinary level
+steps of :func:`~audiomancer.generators.synth_checks.accept` reach."""
 
 
 def _finish_child(
