@@ -395,3 +395,12 @@ def test_values_that_are_no_number_or_no_loudness_are_named(tidal: Ghci) -> None
     # sine - 0.5 dips below 0: no velocity is that quiet
     with pytest.raises(TidalCodeError, match=r"gain -0.5 at cycle 0.5 is below 0, which no"):
         import_tidal('d1 $ s "bd*2" # gain (sine - 0.5)', ghci=tidal)
+
+
+def test_a_cps_control_sets_the_tempo_as_it_plays(tidal: Ghci) -> None:
+    # # cps sets the global tempo when its event plays, after any setcps
+    pattern = import_tidal('setcps 0.5\n\nd1 $ s "bd*2" # cps 0.75', ghci=tidal)
+    assert pattern.bpm == 180.0
+    with pytest.warns(UserWarning, match=r"set cps to 2 values \(0.5, 1\); the pattern keeps"):
+        varying = import_tidal('d1 $ s "bd*4" # cps "0.5 1"', ghci=tidal)
+    assert varying.bpm == 120.0

@@ -19,7 +19,8 @@ one bar) become the notes:
   event's length (drums: the event's length, as Tidal plays samples whole anyway).
 - **Micro-timing.** ``nudge`` (seconds) moves a note off its onset, around the loop (a note
   nudged past the end sounds at the start, as each later cycle plays it).
-- **Tempo.** ``bpm`` if given, else the last ``setcps`` of the code, else 120.
+- **Tempo.** ``bpm`` if given, else the ``cps`` the events carry (``# cps 0.75``, which sets
+  the tempo as it plays), else the last ``setcps`` of the code, else 120.
 - **Type.** ``pattern_type`` if given, else the header's, else drums when every sound is a drum,
   else bass when the pitches average below E3 (52), else melody. Code that plays drums and
   pitched sounds (a ``stack`` of a beat and a bassline, ``d1`` drums and ``d2`` a tune) imports
@@ -356,18 +357,7 @@ def import_tidal(
             f'{float(silent[0].onset):g} with {silent[0].controls}; add `# s "..."`'
         )
 
-    if bpm is not None:
-        tempo = validate_bpm(bpm)
-    elif played.cps is not None:
-        tempo = played.cps * 60 * float(beats_per_bar)
-        if not 20 <= tempo <= 400:
-            raise TidalCodeError(
-                f"setcps {played.cps:g} is {tempo:g} bpm at one bar per cycle, outside 20-400; "
-                "give --bpm"
-            )
-        tempo = validate_bpm(round(tempo, 9))
-    else:
-        tempo = DEFAULT_BPM
+    tempo = _tempo(bpm, played.cps, events, beats_per_bar)
     seconds_per_tick = 60.0 / (tempo * TICKS_PER_BEAT)
 
     preferred = kit or (header.kit if header else None)
@@ -457,6 +447,37 @@ def import_tidal(
         kit=recorded_kit,
         sound=recorded_sound,
     )
+
+
+def _tempo(
+    bpm: float | None, setcps: float | None, events: list[TidalEvent], beats_per_bar: Fraction
+) -> float:
+    """``bpm``, else the cps the events carry (``# cps 0.75`` sets the tempo when its event
+    plays, after any setcps; the first event's when they differ, with a warning), else the
+    code's last setcps, else 120; one bar per cycle. TidalCodeError outside 20-400 bpm."""
+    if bpm is not None:
+        return validate_bpm(bpm)
+    carried = [cps for e in events if (cps := _number(e, "cps")) is not None]
+    if carried:
+        cps, source = carried[0], "# cps"
+        values = sorted(set(carried))
+        if len(values) > 1:
+            listing = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if values[6:] else "")
+            warnings.warn(
+                f"the code's events set cps to {len(values)} values ({listing}); the pattern "
+                f"keeps one tempo, its first event's: {cps:g} cps",
+                stacklevel=3,
+            )
+    elif setcps is not None:
+        cps, source = setcps, "setcps"
+    else:
+        return DEFAULT_BPM
+    tempo = cps * 60 * float(beats_per_bar)
+    if not 20 <= tempo <= 400:
+        raise TidalCodeError(
+            f"{source} {cps:g} is {tempo:g} bpm at one bar per cycle, outside 20-400; give --bpm"
+        )
+    return validate_bpm(round(tempo, 9))
 
 
 _NOT_IN_SCOPE: Final = re.compile(r"Variable not in scope: ([a-z][A-Za-z0-9_']*)")
