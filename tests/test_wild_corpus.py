@@ -216,3 +216,22 @@ def test_environment_variables_a_synthdef_reads_come_with_its_code_when_inert() 
     assert lang.compile_synthdef(with_vars)
     child = mutate_synth(parse_synthdef(with_vars), 0.5, seed=1)
     assert lang.compile_synthdef(child.source_code)
+
+
+@pytest.mark.parametrize("name", ["foxdot_fx_combDelay", "scex_wah", "schelp_pbus_1"])
+def test_generate_on_a_bus_effect_applies_the_keywords_heard_through_the_test_signal(
+    name: str,
+) -> None:
+    """An effect reading a bus is silent at its defaults but sounds fed the test signal: the
+    keywords act on it and the result is checked that way, instead of raising."""
+    from audiomancer.generators.synth_checks import audition
+    from audiomancer.generators.synths import generate_synth
+
+    need_engine("sclang")
+    need_engine("scsynth")
+    base = parse_synthdef(wild_corpus.CORPUS / f"{name}.scd")
+    synth = generate_synth("bright warm", base, seed=1)
+    assert lang.compile_synthdef(synth.source_code) != lang.compile_synthdef(base.source_code)
+    assert audition(synth.source_code, test_input=True).audible
+    applied = synth.mutation_log[1:]
+    assert applied and all(line.split(":")[0] in ("bright", "warm") for line in applied), applied

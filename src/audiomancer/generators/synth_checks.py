@@ -355,6 +355,16 @@ def refuse_unheard(info: SynthDefInfo, verdict: str | None) -> None:
     )
 
 
+def heard_as_effect(code: str) -> bool:
+    """True when the code reads an audio bus (an effect) and sounds fed the test signal on it:
+    its variations are heard that way (``audition(..., test_input=True)``)."""
+    return (
+        compile_error(code) is None
+        and probe.reads_a_bus(compiled_bytes(code))
+        and parent_verdict(code, test_input=True) is None
+    )
+
+
 def require_compiles(info: SynthDefInfo) -> None:
     """SynthDefError when the parent does not compile, or cannot be heard at its defaults
     (silent, NaN, far above full scale, unplayable by scsynth), saying why."""

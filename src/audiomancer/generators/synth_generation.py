@@ -24,8 +24,11 @@ from audiomancer.generators.synth_checks import (
     bound,
     default_tracker,
     finish,
+    heard_as_effect,
     make_rng,
-    require_compiles,
+    parent_verdict,
+    refuse_unheard,
+    require_compiles_only,
     to_generated,
 )
 from audiomancer.generators.synth_model import GeneratedSynth
@@ -313,8 +316,10 @@ def generate_synth(
     name comes from the description's leading words (``warm acid bass with filter sweep`` →
     ``warm_acid_bass_001``); ``parent_ids`` is the template or base synth. The result compiles
     and renders audibly. ``seed`` varies the random details (by default they follow from the
-    description). ValueError for an empty description or an unknown category; SynthDefError
-    when nothing valid can be made.
+    description). A base that is a bus effect (silent at its defaults, audible fed a test
+    signal on the bus it reads) is heard, and its result checked, through that test signal.
+    ValueError for an empty description or an unknown category; SynthDefError when nothing
+    valid can be made.
     """
     if not isinstance(description, str) or not description.strip():
         raise ValueError(
@@ -333,7 +338,13 @@ def generate_synth(
         chosen_category = category
     tracker = default_tracker(tracker)
     rng = make_rng(seed if seed is not None else f"generate:{category}:{description}")
-    require_compiles(info)
+    require_compiles_only(info)
+    verdict = parent_verdict(info.source_code)
+    # A bus effect is silent at its defaults and sounds fed the test signal: its variations
+    # are heard that way. Any other base that cannot be heard is refused, saying why.
+    effect = bool(verdict and verdict.startswith("silent") and heard_as_effect(info.source_code))
+    if not effect:
+        refuse_unheard(info, verdict)
     program = sc.parse(info.source_code)
     synth_ops.locate(program)
     keywords = _keywords(words)
@@ -374,7 +385,7 @@ def generate_synth(
                 f"none of the keywords of {description!r} applies to {info.name!r}: "
                 + "; ".join(rejected[-len(keywords) :])
             )
-        finished = finish(candidate, info.source_code, rejected)
+        finished = finish(candidate, info.source_code, rejected, test_input=effect)
         if finished is not None:
             return to_generated(
                 finished.program,
