@@ -28,7 +28,7 @@ SWAPPABLE_FILTERS: Final = ("LPF", "RLPF", "MoogFF", "BLowPass", "BLowPass4", "D
 
 _OSCILLATORS: Final = frozenset({
     *SWAPPABLE_OSCILLATORS, "Formant", "PMOsc", "Osc", "OscN", "COsc", "VOsc", "VOsc3",
-    "Klang", "Pluck", "Gendy1", "Gendy2", "Gendy3", "SawDPW", "PulseDPW", "DPW3Tri",
+    "Klang", "DynKlang", "Pluck", "Gendy1", "Gendy2", "Gendy3", "SawDPW", "PulseDPW", "DPW3Tri",
     "DPW4Saw", "Impulse", "Vibrato", "Phasor", "SinOscFB", "PlayBuf", "Klank", "DynKlank",
     "Saw2", "LFGauss", "Logistic", "Crackle", "Spring", "Ball",
 })  # fmt: skip
