@@ -36,6 +36,7 @@ from audiomancer.generators.synth_model import GeneratedSynth
 from audiomancer.generators.synth_names import child_names
 from audiomancer.supercollider import lang, nrt, probe, scgf
 from audiomancer.supercollider import syntax as sc
+from audiomancer.supercollider.ugens import family_of
 
 __all__ = ["breed_synths"]
 
@@ -71,26 +72,44 @@ two-second decay), can peak 30-250 times above full scale, beyond what the ordin
 steps of :func:`~audiomancer.generators.synth_checks.accept` reach."""
 
 
+_RANDOM_PEAK: Final = 0.5
+"""Highest audition peak a child with noise of its own is kept at unscaled: each render of it
+differs (its noise is not seeded), by +35% on the peak in our tests (a WhiteNoise through a
+brick-wall FFT: 0.86-1.17 over twelve renders), so the ordinary 0.9 leaves no margin."""
+
+
+def _random(code: str) -> bool:
+    """True when the compiled child has a noise or random UGen: its renders differ."""
+    graph = scgf.read_scgf(compiled_bytes(code))
+    return any(family_of(u.name) == "noise" for u in graph.ugens)
+
+
+def _level_factor(outcome: nrt.RenderResult, code: str) -> float | None:
+    """The power of two to scale a child by before it is finished: when it peaks beyond the
+    ordinary level steps but within :data:`_DEEPEST_LEVEL`, or when its renders vary (noise)
+    and it peaks above :data:`_RANDOM_PEAK`; None when it needs none (or cannot be helped)."""
+    if outcome.has_nan or outcome.is_silent or outcome.peak * _DEEPEST_LEVEL > 0.5:
+        return None
+    if outcome.peak / 32 > 0.7:  # beyond the ordinary steps (1/2 .. 1/32)
+        return 2.0 ** -math.ceil(math.log2(outcome.peak / 0.5))
+    if outcome.peak > _RANDOM_PEAK and _random(code):
+        return 2.0 ** -math.ceil(math.log2(outcome.peak / _RANDOM_PEAK))
+    return None
+
+
 def _finish_child(
     candidate: Candidate, code_a: str, rejected: list[str], test_input: bool
 ) -> Candidate | None:
-    """``finish`` for a child, which is first scaled by a power of two when it peaks beyond
-    the ordinary level steps but within :data:`_DEEPEST_LEVEL` (not NaN, not silent)."""
+    """``finish`` for a child, which is first scaled by a power of two when its level needs
+    more than the ordinary steps of ``accept`` give (see :func:`_level_factor`)."""
     code = sc.print_code(candidate.program)
     if compile_error(code) is None:
         outcome = audition_all([code], test_input=test_input)[0]
-        if (
-            isinstance(outcome, nrt.RenderResult)
-            and not outcome.has_nan
-            and not outcome.is_silent
-            and outcome.peak * _DEEPEST_LEVEL <= 0.5
-            and outcome.peak / 32 > 0.7  # beyond the ordinary steps (1/2 .. 1/32)
-        ):
-            factor = 2.0 ** -math.ceil(math.log2(outcome.peak / 0.5))
-            scaled, lines = synth_ops.scale_output(candidate.program, factor)
-            candidate = Candidate(scaled, [*candidate.log, *lines])
-        else:
+        factor = _level_factor(outcome, code) if isinstance(outcome, nrt.RenderResult) else None
+        if factor is None:
             return accept(candidate, outcome, rejected, test_input=test_input)
+        scaled, lines = synth_ops.scale_output(candidate.program, factor)
+        candidate = Candidate(scaled, [*candidate.log, *lines])
     return finish(candidate, code_a, rejected, test_input=test_input)
 
 
