@@ -269,3 +269,26 @@ def test_the_interconnect_buffers_counted_are_what_scsynth_allows(
         assert isinstance(refused, SynthDefError)
         assert "interconnect buffers" in str(refused)
         assert isinstance(pad, nrt.RenderResult) and isinstance(again, nrt.RenderResult)
+
+
+NOISY = r"""SynthDef(\hissy, { |out = 0, freq = 440, amp = 0.3, gate = 1|
+    var env = EnvGen.kr(Env.asr(0.01, 1, 0.1), gate, doneAction: 2);
+    Out.ar(out, (WhiteNoise.ar(amp) + Dust.ar(freq / 10, amp)) * env ! 2);
+}).add;"""
+
+
+def test_a_noisy_synth_measures_the_same_in_every_run_whatever_shares_its_score() -> None:
+    """A probe's verdict must not depend on the run (scsynth seeds its generators from the
+    clock) nor on the probes before it (they draw from the same generator): every window is
+    seeded, so the measures the library keeps, scales or refuses by are reproducible."""
+    noisy = compiled(NOISY)
+    (alone,) = probe.audition_many([noisy])
+    (again,) = probe.audition_many([noisy])
+    first, second = probe.audition_many([noisy, noisy])
+    assert all(isinstance(r, nrt.RenderResult) for r in (alone, again, first, second))
+    assert (again.peak, again.rms) == (first.peak, first.rms) == (alone.peak, alone.rms)
+    # a later window starts inside a 64-sample block: what it measures is shifted by less
+    # than a block, the same noise all the same
+    assert second.peak == alone.peak
+    assert second.rms == pytest.approx(alone.rms, rel=1e-3)
+    assert alone.audible and alone.peak > 0.1

@@ -12,7 +12,10 @@ Starting scsynth costs far more than rendering a few seconds of a synth (about 0
 - just after the window's end (in the gap) the group is freed, with whatever still sounds in
   it, so nothing leaks into the next window (scsynth clears the audio output buses itself);
 - the WAV is read once and each window is measured on its own (peak, RMS, NaN, clipping; a
-  window that is only a DC offset counts as silent).
+  window that is only a DC offset counts as silent);
+- each window starts by seeding scsynth's random generator (the same seed every time), so a
+  noisy SynthDef's measures, and the library's verdict on it, are the same in every run and
+  whatever other SynthDefs share the score.
 
 When scsynth reports a failure (a UGen that is not installed, an FFT buffer that is not
 allocated) the failing SynthDef cannot be told from the output, so each one is rendered alone
@@ -202,11 +205,22 @@ def _window(
 
 
 def build_probe_score(
-    probes: Sequence[Probe], seconds: float, tail: float
+    probes: Sequence[Probe],
+    seconds: float,
+    tail: float,
+    *,
+    seeder: bytes | None = None,
+    seed: int = seeding.DEFAULT_SEED,
 ) -> tuple[list[osc.Bundle], list[float]]:
-    """The score auditioning every probe in its own window, and each window's start time."""
+    """The score auditioning every probe in its own window, and each window's start time.
+
+    With ``seeder`` (:data:`~audiomancer.supercollider.seeding.SEED_SYNTHDEF` compiled) each
+    window starts by seeding scsynth's random generator with ``seed``, so a probe's noise is
+    the same in every run, whatever other probes share the score."""
     starts = [i * (seconds + tail + GAP) for i in range(len(probes))]
     timed: list[tuple[float, int, osc.Message]] = []
+    if seeder is not None:
+        timed.append((0.0, -1, osc.message("/d_recv", seeder)))
     order = 0
     for index, (probe, start) in enumerate(zip(probes, starts, strict=True)):
         for moment, message in _window(index, probe, start, seconds, tail):
@@ -214,6 +228,9 @@ def build_probe_score(
             rank = 0 if message.address in ("/c_fill", "/d_recv", "/g_new") else (
                 1 if message.address == "/n_set" else 2)  # fmt: skip
             timed.append((round(moment, 6), rank * 10**6 + order, message))
+            order += 1
+        if seeder is not None:  # after the set-up, before the window's first note
+            timed.append((round(start, 6), order, seeding.seed_message(seed)))
             order += 1
     end = starts[-1] + seconds + tail + GAP
     timed.append((round(end, 6), 3 * 10**6, osc.message("/c_set", 0, 0.0)))
@@ -255,7 +272,8 @@ def audition_many(
     folder.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="probe-", dir=folder))
     try:
-        bundles, starts = build_probe_score(items, seconds, tail)
+        # seeded: a noisy SynthDef's verdict (kept, scaled down, refused) is the same every run
+        bundles, starts = build_probe_score(items, seconds, tail, seeder=seed_synthdef(timeout))
         path = work / f"probe-{secrets.token_hex(4)}.wav"
         try:
             _run(bundles, path, items, timeout)
@@ -441,6 +459,13 @@ BUS_READING: Final = frozenset({"In", "InFeedback", "InTrig", "LagIn", "SharedIn
 """UGens through which a SynthDef can hear what it (or another) writes to a bus."""
 
 
+def seed_synthdef(timeout: float = 30.0) -> bytes:
+    """:data:`~audiomancer.supercollider.seeding.SEED_SYNTHDEF` compiled (kept on disk)."""
+    from audiomancer.supercollider.pattern_render import compile_cached
+
+    return compile_cached(seeding.SEED_SYNTHDEF, timeout)
+
+
 def reads_any_bus(scgf: bytes) -> bool:
     """True when the compiled SynthDef reads an audio or control bus (any rate)."""
     from audiomancer.supercollider.scgf import read_scgf
@@ -469,10 +494,13 @@ def render_effect_phrase(
         if isinstance(synthdef_code, str)
         else bytes(synthdef_code)
     )
-    bundles, _ = build_probe_score([Probe(scgf, test_input=True)], seconds, tail)
-    if seed is not None:
-        seeder = lang.compile_synthdef(seeding.SEED_SYNTHDEF, timeout=timeout)
-        bundles = seeding.seed_score(bundles, seeder, seed)
+    effect = [Probe(scgf, test_input=True)]
+    if seed is None:
+        bundles, _ = build_probe_score(effect, seconds, tail)
+    else:
+        bundles, _ = build_probe_score(
+            effect, seconds, tail, seeder=seed_synthdef(timeout), seed=seed
+        )
     name = nrt.read_synthdef_header(scgf).name
     if path is None:
         path = scratch_dir() / "renders" / f"{name[:48] or 'effect'}-{secrets.token_hex(4)}.wav"

@@ -21,6 +21,7 @@ __all__ = [
     "MAX_SEED",
     "SEED_NODE_ID",
     "SEED_SYNTHDEF",
+    "seed_message",
     "seed_score",
     "validate_seed",
 ]
@@ -50,12 +51,19 @@ def seed_score(bundles: Sequence[osc.Bundle], seeder: bytes, seed: int) -> list[
     """The score with the seed synth (``seeder``: :data:`SEED_SYNTHDEF` compiled) loaded first
     and started last at time 0, at the head of the root group (before any node the score
     starts then, whatever its add action). ValueError for a bad seed."""
-    seed = validate_seed(seed)
     load = osc.message("/d_recv", seeder)
-    start = osc.message("/s_new", "am_seed", SEED_NODE_ID, _ADD_TO_HEAD, 0, "seed", seed)
+    start = seed_message(seed)
     score = list(bundles)
     if score and score[0].time == 0.0:
         score[0] = osc.Bundle(0.0, (load, *score[0].contents, start))
     else:
         score.insert(0, osc.Bundle(0.0, (load, start)))
     return score
+
+
+def seed_message(seed: int) -> osc.Message:
+    """Starts the seed synth (loaded from :data:`SEED_SYNTHDEF`) at the head of the root group:
+    sent before the other synths of a moment, it seeds generator 0 before they draw. The synth
+    frees itself at once, so a later moment can send it again. ValueError for a bad seed."""
+    seed = validate_seed(seed)
+    return osc.message("/s_new", "am_seed", SEED_NODE_ID, _ADD_TO_HEAD, 0, "seed", seed)
