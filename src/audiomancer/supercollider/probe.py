@@ -276,7 +276,7 @@ def audition_many(
         bundles, starts = build_probe_score(items, seconds, tail, seeder=seed_synthdef(timeout))
         path = work / f"probe-{secrets.token_hex(4)}.wav"
         try:
-            _run(bundles, path, items, timeout)
+            _run(bundles, path, timeout)
         except SynthDefError as failure:
             if len(items) == 1:
                 return [failure]
@@ -301,22 +301,28 @@ def _too_many_wires(scgf: bytes) -> SynthDefError | None:
     )
 
 
-def _ugens(probes: Sequence[Probe]) -> set[str]:
-    """The UGen classes a probe score plays (the test signal's too when one is used)."""
+def _ugens(bundles: Sequence[osc.Bundle]) -> set[str]:
+    """The UGen classes a probe score plays: those of every SynthDef it loads (the probes',
+    the test signal's, the seed synth's)."""
     from audiomancer.supercollider.scgf import read_scgf
 
-    scgfs = [p.scgf for p in probes]
-    if any(p.test_input for p in probes):
-        scgfs.append(test_signal())
-    return {ugen.name for scgf in scgfs for ugen in read_scgf(scgf).ugens}
+    loaded = [
+        message.args[0]
+        for bundle in bundles
+        for message in bundle.contents
+        if isinstance(message, osc.Message) and message.address == "/d_recv"
+    ]
+    return {
+        ugen.name for scgf in loaded if isinstance(scgf, bytes) for ugen in read_scgf(scgf).ugens
+    }
 
 
-def _run(bundles: list[osc.Bundle], path: Path, probes: Sequence[Probe], timeout: float) -> None:
+def _run(bundles: list[osc.Bundle], path: Path, timeout: float) -> None:
     """scsynth with only the plugins the probes need (most of a probe's cost is scsynth's
     start, a third of it loading every plugin), else, when one is missing, with them all."""
     from audiomancer.supercollider import plugins
 
-    ugens = _ugens(probes)
+    ugens = _ugens(bundles)
     chosen = plugins.plugin_path_for(ugens)
     for attempt in (chosen, None) if chosen is not None else (None,):
         try:
