@@ -42,6 +42,7 @@ from audiomancer.evolution.synth_ops.edits import (
     fmt,
     map_nodes,
     num,
+    outermost_calls,
     rounded,
     ugen,
     walk_calls,
@@ -142,22 +143,15 @@ def _classes(node: sc.Node) -> set[str]:
 def _outermost_sources(function: sc.Node) -> list[sc.Call]:
     """Audio-rate oscillator and noise calls not inside another such call (their modulators
     come with them)."""
-    found: list[sc.Call] = []
-    stack: list[sc.Node] = [function]
-    while stack:
-        node = stack.pop()
-        name = class_of(node) if isinstance(node, sc.Call) else None
-        if (
-            isinstance(node, sc.Call)
-            and name is not None
-            and node.selector == "ar"
+
+    def wanted(call: sc.Call, name: str) -> bool:
+        return (
+            call.selector == "ar"
             and (family_of(name, "ar") in ("oscillator", "noise") or name in _SEQUENCERS)
-            and reads_outside(marked(node)) is None  # a bus-read pitch becomes a control
-        ):
-            found.append(node)
-            continue
-        stack.extend(reversed(sc.children(node)))
-    return found
+            and reads_outside(marked(call)) is None  # a bus-read pitch becomes a control
+        )
+
+    return outermost_calls(function, wanted)
 
 
 def _stage_calls(graph_b: Graph) -> list[tuple[StageKind, sc.Call]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from audiomancer.evolution.synth_ops.protocol import N
 from audiomancer.supercollider import syntax as sc
@@ -76,3 +76,18 @@ def walk_calls(node: sc.Node) -> Iterator[sc.Call]:
     for found in sc.walk(node):
         if isinstance(found, sc.Call):
             yield found
+
+
+def outermost_calls(node: sc.Node, wanted: Callable[[sc.Call, str], bool]) -> list[sc.Call]:
+    """The calls of a UGen class (``wanted(call, class name)`` true) not inside another such
+    call, in source order: what is inside one (its modulators) comes with it."""
+    found: list[sc.Call] = []
+    stack: list[sc.Node] = [node]
+    while stack:
+        current = stack.pop()
+        name = class_of(current)
+        if isinstance(current, sc.Call) and name is not None and wanted(current, name):
+            found.append(current)
+            continue
+        stack.extend(reversed(sc.children(current)))
+    return found

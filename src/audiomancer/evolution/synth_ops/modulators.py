@@ -25,7 +25,15 @@ from dataclasses import replace
 from typing import Final
 
 from audiomancer.evolution.synth_ops.bus_reads import marked
-from audiomancer.evolution.synth_ops.edits import binop, class_of, fresh, map_nodes, method, num
+from audiomancer.evolution.synth_ops.edits import (
+    binop,
+    class_of,
+    fresh,
+    map_nodes,
+    method,
+    num,
+    outermost_calls,
+)
 from audiomancer.evolution.synth_ops.graph import Graph
 from audiomancer.evolution.synth_ops.protocol import NotApplicable, Result
 from audiomancer.evolution.synth_ops.retarget import bind, filter_calls, freq_name, main_filter
@@ -53,22 +61,16 @@ def modulator_calls(function: sc.Node) -> list[sc.Call]:
     """B's LFOs: control-rate calls of :data:`MODULATOR_SIGNATURES` not inside another
     (their own modulators come with them), whose arguments can be told apart and that read
     nothing outside the synth."""
-    found: list[sc.Call] = []
-    stack: list[sc.Node] = [function]
-    while stack:
-        node = stack.pop()
-        name = class_of(node) if isinstance(node, sc.Call) else None
-        if (
-            isinstance(node, sc.Call)
-            and name in MODULATOR_SIGNATURES
-            and node.selector == "kr"
-            and bind(node, MODULATOR_SIGNATURES[name]) is not None
-            and reads_outside(marked(node)) is None
-        ):
-            found.append(node)
-            continue
-        stack.extend(reversed(sc.children(node)))
-    return found
+
+    def wanted(call: sc.Call, name: str) -> bool:
+        return (
+            name in MODULATOR_SIGNATURES
+            and call.selector == "kr"
+            and bind(call, MODULATOR_SIGNATURES[name]) is not None
+            and reads_outside(marked(call)) is None
+        )
+
+    return outermost_calls(function, wanted)
 
 
 def _unit(call: sc.Call) -> sc.Call:
