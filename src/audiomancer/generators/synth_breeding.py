@@ -27,14 +27,16 @@ from audiomancer.generators.synth_checks import (
     compiled_bytes,
     default_tracker,
     finish,
+    heard_as_effect,
     make_rng,
     parent_verdict,
+    reads_audio_bus,
     refuse_unheard,
     to_generated,
 )
 from audiomancer.generators.synth_model import GeneratedSynth
 from audiomancer.generators.synth_names import child_names
-from audiomancer.supercollider import lang, nrt, probe, scgf
+from audiomancer.supercollider import lang, nrt, scgf
 from audiomancer.supercollider import syntax as sc
 from audiomancer.supercollider.ugens import family_of
 
@@ -113,11 +115,6 @@ def _finish_child(
     return finish(candidate, code_a, rejected, test_input=test_input)
 
 
-def _reads_a_bus(code: str) -> bool:
-    """True when the code compiles and reads an audio bus (an effect)."""
-    return compile_error(code) is None and probe.reads_a_bus(compiled_bytes(code))
-
-
 def _playable(program: sc.Program, code: str) -> tuple[sc.Program, list[str], str | None]:
     """A as the child starts from, the log of what was changed to make it play, and why it
     still cannot be heard (None when it can). An A that cannot sound at its defaults is
@@ -179,7 +176,7 @@ def breed_synths(
     feed = verdict is not None and verdict.startswith("silent")
     if verdict is not None and not feed:
         refuse_unheard(a, verdict)
-    effect = feed and _reads_a_bus(code_a) and parent_verdict(code_a, test_input=True) is None
+    effect = feed and heard_as_effect(code_a)
     stages, reasons = synth_ops.crossover_stages(
         program_a, program_b, names, feed=feed, effect=effect
     )
@@ -228,8 +225,7 @@ def breed_synths(
             pool = [s for s in pool if s.index != stage.index]
             continue
         code = sc.print_code(candidate.program)
-        heard_as_effect = effect and _reads_a_bus(code)
-        finished = _finish_child(candidate, code_a, rejected, heard_as_effect)
+        finished = _finish_child(candidate, code_a, rejected, effect and reads_audio_bus(code))
         if finished is None:
             continue
         counts = _output_counts(_compiled(sc.print_code(finished.program)))

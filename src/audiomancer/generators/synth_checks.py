@@ -64,10 +64,12 @@ __all__ = [
     "default_tracker",
     "digest",
     "finish",
+    "heard_as_effect",
     "is_silent",
     "make_rng",
     "parent_known",
     "parent_verdict",
+    "reads_audio_bus",
     "record_parent",
     "refuse_unheard",
     "require_compiles",
@@ -355,14 +357,16 @@ def refuse_unheard(info: SynthDefInfo, verdict: str | None) -> None:
     )
 
 
+def reads_audio_bus(code: str) -> bool:
+    """True when the code compiles and reads an audio bus (``In.ar``, ``InFeedback.ar``): an
+    effect."""
+    return compile_error(code) is None and probe.reads_a_bus(compiled_bytes(code))
+
+
 def heard_as_effect(code: str) -> bool:
     """True when the code reads an audio bus (an effect) and sounds fed the test signal on it:
     its variations are heard that way (``audition(..., test_input=True)``)."""
-    return (
-        compile_error(code) is None
-        and probe.reads_a_bus(compiled_bytes(code))
-        and parent_verdict(code, test_input=True) is None
-    )
+    return reads_audio_bus(code) and parent_verdict(code, test_input=True) is None
 
 
 def require_compiles(info: SynthDefInfo) -> None:
@@ -383,9 +387,7 @@ _CONTROL_OUTPUTS: Final = frozenset({"Out", "ReplaceOut", "XOut", "OffsetOut"})
 def _silence_reason(info: SynthDefInfo) -> str:
     """Why a SynthDef that compiles may render nothing, from the UGens it uses."""
     used = {name for names in info.ugens.values() for name in names}
-    reads_audio = compile_error(info.source_code) is None and probe.reads_a_bus(
-        compiled_bytes(info.source_code)
-    )
+    reads_audio = reads_audio_bus(info.source_code)
     if "SoundIn" in used and not reads_audio:
         return " (it reads the sound card's input with SoundIn, which is silent offline)"
     if "In" in used and not reads_audio:
