@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Final
 
 from audiomancer.evolution.synth_ops.edits import binop, class_of
-from audiomancer.evolution.synth_ops.retarget import bind
+from audiomancer.evolution.synth_ops.retarget import bind, laid_out
 from audiomancer.supercollider import syntax as sc
 
 GRANULATORS: Final[dict[str, tuple[str, ...]]] = {
@@ -44,13 +44,5 @@ def granulated(reader: sc.Call, source: sc.Node) -> sc.Call | None:
         kept["dur"] = sc.Number(_DEFAULT_DUR[name])
     if "envbufnum" in bound:
         kept["envbufnum"] = sc.Number("-1")
-    args: list[sc.Node] = []
-    kwargs: list[sc.KeywordArg] = []
-    for key in _GRAIN_IN:
-        if key not in kept:
-            continue
-        if len(args) == _GRAIN_IN.index(key) and not kwargs:
-            args.append(kept[key])
-        else:
-            kwargs.append(sc.KeywordArg(key, kept[key]))
-    return sc.Call(sc.ClassName("GrainIn"), reader.selector, tuple(args), tuple(kwargs))
+    args, kwargs = laid_out(_GRAIN_IN, kept)
+    return sc.Call(sc.ClassName("GrainIn"), reader.selector, args, kwargs)

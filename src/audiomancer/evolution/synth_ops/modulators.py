@@ -36,7 +36,13 @@ from audiomancer.evolution.synth_ops.edits import (
 )
 from audiomancer.evolution.synth_ops.graph import Graph
 from audiomancer.evolution.synth_ops.protocol import NotApplicable, Result
-from audiomancer.evolution.synth_ops.retarget import bind, filter_calls, freq_name, main_filter
+from audiomancer.evolution.synth_ops.retarget import (
+    bind,
+    filter_calls,
+    freq_name,
+    laid_out,
+    main_filter,
+)
 from audiomancer.evolution.synth_ops.signal import StageMaker
 from audiomancer.evolution.synth_ops.tables import FILTER_SIGNATURES, NYQUIST_GUARD, OSC_SIGNATURES
 from audiomancer.evolution.synth_ops.transplant import add_params, closed_copy, reads_outside
@@ -77,33 +83,22 @@ def _unit(call: sc.Call) -> sc.Call:
     """The LFO without its ``mul`` and ``add``: its own range (-1..1, or 0..1 for LFPulse),
     which ``range``/``exprange`` then map."""
     signature = MODULATOR_SIGNATURES[class_of(call) or ""]
-    bound = bind(call, signature) or {}
-    args: list[sc.Node] = []
-    kwargs: list[sc.KeywordArg] = []
-    for name in signature:
-        if name in ("mul", "add") or name not in bound:
-            continue
-        if len(args) == signature.index(name) and not kwargs:
-            args.append(bound[name])
-        else:
-            kwargs.append(sc.KeywordArg(name, bound[name]))
-    return replace(call, args=tuple(args), kwargs=tuple(kwargs), parens=bool(args or kwargs))
+    bound = {k: v for k, v in (bind(call, signature) or {}).items() if k not in ("mul", "add")}
+    args, kwargs = laid_out(signature, bound)
+    return replace(call, args=args, kwargs=kwargs, parens=bool(args or kwargs))
 
 
 def _pitch_slots(function: sc.Node) -> list[sc.Node]:
     """The frequency arguments of A's audio-rate oscillators (outermost ones only)."""
-    slots: list[sc.Node] = []
-    stack: list[sc.Node] = [function]
-    while stack:
-        node = stack.pop()
-        name = class_of(node) if isinstance(node, sc.Call) else None
-        if isinstance(node, sc.Call) and name in OSC_SIGNATURES and node.selector == "ar":
-            freq = (bind(node, OSC_SIGNATURES[name]) or {}).get(OSC_SIGNATURES[name][0])
-            if freq is not None:
-                slots.append(freq)
-                continue
-        stack.extend(reversed(sc.children(node)))
-    return slots
+
+    def freq(call: sc.Call, name: str) -> sc.Node | None:
+        if name not in OSC_SIGNATURES or call.selector != "ar":
+            return None
+        return (bind(call, OSC_SIGNATURES[name]) or {}).get(OSC_SIGNATURES[name][0])
+
+    oscillators = outermost_calls(function, lambda call, name: freq(call, name) is not None)
+    slots = [freq(call, class_of(call) or "") for call in oscillators]
+    return [slot for slot in slots if slot is not None]
 
 
 def modulator_stage(

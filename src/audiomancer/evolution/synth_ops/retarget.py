@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from audiomancer.evolution.synth_ops.edits import binop, class_of, literal, method, num, walk_calls
@@ -33,22 +34,25 @@ def build(call: sc.Call, class_name: str, bound: dict[str, sc.Node]) -> sc.Call:
     """``call`` turned into ``class_name`` with these arguments: positional while they run
     without a gap in the new class's order, keywords after that."""
     signature = OSC_SIGNATURES.get(class_name) or FILTER_SIGNATURES[class_name]
+    args, kwargs = laid_out(signature, bound)
+    return replace(call, receiver=sc.ClassName(class_name), args=args, kwargs=kwargs, parens=True)
+
+
+def laid_out(
+    signature: Sequence[str], bound: Mapping[str, sc.Node]
+) -> tuple[tuple[sc.Node, ...], tuple[sc.KeywordArg, ...]]:
+    """The arguments ``bound`` by name as a call of ``signature`` writes them: positional while
+    they run without a gap in its order, keywords after that."""
     args: list[sc.Node] = []
     kwargs: list[sc.KeywordArg] = []
-    for name in signature:
+    for position, name in enumerate(signature):
         if name not in bound:
             continue
-        if len(args) == signature.index(name) and not kwargs:
+        if len(args) == position and not kwargs:
             args.append(bound[name])
         else:
             kwargs.append(sc.KeywordArg(name, bound[name]))
-    return replace(
-        call,
-        receiver=sc.ClassName(class_name),
-        args=tuple(args),
-        kwargs=tuple(kwargs),
-        parens=True,
-    )
+    return tuple(args), tuple(kwargs)
 
 
 def swappable_oscillators(function: sc.FunctionDef) -> list[sc.Call]:
