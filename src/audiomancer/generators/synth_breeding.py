@@ -118,15 +118,19 @@ def _finish_child(
 def _playable(program: sc.Program, code: str) -> tuple[sc.Program, list[str], str | None]:
     """A as the child starts from, the log of what was changed to make it play, and why it
     still cannot be heard (None when it can). An A that cannot sound at its defaults is
-    given what it lacks when that is all it lacks: a LocalBuf for an FFT on a buffer nothing
-    allocates (scsynth cannot play it), a control for a frequency it reads from a control
-    bus nothing writes (it plays at 0 Hz)."""
+    given what it lacks when that is all it lacks, one thing after another until it sounds:
+    a LocalBuf for an FFT on a buffer nothing allocates (scsynth cannot play it), a control
+    for a frequency it reads from a control bus nothing writes (it plays at 0 Hz), and the
+    pitch, level and mouse position a player would give it
+    (:func:`~audiomancer.evolution.synth_ops.audible_defaults`)."""
     verdict = parent_verdict(code)
     if verdict is None:
         return program, [], None
-    for prepare in (synth_ops.own_buffers, bus_reads_as_controls):
-        prepared, log = prepare(program)
-        if log and parent_verdict(sc.print_code(prepared)) is None:
+    prepared, log = program, []
+    for prepare in (synth_ops.own_buffers, bus_reads_as_controls, synth_ops.audible_defaults):
+        prepared, lines = prepare(prepared)
+        log.extend(lines)
+        if lines and parent_verdict(sc.print_code(prepared)) is None:
             return prepared, log, None
     return program, [], verdict
 

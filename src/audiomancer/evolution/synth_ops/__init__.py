@@ -99,6 +99,7 @@ from audiomancer.evolution.synth_ops.rates import (
 )
 from audiomancer.evolution.synth_ops.roles import role_of
 from audiomancer.evolution.synth_ops.signal import signal_point
+from audiomancer.evolution.synth_ops.silent_defaults import audible_defaults
 from audiomancer.evolution.synth_ops.spectral import own_buffers
 from audiomancer.evolution.synth_ops.tables import (
     EFFECT_KINDS,
@@ -130,6 +131,7 @@ __all__ = [
     "add_lfo",
     "add_shelf",
     "add_stage",
+    "audible_defaults",
     "average_defaults",
     "choose_stage",
     "controls",
