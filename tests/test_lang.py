@@ -83,6 +83,25 @@ def test_an_error_does_not_disturb_the_next_call() -> None:
     assert lang.evaluate("1 + 2") == "3"
 
 
+READS_B = r"""SynthDef(\readsb, { |out = 0, bufnum = 2|
+    Out.ar(out, PlayBuf.ar(1, bufnum, loop: 1) * 0.1)
+}).play(s, [\bufnum, b]);"""
+"""Help-file style: plays at once with the buffer the user keeps in the interpreter's ``b``."""
+
+
+def test_interpreter_variables_set_by_one_call_are_gone_in_the_next() -> None:
+    """Each call sees a-z as a new sclang has them: what a file before it left in ``b`` (here
+    a UGen, as code that builds a graph at the top level leaves it) changes nothing after."""
+    assert lang.evaluate("b = 5; c = SinOsc; 1") == "1"
+    assert lang.evaluate("[b, c]") == "[ nil, nil ]"
+    assert lang.evaluate("s.isKindOf(Server)") == "true"  # the server variable stays
+    clean = lang.compile_synthdef(READS_B)
+    lang.evaluate("b = 5; 1")
+    assert lang.compile_synthdef(READS_B) == clean
+    lang.evaluate("b = 5; 1")
+    assert lang.compile_synthdef_batch([READS_B]) == [clean]
+
+
 def test_code_with_quotes_backslashes_and_unicode() -> None:
     code = '// héllo "world" \\ \n"a\\"b\\\\c é"'
     assert lang.validate(code)

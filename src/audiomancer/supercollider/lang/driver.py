@@ -20,7 +20,10 @@ from audiomancer.errors import SynthDefError
 _DRIVER: Final = r"""
 var prefix = "@PREFIX@";
 var collected = nil;
-var say, esc, num, errorText, field, formatEvent, defsOf, writeDefs, describe, ops;
+var say, esc, num, errorText, field, formatEvent, defsOf, writeDefs, describe, ops, fresh;
+// Each request starts with the interpreter variables a-z as a new sclang has them (s the
+// default server, the rest nil): code that sets `b` must not change what later code reads.
+fresh = { thisProcess.interpreter.clearAll.s_(Server.default) };
 say = { |id, what| (prefix ++ id ++ " " ++ what).postln };
 esc = { |x|
     x.asString.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
@@ -131,6 +134,7 @@ topEnvironment.put(\@KEY@, { |id, op, codePath, outPath, limit|
     collected = List.new;
     say.(id, "begin");
     protect {
+        fresh.value;
         fn = thisProcess.interpreter.compile(File.readAllString(codePath));
         if(fn.isNil) { status = "syntax" } {
             try {
@@ -162,7 +166,9 @@ var hook = { |who, what, def| if(what == \synthDefReady) { found.add(def) } };
 SynthDef.addDependant(hook);
 protect {
     [@SOURCES@].do { |src, i|
-        var mark = found.size, fn = thisProcess.interpreter.compile(src), result, def, made;
+        var mark = found.size, fn, result, def, made;
+        thisProcess.interpreter.clearAll.s_(Server.default);  // as the driver's `fresh`
+        fn = thisProcess.interpreter.compile(src);
         if(fn.isNil) { statuses.add("syntax error") } {
             try {
                 Environment.new.use { result = fn.value };
