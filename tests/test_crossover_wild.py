@@ -10,6 +10,7 @@ import random
 import pytest
 
 from audiomancer.analyzers.synthdef import SynthDefInfo, parse_synthdef
+from audiomancer.errors import SynthDefError
 from audiomancer.evolution import synth_ops as ops
 from audiomancer.evolution.synth_ops.bus_reads import bus_reads_as_controls
 from audiomancer.evolution.synth_ops.loops import loops_as_expressions
@@ -69,6 +70,45 @@ def test_a_breeds_with_a_control_synth_whose_lfo_it_then_depends_on(engines: Non
     assert child.mutation_log[0] == "Modulator from wander: LFNoise1 sweeps the pitch"
     assert "LFNoise1" in _output_classes(child)
     assert _sounds(child)
+
+
+LOUD_SAW = r"""SynthDef(\loudsaw, { |out = 0, freq = 110|
+    Out.ar(out, RLPF.ar(Saw.ar(freq), 900, 0.05, 4000).dup)
+})"""
+"""Far above full scale (a resonant filter at mul 4000): no level step brings it down."""
+
+
+@pytest.mark.parametrize(
+    ("code", "stage", "ugen", "why"),
+    [
+        (
+            LFO_TO_BUS,
+            "Modulator from wander: LFNoise1 sweeps the pitch",
+            "LFNoise1",
+            "nothing audible",
+        ),
+        (LOUD_SAW, "Oscillator from loudsaw: Saw layered with LFTri", "Saw", "it peaks at"),
+    ],
+    ids=["control_synth", "too_loud"],
+)
+def test_an_a_that_cannot_be_heard_alone_gives_its_stage_to_b(
+    engines: None, code: str, stage: str, ugen: str, why: str
+) -> None:
+    a = _info(code)
+    child = breed_synths(a, _info(PAD), seed=0)
+    lead = child.mutation_log[0]
+    assert lead.startswith(f"{a.name} cannot be heard alone, so pad plays with a stage of {a.name}")
+    assert why in lead
+    assert stage in child.mutation_log
+    assert child.name == f"{a.name}_x_pad" and child.parent_ids == [a.name, "pad"]
+    classes = _output_classes(child)
+    assert {"LFTri", ugen} <= classes  # B's sound, and A's stage in it
+    assert _sounds(child)
+
+
+def test_when_neither_parent_can_be_heard_alone_a_s_reason_is_given(engines: None) -> None:
+    with pytest.raises(SynthDefError, match=r"'wander' is silent at its default controls"):
+        breed_synths(_info(LFO_TO_BUS), _info(THRU), seed=0)
 
 
 def test_a_pitch_read_from_a_control_bus_becomes_a_freq_control() -> None:

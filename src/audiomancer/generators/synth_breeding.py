@@ -7,7 +7,9 @@ checked as :mod:`audiomancer.generators.synth_checks` describes before it is ret
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter
+from dataclasses import dataclass
 from typing import Final
 
 from audiomancer.analyzers.synthdef import SynthDefInfo
@@ -135,6 +137,24 @@ def _playable(program: sc.Program, code: str) -> tuple[sc.Program, list[str], st
     return program, [], verdict
 
 
+@dataclass(frozen=True)
+class _Base:
+    """The parent a child is built from: its program as the child starts from (made playable,
+    see :func:`_playable`), that program's code, and the log of what was changed on it."""
+
+    info: SynthDefInfo
+    program: sc.Program
+    code: str
+    start: list[str]
+
+
+def _base(info: SynthDefInfo, program: sc.Program) -> tuple[_Base, str | None]:
+    """A parent as a base, and why it still cannot be heard alone (None when it can)."""
+    prepared, start, verdict = _playable(program, info.source_code)
+    code = sc.print_code(prepared) if start else info.source_code
+    return _Base(info, prepared, code, start), verdict
+
+
 def breed_synths(
     synth_a: SynthDefInfo | GeneratedSynth,
     synth_b: SynthDefInfo | GeneratedSynth,
@@ -153,9 +173,13 @@ def breed_synths(
     alone (an effect, a sample player), B's source feeds it; an effect A that sounds fed a
     test signal on its bus (``synth audition --test-input``) also takes B's filter or effect
     into its chain, and a child that still reads a bus is auditioned through that signal.
+    When A cannot be heard alone and nothing of B makes it sound (a control synth writing an
+    LFO to a bus, a sample player, a synth far above full scale), the roles turn: the child is
+    B's sound with a stage of A (A's LFO sweeping B, A's filter or effect on B), its log says
+    so first, and its output depends on a UGen of A.
     ValueError when both are the same SynthDef; SynthDefError when a parent does not compile,
-    when A is silent and no source of B can feed it, or when no stage of B can be combined
-    with A (saying why for each).
+    when neither parent can be heard alone, or when no stage of B can be combined with A
+    (saying why for each).
     """
     a, b = as_info(synth_a), as_info(synth_b)
     if a.source_code == b.source_code:
@@ -171,26 +195,96 @@ def breed_synths(
     program_a, program_b = sc.parse(a.source_code), sc.parse(b.source_code)
     synth_ops.locate(program_a)
     synth_ops.locate(program_b)
+    base, verdict = _base(a, program_a)
+    found: _Found | None
+    if verdict is None:
+        found = _child(base, program_b, b, rng)
+    else:
+        # A silent A that reads a bus or a buffer is fed by B's source; an effect (it reads a
+        # bus, and sounds when a test signal plays on it) also takes B's filters and effects,
+        # and a child that still reads a bus is auditioned through that test signal.
+        found = _fed_child(base, program_b, b, rng) if verdict.startswith("silent") else None
+        if found is None or isinstance(found, SynthDefError):
+            found = _turned_child(a, verdict, program_a, program_b, b, rng) or found
+    if found is None:
+        refuse_unheard(a, verdict)  # says why A cannot be heard
+    if isinstance(found, SynthDefError):
+        raise found
+    assert found is not None
+    child, rejected = found
+    return to_generated(
+        child.program,
+        child.log,
+        child_names(a.name, b.name),
+        tracker,
+        parents=[a.name, b.name],
+        method="crossover",
+        category=a.category,
+        rejected=rejected,
+    )
+
+
+_Found = tuple[Candidate, list[str]] | SynthDefError
+"""A child and the notes on what was rejected on the way, or why there is none."""
+
+
+def _fed_child(
+    base: _Base, program_b: sc.Program, b: SynthDefInfo, rng: random.Random
+) -> _Found | None:
+    """A child of an A silent alone, fed by B's source (see :func:`breed_synths`); None when
+    no source of B can feed it and A is no effect that B's filters or effects could go into."""
+    effect = heard_as_effect(base.code)
+    stages, _ = synth_ops.crossover_stages(
+        base.program, program_b, (base.info.name, b.name), feed=True, effect=effect
+    )
+    if not stages and not effect:
+        return None
+    return _child(base, program_b, b, rng, feed=True, effect=effect)
+
+
+def _turned_child(
+    a: SynthDefInfo,
+    verdict: str,
+    program_a: sc.Program,
+    program_b: sc.Program,
+    b: SynthDefInfo,
+    rng: random.Random,
+) -> _Found | None:
+    """The child as B's sound with a stage of A, when A cannot be heard alone (``verdict``)
+    and B can; None when B cannot be heard alone either."""
+    base, verdict_b = _base(b, program_b)
+    if verdict_b is not None:
+        return None
+    why = verdict.partition(": ")[2] or verdict
+    lead = f"{a.name} cannot be heard alone, so {b.name} plays with a stage of {a.name}: {why}"
+    turned = _Base(b, base.program, base.code, [lead, *base.start])
+    found = _child(turned, program_a, a, rng)
+    if isinstance(found, SynthDefError):
+        return SynthDefError(f"{a.name!r} cannot be heard alone ({why}), and {found}")
+    return found
+
+
+def _child(
+    base: _Base,
+    program_b: sc.Program,
+    b: SynthDefInfo,
+    rng: random.Random,
+    *,
+    feed: bool = False,
+    effect: bool = False,
+) -> _Found:
+    """The base with a stage of B that its checked output depends on, tried stage by stage;
+    or why no stage gave one."""
+    a = base.info
     names = (a.name, b.name)
-    program_a, start, verdict = _playable(program_a, a.source_code)
-    code_a = sc.print_code(program_a) if start else a.source_code
-    # A must sound. A silent A that reads a bus or a buffer is fed by B's source; an effect
-    # (it reads a bus, and sounds when a test signal plays on it) also takes B's filters and
-    # effects, and a child that still reads a bus is auditioned through that test signal.
-    feed = verdict is not None and verdict.startswith("silent")
-    if verdict is not None and not feed:
-        refuse_unheard(a, verdict)
-    effect = feed and heard_as_effect(code_a)
     stages, reasons = synth_ops.crossover_stages(
-        program_a, program_b, names, feed=feed, effect=effect
+        base.program, program_b, names, feed=feed, effect=effect
     )
     if not stages:
-        if feed and not effect:
-            refuse_unheard(a, verdict)  # says why A is silent
-        raise SynthDefError(
+        return SynthDefError(
             f"no stage of {b.name!r} can be combined with {a.name!r}: " + "; ".join(reasons[:6])
         )
-    graph_a, graph_b = _compiled(code_a), _compiled(b.source_code)
+    graph_a, graph_b = _compiled(base.code), _compiled(b.source_code)
     counts_a = _output_counts(graph_a)
     # B's material is what B's own output depends on, not a variable B never plays
     b_classes = graph_b.output_classes() if graph_b is not None else set()
@@ -221,7 +315,7 @@ def breed_synths(
         label = f"{stage.kind} {stage.label}"
         candidate = apply_edit(
             bound(synth_ops.crossover_with, program_b, stage, rng, names, extra),
-            Candidate(program_a, start),
+            Candidate(base.program, base.start),
             label,
             rejected,
         )
@@ -229,7 +323,7 @@ def breed_synths(
             pool = [s for s in pool if s.index != stage.index]
             continue
         code = sc.print_code(candidate.program)
-        finished = _finish_child(candidate, code_a, rejected, effect and reads_audio_bus(code))
+        finished = _finish_child(candidate, base.code, rejected, effect and reads_audio_bus(code))
         if finished is None:
             continue
         counts = _output_counts(_compiled(sc.print_code(finished.program)))
@@ -238,17 +332,8 @@ def breed_synths(
             rejected.append(f"{label}: the child's output does not depend on it")
             pool = [s for s in pool if s.index != stage.index]
             continue
-        return to_generated(
-            finished.program,
-            finished.log,
-            child_names(a.name, b.name),
-            tracker,
-            parents=[a.name, b.name],
-            method="crossover",
-            category=a.category,
-            rejected=rejected,
-        )
-    raise SynthDefError(
+        return finished, rejected
+    return SynthDefError(
         f"no valid child of {a.name!r} and {b.name!r} in {MAX_ATTEMPTS} attempts: "
         + "; ".join(rejected[-4:])
     )
