@@ -80,3 +80,21 @@ def test_a_parent_silent_for_want_of_its_player_breeds_an_audible_child(
     compiled = lang.compile_synthdef(child.source_code)
     assert nrt.render_phrase(compiled, 1.0).audible
     assert {"Saw", "RLPF"} & scgf.read_scgf(compiled).output_classes()
+
+
+HOT = r"""SynthDef(\hot, { |out = 0, freq = 110|
+    Out.ar(out, (Saw.ar(freq) * 200).dup)
+})"""
+"""Peaks near 360 at its defaults (a band-limited Saw overshoots): beyond the ordinary level
+steps (1/32), within 1/1024."""
+
+
+def test_a_parent_far_above_full_scale_is_brought_down_before_breeding(engines: None) -> None:
+    child = breed_synths(parse_synthdef(HOT), parse_synthdef(PAD), seed=0)
+    assert child.mutation_log[0].startswith("Output level × 0.000977 (alone it peaks at 3")
+    assert "far above full scale" in child.mutation_log[0]
+    outcome = nrt.render_phrase(lang.compile_synthdef(child.source_code), 1.0)
+    assert outcome.audible and outcome.peak < 1.0
+    assert {"Saw", "RLPF"} & scgf.read_scgf(
+        lang.compile_synthdef(child.source_code)
+    ).output_classes()

@@ -117,19 +117,38 @@ def _finish_child(
     return finish(candidate, code_a, rejected, test_input=test_input)
 
 
+def _quietened(program: sc.Program) -> synth_ops.Result:
+    """The program scaled down by a power of two when it peaks far above full scale at its
+    defaults, but within :data:`_DEEPEST_LEVEL` of it (one render); unchanged otherwise."""
+    outcome = audition_all([sc.print_code(program)])[0]
+    if not isinstance(outcome, nrt.RenderResult) or outcome.has_nan or outcome.is_silent:
+        return program, []
+    if outcome.peak <= 1.0 or outcome.peak * _DEEPEST_LEVEL > 0.5:
+        return program, []
+    scaled, lines = synth_ops.scale_output(
+        program, 2.0 ** -math.ceil(math.log2(outcome.peak / 0.5))
+    )
+    why = f" (alone it peaks at {outcome.peak:.3g}, far above full scale)"
+    return scaled, [line + why for line in lines]
+
+
 def _playable(program: sc.Program, code: str) -> tuple[sc.Program, list[str], str | None]:
     """A as the child starts from, the log of what was changed to make it play, and why it
     still cannot be heard (None when it can). An A that cannot sound at its defaults is
     given what it lacks when that is all it lacks, one thing after another until it sounds:
     a LocalBuf for an FFT on a buffer nothing allocates (scsynth cannot play it), a control
-    for a frequency it reads from a control bus nothing writes (it plays at 0 Hz), and the
+    for a frequency it reads from a control bus nothing writes (it plays at 0 Hz), the
     pitch, level and mouse position a player would give it
-    (:func:`~audiomancer.evolution.synth_ops.audible_defaults`)."""
+    (:func:`~audiomancer.evolution.synth_ops.audible_defaults`), and, for an A far above full
+    scale, a lower output level (:func:`_quietened`)."""
     verdict = parent_verdict(code)
     if verdict is None:
         return program, [], None
     prepared, log = program, []
-    for prepare in (synth_ops.own_buffers, bus_reads_as_controls, synth_ops.audible_defaults):
+    steps = [synth_ops.own_buffers, bus_reads_as_controls, synth_ops.audible_defaults]
+    if verdict.startswith("too loud"):
+        steps.append(_quietened)
+    for prepare in steps:
         prepared, lines = prepare(prepared)
         log.extend(lines)
         if lines and parent_verdict(sc.print_code(prepared)) is None:

@@ -31,6 +31,7 @@ _OSCILLATORS: Final = frozenset({
     "Klang", "DynKlang", "Pluck", "Gendy1", "Gendy2", "Gendy3", "SawDPW", "PulseDPW", "DPW3Tri",
     "DPW4Saw", "Impulse", "Vibrato", "Phasor", "SinOscFB", "PlayBuf", "Klank", "DynKlank",
     "Saw2", "LFGauss", "Logistic", "Crackle", "Spring", "Ball",
+    "MdaPiano", "FM7",  # sc3-plugins instruments: a whole voice from a frequency
 })  # fmt: skip
 _NOISE: Final = frozenset({
     "WhiteNoise", "PinkNoise", "BrownNoise", "GrayNoise", "ClipNoise", "Dust", "Dust2",
