@@ -253,12 +253,12 @@ def _fed_child(
     """A child of an A silent alone, fed by B's source (see :func:`breed_synths`); None when
     no source of B can feed it and A is no effect that B's filters or effects could go into."""
     effect = heard_as_effect(base.code)
-    stages, _ = synth_ops.crossover_stages(
+    stages, reasons = synth_ops.crossover_stages(
         base.program, program_b, (base.info.name, b.name), feed=True, effect=effect
     )
     if not stages and not effect:
         return None
-    return _child(base, program_b, b, rng, feed=True, effect=effect)
+    return _child(base, program_b, b, rng, feed=True, effect=effect, staged=(stages, reasons))
 
 
 def _turned_child(
@@ -279,7 +279,7 @@ def _turned_child(
     turned = _Base(b, base.program, base.code, [lead, *base.start])
     found = _child(turned, program_a, a, rng)
     if isinstance(found, SynthDefError):
-        return SynthDefError(f"{a.name!r} cannot be heard alone ({why}), and {found}")
+        return SynthDefError(f"{a.name!r} cannot be heard alone: {why}; and {found}")
     return found
 
 
@@ -291,12 +291,14 @@ def _child(
     *,
     feed: bool = False,
     effect: bool = False,
+    staged: tuple[list[synth_ops.Stage], list[str]] | None = None,
 ) -> _Found:
     """The base with a stage of B that its checked output depends on, tried stage by stage;
-    or why no stage gave one."""
+    or why no stage gave one. ``staged``: B's stages and the reasons for the others, when
+    :func:`~audiomancer.evolution.synth_ops.crossover_stages` has already found them."""
     a = base.info
     names = (a.name, b.name)
-    stages, reasons = synth_ops.crossover_stages(
+    stages, reasons = staged or synth_ops.crossover_stages(
         base.program, program_b, names, feed=feed, effect=effect
     )
     if not stages:
