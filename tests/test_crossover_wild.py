@@ -6,6 +6,7 @@ UGen of B."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -247,3 +248,13 @@ def test_a_child_with_noise_of_its_own_keeps_a_margin_below_full_scale(engines: 
     scgf_bytes = lang.compile_synthdef(child.source_code)
     peaks = [nrt.render_phrase(scgf_bytes, 1.0).peak for _ in range(6)]
     assert max(peaks) < 0.7, peaks  # kept at <= 0.5 in its audition (0.77-0.83 unscaled)
+
+
+def test_an_sc3_plugins_voice_of_b_is_a_stage_found_by_family(engines: None) -> None:
+    """FoxDot's piano is MdaPiano alone (sc3-plugins): an oscillator, which A takes."""
+    corpus = Path(__file__).parent / "synthdefs_wild"
+    piano = parse_synthdef(corpus / "foxdot_piano.scd")
+    child = breed_synths(parse_synthdef(corpus / "foxdot_ambi.scd"), piano, seed=1)
+    assert child.mutation_log[0] == "Oscillator from piano: MdaPiano layered with Klank"
+    assert "MdaPiano" in _output_classes(child)
+    assert _sounds(child)
