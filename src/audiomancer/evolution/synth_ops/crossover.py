@@ -52,6 +52,7 @@ from audiomancer.evolution.synth_ops.graph import Graph, locate
 from audiomancer.evolution.synth_ops.loops import loop_input, loops_as_expressions
 from audiomancer.evolution.synth_ops.modulators import modulator_calls, modulator_stage
 from audiomancer.evolution.synth_ops.protocol import NotApplicable, Result
+from audiomancer.evolution.synth_ops.resampling import PLAYERS, player_calls, resampler_stage
 from audiomancer.evolution.synth_ops.retarget import (
     bind,
     filter_calls,
@@ -177,6 +178,7 @@ def _stage_calls(graph_b: Graph) -> list[tuple[StageKind, sc.Call]]:
         and not isinstance(c.args[0], sc.Splat)
     ]
     calls += [("effect", c) for c in spectral_sections(graph_b)]
+    calls += [("effect", c) for c in player_calls(graph_b)]
     calls += [("oscillator", c) for c in _outermost_sources(function)]
     calls += [("modulator", c) for c in modulator_calls(function)]
     return calls
@@ -380,6 +382,9 @@ def _effect_stage(
     if name == "IFFT":
         make, params = spectral_stage(graph_a, graph_b, call_b)
         name = section_label(graph_b, call_b)
+    elif name in PLAYERS:
+        make, params = resampler_stage(graph_a, graph_b, call_b)
+        name = f"{name} playing {names[0]}'s sound back from a tape of its own"
     else:
         serial = EFFECT_KINDS.get(name, "serial") == "serial"
         make, params = _section(graph_a, graph_b, call_b, serial)
@@ -547,18 +552,26 @@ def choose_stage(stages: list[Stage], rng: random.Random) -> Stage:
 def average_defaults(
     program: sc.Program, b: sc.Program, names: tuple[str, str] = ("A", "B")
 ) -> Result:
-    """Numeric defaults of the controls both parents have (and the child reads) averaged."""
+    """Numeric defaults of the controls both parents have (and the child reads) averaged.
+    A default outside its role's range is a placeholder that a player overwrites (FoxDot's
+    ``freq = 0``, a ``rate = 0`` nothing reads): it gives way to the other parent's."""
     graph, graph_b = locate(program), locate(stage_source(b))
     b_values = {c.name: c.value for c in controls(graph_b)}
     mapping: dict[int, sc.Node] = {}
     log: list[str] = []
     for control in controls(graph):
         mine, theirs = control.value, b_values.get(control.name)
-        if mine is None or theirs is None or mine == theirs or role_of(control.name) is None:
+        role = role_of(control.name)
+        if mine is None or theirs is None or mine == theirs or role is None:
             continue
-        average = rounded((mine + theirs) / 2)
-        mapping[id(control.node)] = control.with_default(sc.Number.of(average))
-        log.append(f"{control.name}: {fmt(mine)} → {fmt(average)} (average with {names[1]})")
+        if not role.low <= theirs <= role.high:
+            continue
+        if role.low <= mine <= role.high:
+            value, how = rounded((mine + theirs) / 2), f"average with {names[1]}"
+        else:
+            value, how = theirs, f"{names[1]}'s: {fmt(mine)} is no {role.name} to average"
+        mapping[id(control.node)] = control.with_default(sc.Number.of(value))
+        log.append(f"{control.name}: {fmt(mine)} → {fmt(value)} ({how})")
     return map_nodes(program, mapping), log
 
 

@@ -141,12 +141,15 @@ def _inner_names(node: sc.Node) -> set[str]:
     return names
 
 
-def reads_outside(node: sc.Node, *, spectral: bool = False) -> str | None:
+def reads_outside(
+    node: sc.Node, *, spectral: bool = False, readers: frozenset[str] = frozenset()
+) -> str | None:
     """The first UGen class in ``node`` that reads a bus or buffer, None when there is none
-    (with ``spectral``, the UGens of a spectral section are no such readers)."""
+    (with ``spectral``, the UGens of a spectral section are no such readers; nor are the
+    ``readers`` named, which the caller gives what they read)."""
     for call in walk_calls(node):
         name = class_of(call)
-        if spectral and (name in SPECTRAL or (name or "").startswith("PV_")):
+        if name in readers or (spectral and (name in SPECTRAL or (name or "").startswith("PV_"))):
             continue
         if name is not None and (name in EXTERNAL_READERS or name.startswith(_READ_PREFIXES)):
             return name
@@ -238,12 +241,22 @@ class _Copier:
     """Makes expressions of B closed for A (see the module doc), collecting B's controls."""
 
     def __init__(
-        self, graph_a: Graph, graph_b: Graph, spectral: bool = False, hole: sc.Node | None = None
+        self,
+        graph_a: Graph,
+        graph_b: Graph,
+        spectral: bool = False,
+        hole: sc.Node | None = None,
+        *,
+        throughout: bool = False,
+        readers: frozenset[str] = frozenset(),
     ) -> None:
         self.graph_a, self.graph_b = graph_a, graph_b
         self.spectral = spectral
         self.hole = hole
-        """In a spectral copy, B's input is A's signal wherever the section reads it."""
+        self.throughout = spectral or throughout
+        """The hole is filled wherever the copy reads it, in B's variables too (a spectral
+        copy's input, a sample player's buffer)."""
+        self.readers = readers
         self.function_b = graph_b.function
         self.b_params = {p.name: p for p in graph_b.function.params[graph_b.prepend_count :]}
         self.b_prepend = {p.name for p in graph_b.function.params[: graph_b.prepend_count]}
@@ -264,14 +277,14 @@ class _Copier:
         self._uses: dict[tuple[str, Position], int] = {}
 
     def copy(self, node: sc.Node, where: Position, hole: sc.Node | None = None) -> sc.Node:
-        if hole is None and self.spectral:
+        if hole is None and self.throughout:
             hole = self.hole
         if hole is not None:
             node = sc.transform(node, lambda found: sc.Name(SIGNAL) if found == hole else found)
         if self.spectral:
             node = own_fft_buffers(node)
         node = marked(node)  # a frequency read from a control bus: a control of the child
-        outside = reads_outside(node, spectral=self.spectral)
+        outside = reads_outside(node, spectral=self.spectral, readers=self.readers)
         if outside is not None:
             raise NotApplicable(f"it reads {outside}, which the child does not have")
         inner = _inner_names(node)
@@ -386,13 +399,16 @@ def closed_copy(
     hole: sc.Node | None = None,
     *,
     spectral: bool = False,
+    throughout: bool = False,
+    readers: frozenset[str] = frozenset(),
 ) -> list[Material]:
     """Closed copies of B's ``nodes`` (found in B's graph function by identity) for A; the
     controls each needs are collected once for the whole set. Every part equal to ``hole``
     (B's input to a section) becomes the name :data:`SIGNAL`, for :func:`fill`; in a
-    ``spectral`` section (see the module doc) also inside the variables it reads.
-    NotApplicable when one cannot be moved."""
-    copier = _Copier(graph_a, graph_b, spectral, hole)
+    ``spectral`` section (see the module doc), or ``throughout``, also inside the variables
+    it reads. The ``readers`` named may be copied although they read a buffer: the caller
+    gives them one. NotApplicable when one cannot be moved."""
+    copier = _Copier(graph_a, graph_b, spectral, hole, throughout=throughout, readers=readers)
     copies = []
     for node in nodes:
         where = position_of(graph_b.function, node)
