@@ -161,6 +161,25 @@ def test_b_s_oscillator_at_a_bus_read_pitch_moves_at_a_s_pitch(engines: None) ->
     assert _sounds(fed)
 
 
+GLIDING_COMB = r"""SynthDef(\glidecomb, { |out = 0, freq = 400, decay = 2|
+    var in = In.ar(out, 2);
+    freq = Lag3.kr(freq, 0.1);
+    XOut.ar(out, 1, CombN.ar(in, 0.05, freq.reciprocal, decay))
+})"""
+"""An argument given a new value before the stage reads it: the comb glides to each pitch."""
+
+
+def test_an_argument_b_gives_a_new_value_moves_with_that_value() -> None:
+    stages, _ = ops.crossover_stages(sc.parse(PAD), sc.parse(GLIDING_COMB))
+    (comb,) = [s for s in stages if s.label == "CombN"]
+    assert "Lag3" in comb.new_classes
+    child, _ = ops.crossover_with(sc.parse(PAD), sc.parse(GLIDING_COMB), comb, random.Random(0))
+    assert "0.05, Lag3.kr(freq, 0.1).reciprocal, decay)" in sc.print_code(child)
+    # a value read from a control bus is what a player sets: the argument itself moves
+    stages, _ = ops.crossover_stages(sc.parse(PAD), sc.parse(FOXDOT_STYLE))
+    assert all("In" not in s.new_classes for s in stages)
+
+
 GRAINS = r"""SynthDef(\grains, { |out = 0, sndbuf = 0, envbuf = 0, rate = 1|
     var pos = LFNoise2.kr(0.1).range(0, 1);
     Out.ar(out, GrainBuf.ar(2, Impulse.kr(20), 0.1, sndbuf, rate, pos, 2, 0, envbuf) * 0.5)
@@ -258,3 +277,25 @@ def test_an_sc3_plugins_voice_of_b_is_a_stage_found_by_family(engines: None) -> 
     assert child.mutation_log[0] == "Oscillator from piano: MdaPiano layered with Klank"
     assert "MdaPiano" in _output_classes(child)
     assert _sounds(child)
+
+
+SWEPT_RESONANCE = r"""SynthDef(\swept, { |out = 0, gate = 1, rate = 0.3|
+    var env = Linen.kr(gate, 0.05, 1, 0.4, 2);
+    var in = In.ar(out, 2);
+    XOut.ar(out, env, RLPF.ar(in, LinExp.kr(LFNoise1.kr(rate), -1, 1, 200, 8000), 0.1))
+})"""
+"""A resonant filter swept by noise (a help file's wah): how loud it rings depends on where
+the noise takes it, so renders of a child with it differ several times over in peak."""
+SINE_GRAIN = r"""SynthDef(\grain, { |out = 0, freq = 440, sustain = 0.05|
+    var env = Env.perc(0.01, sustain, 0.2).kr(doneAction: Done.freeSelf);
+    Out.ar(out, SinOsc.ar(freq, 0.5pi, env))
+})"""
+
+
+def test_a_child_whose_noise_varies_its_peak_is_measured_at_its_loudest(engines: None) -> None:
+    child = breed_synths(_info(SINE_GRAIN), _info(SWEPT_RESONANCE), seed=0)
+    assert child.mutation_log[0] == "Filter from swept: added RLPF"
+    scgf_bytes = lang.compile_synthdef(child.source_code)
+    # peaks of 0.21 to 1.46 over twelve renders unscaled: audition at several seeds
+    peaks = [nrt.render_phrase(scgf_bytes, 2.0, seed=seed).peak for seed in range(20, 32)]
+    assert max(peaks) < 0.9, peaks

@@ -71,10 +71,12 @@ _WRITERS: Final = frozenset({"Out", "ReplaceOut", "XOut", "OffsetOut"})
 
 @dataclass(frozen=True)
 class Probe:
-    """One SynthDef to audition: its SCgf bytes, and whether it is an effect fed a test signal."""
+    """One SynthDef to audition: its SCgf bytes, whether it is an effect fed a test signal, and
+    the seed of its window's random generators (None: the score's)."""
 
     scgf: bytes
     test_input: bool = False
+    seed: int | None = None
 
 
 Outcome = nrt.RenderResult | SynthDefError
@@ -230,7 +232,8 @@ def build_probe_score(
             timed.append((round(moment, 6), rank * 10**6 + order, message))
             order += 1
         if seeder is not None:  # after the set-up, before the window's first note
-            timed.append((round(start, 6), order, seeding.seed_message(seed)))
+            own = seed if probe.seed is None else probe.seed
+            timed.append((round(start, 6), order, seeding.seed_message(own)))
             order += 1
     end = starts[-1] + seconds + tail + GAP
     timed.append((round(end, 6), 3 * 10**6, osc.message("/c_set", 0, 0.0)))

@@ -32,7 +32,8 @@ MARKER_PREFIX: Final = "__bus_"
 """Names standing for such a read in a copy (``__bus_freq__``), resolved by the copier."""
 
 
-def _is_control_bus_read(node: sc.Node) -> bool:
+def is_control_bus_read(node: sc.Node) -> bool:
+    """True for a read of one channel of a control bus (``In.kr(bus)``, ``In.kr(bus, 1)``)."""
     if not (isinstance(node, sc.Call) and class_of(node) == "In" and node.selector == "kr"):
         return False
     count = next((k.value for k in node.kwargs if k.name == "numChannels"), None)
@@ -52,7 +53,7 @@ def bus_frequency_reads(node: sc.Node) -> dict[int, str]:
             continue
         kind = "cutoff" if name in FILTER_SIGNATURES else "freq"
         for slot, value in (bind(call, signature) or {}).items():
-            if slot in FREQUENCY_SLOTS and _is_control_bus_read(value):
+            if slot in FREQUENCY_SLOTS and is_control_bus_read(value):
                 found[id(value)] = kind
     return found
 
@@ -88,7 +89,7 @@ def _assigned_reads(function: sc.FunctionDef) -> list[tuple[int, sc.Assign, str]
         if (
             isinstance(statement, sc.Assign)
             and isinstance(statement.target, sc.Name)
-            and _is_control_bus_read(statement.value)
+            and is_control_bus_read(statement.value)
         ):
             role = role_of(statement.target.name)
             if role is not None and role.name in BUS_CONTROLS:

@@ -28,7 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Final
 
-from audiomancer.evolution.synth_ops.bus_reads import BUS_CONTROLS, marked, marker_kind
+from audiomancer.evolution.synth_ops.bus_reads import (
+    BUS_CONTROLS,
+    is_control_bus_read,
+    marked,
+    marker_kind,
+)
 from audiomancer.evolution.synth_ops.controls import controls, named_control
 from audiomancer.evolution.synth_ops.edits import class_of, fresh, walk_calls
 from audiomancer.evolution.synth_ops.graph import Graph
@@ -320,7 +325,7 @@ class _Copier:
         kind = marker_kind(name)
         if kind is not None:
             return self._bus_control(kind)
-        if name in self.b_locals:
+        if name in self.b_locals or self._reassigned(name, where):
             key = (name, where)
             if key not in self._cache:
                 earlier = [(p, v) for p, v in _definitions(self.function_b, name) if p < where]
@@ -346,6 +351,16 @@ class _Copier:
         if name in self.b_prepend:
             raise NotApplicable(f"it reads {name!r}, an argument SynthDef prepends in B")
         raise NotApplicable(f"it reads {name!r}, which B does not define")
+
+    def _reassigned(self, name: str, where: Position) -> bool:
+        """True when B's argument ``name`` is given a new value before ``where`` (``freq =
+        Lag3.kr(freq, 0.1)``): B's stage reads that value. A value read from a control bus
+        (FoxDot's ``freq = In.kr(bus, 1)``) is no such value: there the argument is what a
+        player sets, as in the child."""
+        if name not in self.b_params:
+            return False
+        earlier = [(p, v) for p, v in _definitions(self.function_b, name) if p < where]
+        return bool(earlier) and not is_control_bus_read(earlier[-1][1])
 
     def _bus_control(self, kind: str) -> sc.Node:
         """What B's frequency read from a control bus reads in the child: A's control of
