@@ -70,6 +70,17 @@ def _uses_b(
     return any(child[name] > a[name] for name in b_classes - synth_ops.PLUMBING)
 
 
+_OPERATORS: Final = ("BinaryOpUGen", "UnaryOpUGen")
+
+
+def _shaped(stage: synth_ops.Stage, child: Counter[str], a: Counter[str]) -> bool:
+    """True for B's whole processing, written as arithmetic alone (a waveshaper: it brings no
+    UGen class), when the child's output depends on more operator UGens than A's does."""
+    if stage.label != synth_ops.PROCESSING or stage.new_classes:
+        return False
+    return sum(child[name] for name in _OPERATORS) > sum(a[name] for name in _OPERATORS)
+
+
 _DEEPEST_LEVEL: Final = 1 / 1024
 """How far a child's output may be scaled down (-60 dB): a resonator of B (``Ringz`` with a
 long ring time) on A's noise, or B's steady oscillator into A's string comb (``CombC`` with a
@@ -371,7 +382,7 @@ def _child(
             continue
         counts = _output_counts(_compiled(sc.print_code(finished.program)))
         strict = stage.new_classes & own
-        if not _uses_b(counts, counts_a, b_classes, strict):
+        if not (_uses_b(counts, counts_a, b_classes, strict) or _shaped(stage, counts, counts_a)):
             rejected.append(f"{label}: the child's output does not depend on it")
             pool = [s for s in pool if s.index != stage.index]
             continue

@@ -56,6 +56,7 @@ from audiomancer.evolution.synth_ops.controls import controls
 from audiomancer.evolution.synth_ops.crossover import (
     CROSSOVER_STAGES,
     PLUMBING,
+    PROCESSING,
     Stage,
     average_defaults,
     choose_stage,
@@ -118,6 +119,7 @@ __all__ = [
     "OSC_SIGNATURES",
     "OSC_TARGETS",
     "PLUMBING",
+    "PROCESSING",
     "Graph",
     "NotApplicable",
     "Operator",

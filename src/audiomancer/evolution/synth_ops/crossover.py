@@ -51,6 +51,7 @@ from audiomancer.evolution.synth_ops.granular import GRANULATORS, granulated
 from audiomancer.evolution.synth_ops.graph import Graph, locate
 from audiomancer.evolution.synth_ops.loops import loop_input, loops_as_expressions
 from audiomancer.evolution.synth_ops.modulators import modulator_calls, modulator_stage
+from audiomancer.evolution.synth_ops.processing import processing_output, processing_stage
 from audiomancer.evolution.synth_ops.protocol import NotApplicable, Result
 from audiomancer.evolution.synth_ops.resampling import PLAYERS, player_calls, resampler_stage
 from audiomancer.evolution.synth_ops.retarget import (
@@ -87,7 +88,7 @@ from audiomancer.evolution.synth_ops.transplant import (
 )
 from audiomancer.evolution.synth_ops.wrapped import wrapped_view
 from audiomancer.supercollider import syntax as sc
-from audiomancer.supercollider.ugens import family_of
+from audiomancer.supercollider.ugens import OUTPUTS, family_of
 
 StageKind = Literal["filter", "effect", "oscillator", "modulator"]
 _KIND_WEIGHTS: Final[dict[StageKind, float]] = {
@@ -118,6 +119,8 @@ PLUMBING: Final = frozenset(
 _SEQUENCERS: Final = frozenset({"TDuty"})
 """Demand-rate trigger sequencers called at audio rate: a source of B (a click sequence),
 layered with A's like an oscillator (their ``doneAction`` disarmed when moved)."""
+PROCESSING: Final = "processing"
+"""The label of B's whole processing of its input as a stage."""
 _LAYER_LEVEL: Final = "0.5"
 _FEED_LEVEL: Final = "0.25"
 """B's source is unscaled (B's envelope and amp are not copied): it feeds A at this level."""
@@ -156,6 +159,15 @@ def _outermost_sources(function: sc.Node) -> list[sc.Call]:
 
 
 def _stage_calls(graph_b: Graph) -> list[tuple[StageKind, sc.Call]]:
+    """B's stages found by family, then B's output when B processes an input (its whole way
+    from input to output, :mod:`~audiomancer.evolution.synth_ops.processing`, a stage only
+    when none of the others is)."""
+    calls = _family_calls(graph_b)
+    output = processing_output(graph_b)
+    return [*calls, ("effect", output)] if output is not None else calls
+
+
+def _family_calls(graph_b: Graph) -> list[tuple[StageKind, sc.Call]]:
     function = graph_b.function
     calls: list[tuple[StageKind, sc.Call]] = [("filter", c) for c in filter_calls(function)]
     calls += [
@@ -190,7 +202,7 @@ def stage_source(b: sc.Program) -> sc.Program:
     loops that run a signal through a UGen again and again written as one expression
     (:mod:`~audiomancer.evolution.synth_ops.loops`), so such a chain moves whole."""
     view = wrapped_view(b)
-    if view is not None and _stage_calls(locate(loops_as_expressions(view))):
+    if view is not None and _family_calls(locate(loops_as_expressions(view))):
         return loops_as_expressions(view)
     return loops_as_expressions(b)
 
@@ -385,6 +397,9 @@ def _effect_stage(
     elif name in PLAYERS:
         make, params = resampler_stage(graph_a, graph_b, call_b)
         name = f"{name} playing {names[0]}'s sound back from a tape of its own"
+    elif name in OUTPUTS:
+        make, params, what = processing_stage(graph_a, graph_b, call_b, PLUMBING)
+        name = f"its whole processing of its input ({', '.join(what)})"
     else:
         serial = EFFECT_KINDS.get(name, "serial") == "serial"
         make, params = _section(graph_a, graph_b, call_b, serial)
@@ -518,6 +533,10 @@ def crossover_stages(
     reasons: list[str] = []
     for index, (kind, call) in enumerate(_stage_calls(graph_b)):
         label = class_of(call) or kind
+        if label in OUTPUTS:
+            if stages:  # B's whole processing only when no stage of it is found by family
+                continue
+            label = PROCESSING
         if feed and kind != "oscillator" and not effect:
             reasons.append(f"{kind} {label} of {names[1]}: {names[0]} has no sound of its own")
             continue
@@ -533,8 +552,8 @@ def crossover_stages(
             continue
         brought = _classes(locate(program).function) - a_classes - PLUMBING
         stages.append(replace(stage, new_classes=frozenset(brought)))
-    if not _stage_calls(graph_b):
-        reasons.append(f"{names[1]} has no oscillator, filter, effect or LFO found by family")
+    if not _family_calls(graph_b):
+        reasons.insert(0, f"{names[1]} has no oscillator, filter, effect or LFO found by family")
     return stages, reasons
 
 
