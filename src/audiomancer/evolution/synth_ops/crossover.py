@@ -13,6 +13,10 @@ one *sounding stage* of B moved in, found by UGen family in B's graph:
 - B's **oscillator** (or noise source) is layered with A's main oscillator, or feeds A where A
   reads a bus or a buffer (an effect or sample player that cannot sound alone; a granulator
   of a buffer granulates B's source: :mod:`~audiomancer.evolution.synth_ops.granular`);
+- B's **sample player** of a buffer nothing loads plays A's sound back from a tape the child
+  records (:mod:`~audiomancer.evolution.synth_ops.resampling`);
+- when none of these is found and B processes an input, B's **whole processing** from input
+  to output goes on A's signal (:mod:`~audiomancer.evolution.synth_ops.processing`);
 - B's **LFO** (an oscillator or noise at control rate: a control synth's ``Out.kr`` LFO, a
   granulator's wandering rate) modulates A's filter, pitch or level
   (:mod:`~audiomancer.evolution.synth_ops.modulators`).
