@@ -47,3 +47,10 @@ def need_engine(name: str) -> Path:
         if os.environ.get("AUDIOMANCER_REQUIRE_ENGINES") == "1":
             pytest.fail(f"required engine missing: {error}")
         pytest.skip(str(error))
+
+
+@pytest.fixture(name="engines")
+def supercollider_engines() -> None:
+    """``engines``: sclang and scsynth, for a test that compiles and renders."""
+    need_engine("sclang")
+    need_engine("scsynth")

@@ -18,7 +18,6 @@ from audiomancer.evolution.synth_ops.loops import loops_as_expressions
 from audiomancer.generators import GeneratedSynth, breed_synths
 from audiomancer.supercollider import lang, library, nrt, scgf
 from audiomancer.supercollider import syntax as sc
-from conftest import need_engine
 
 LFO_TO_BUS = r"""SynthDef(\wander, { |out = 0|
     Out.kr(out, LFNoise1.kr(0.3, 200, 800))
@@ -35,12 +34,6 @@ THRU = r"""SynthDef(\thru, { |out = 0| Out.ar(out, In.ar(20, 2)) })"""
 PAD = r"""SynthDef(\pad, { |out = 0, freq = 220, amp = 0.2|
     Out.ar(out, (LFTri.ar(freq) * amp).dup)
 })"""
-
-
-@pytest.fixture
-def engines() -> None:
-    need_engine("sclang")
-    need_engine("scsynth")
 
 
 def _info(code: str) -> SynthDefInfo:

@@ -16,7 +16,6 @@ from audiomancer.evolution.synth_ops import NotApplicable
 from audiomancer.generators import breed_synths
 from audiomancer.supercollider import lang, nrt, scgf
 from audiomancer.supercollider import syntax as sc
-from conftest import need_engine
 
 OCTAVER = r"""SynthDef(\octaver, { var in, out = 0, freq, hasFreq;
     in = SoundIn.ar(0);
@@ -36,12 +35,6 @@ LEAD = r"""SynthDef(\lead, { |out = 0, freq = 330, amp = 0.3, gate = 1|
     var sig = VarSaw.ar(freq, 0, 0.3) * 0.8;
     Out.ar(out, (sig * env * amp).dup)
 })"""
-
-
-@pytest.fixture
-def engines() -> None:
-    need_engine("sclang")
-    need_engine("scsynth")
 
 
 def _labels(b: str) -> list[tuple[str, str]]:

@@ -16,7 +16,6 @@ from audiomancer.evolution.synth_ops.resampling import TAPE_FRAMES
 from audiomancer.generators import breed_synths
 from audiomancer.supercollider import lang, nrt, scgf
 from audiomancer.supercollider import syntax as sc
-from conftest import need_engine
 
 SAMPLER = r"""SynthDef(\sampler, { |out = 0, bufnum = 0, rate = 1, amp = 0.5, gate = 1|
     var env = EnvGen.ar(Env.adsr(0, 0, 1, 0.1), gate, doneAction: 2);
@@ -30,12 +29,6 @@ BLIP = r"""SynthDef(\blip, { |out = 0, freq = 440, amp = 0.3, gate = 1|
     Out.ar(out, (sig * env * amp).dup)
 })"""
 """A 40 ms blip inside a held note: after it the note is silent until it ends."""
-
-
-@pytest.fixture
-def engines() -> None:
-    need_engine("sclang")
-    need_engine("scsynth")
 
 
 def _stage(a: str, b: str) -> tuple[ops.Stage, str]:

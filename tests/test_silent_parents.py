@@ -12,7 +12,6 @@ from audiomancer.evolution import synth_ops as ops
 from audiomancer.generators import breed_synths
 from audiomancer.supercollider import lang, nrt, scgf
 from audiomancer.supercollider import syntax as sc
-from conftest import need_engine
 
 NO_PITCH = r"""SynthDef(\nopitch, { |out, hz, volume|
     Out.ar(out, Pan2.ar(SinOsc.ar(hz) * volume * EnvGen.kr(Env.perc, doneAction: 2)))
@@ -26,12 +25,6 @@ MOUSE = r"""SynthDef(\mouse, { |out = 0|
 PAD = r"""SynthDef(\pad, { |out = 0, freq = 220, amp = 0.2, cutoff = 1200|
     Out.ar(out, RLPF.ar(Saw.ar(freq), cutoff, 0.3, amp).dup)
 })"""
-
-
-@pytest.fixture
-def engines() -> None:
-    need_engine("sclang")
-    need_engine("scsynth")
 
 
 def _text(program: sc.Program) -> str:
