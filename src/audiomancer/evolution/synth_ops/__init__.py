@@ -16,7 +16,9 @@ Sections are found by UGen family anywhere in the graph, not by position:
   ``MoogFF``'s gain and the 0-1 ``res`` of DFM1/MoogLadder;
 - envelopes: ``Env`` constructors (``Env.adsr``, ``Env.perc``, ``Env([..], [..])``, ...),
   ``Linen``, ``Line``, ``XLine``;
-- effects: reverbs, delays and lo-fi UGens taking their input first (:data:`EFFECT_KINDS`);
+- effects: reverbs, delays and lo-fi UGens taking their input first, and delays on a buffer
+  they write themselves (``PingPong``, ``BufCombL``: the signal after the buffer)
+  (:data:`EFFECT_KINDS`);
 - the output: ``Out``/``OffsetOut``/``ReplaceOut``/``XOut``. Operators never remove or re-route
   it, and never touch ``doneAction``, ``gate`` or other ways a synth frees itself.
 
@@ -44,8 +46,9 @@ graph that cannot build before sclang is asked), ``signal`` (envelopes, the outp
 stage goes: on an audio signal only, never into an FFT chain nor on an ``Out.kr`` synth),
 ``retarget`` (swapping oscillator and filter classes), ``mutation`` and ``envelope_mutation``
 (the mutation operators), ``transplant`` (closed copies of B's material; ``bus_reads``:
-frequencies read from a control bus as controls), ``crossover`` (with ``granular`` and
-``modulators``) and ``keyword_edits`` (the edits
+frequencies read from a control bus as controls; ``buffer_delays``: delays that own their
+buffer), ``crossover`` (with ``granular``, ``modulators``, ``spectral``, ``resampling``,
+``processing`` and ``wrapped``) and ``keyword_edits`` (the edits
 ``generate_synth``'s keywords use).
 """
 

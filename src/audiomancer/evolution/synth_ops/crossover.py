@@ -9,7 +9,8 @@ one *sounding stage* of B moved in, found by UGen family in B's graph:
   signal;
 - B's **effect** (reverb, delay, lo-fi) goes on A's signal, in series or beside it; so does a
   spectral section of B (``IFFT`` back to ``FFT``, with its PV UGens and a LocalBuf of its
-  own: :mod:`~audiomancer.evolution.synth_ops.spectral`);
+  own: :mod:`~audiomancer.evolution.synth_ops.spectral`), and a delay on a LocalBuf of its
+  own (Sonic Pi's ``PingPong``: :mod:`~audiomancer.evolution.synth_ops.buffer_delays`);
 - B's **oscillator** (or noise source) is layered with A's main oscillator, or feeds A where A
   reads a bus or a buffer (an effect or sample player that cannot sound alone; a granulator
   of a buffer granulates B's source: :mod:`~audiomancer.evolution.synth_ops.granular`);
@@ -38,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
+from audiomancer.evolution.synth_ops.buffer_delays import check_feedback, fit_inputs, signal_slot
 from audiomancer.evolution.synth_ops.bus_reads import marked
 from audiomancer.evolution.synth_ops.controls import controls, reads
 from audiomancer.evolution.synth_ops.edits import (
@@ -318,7 +320,10 @@ def _with_params(graph: Graph, function: sc.FunctionDef, params: tuple[sc.Param,
 def _input_of(graph_b: Graph, call_b: sc.Call) -> sc.Node:
     """What carries B's signal into ``call_b``: its first argument, or the one variable of B
     that argument reads (``Compander.ar(2 * src, src, ...)``: ``src``, wherever it is read)."""
-    first = call_b.args[0]
+    slot = signal_slot(call_b)
+    if len(call_b.args) <= slot:
+        raise NotApplicable(f"B's {class_of(call_b)} has no input")
+    first = call_b.args[slot]
     if isinstance(first, sc.Name) or any(True for _ in walk_calls(first)):
         return first  # a variable, or an expression with UGens of its own: all of it is input
     local = set(graph_b.local_names)
@@ -337,9 +342,11 @@ def _section(
     (copy,) = closed_copy(graph_a, graph_b, [section], hole=hole)
     if not any(found == sc.Name(SIGNAL) for found in sc.walk(copy.node)):
         raise NotApplicable("B's section does not take a signal in")
+    check_feedback(graph_a.function, copy.node)
+    section_copy = fit_inputs(copy.node)
 
     def make(signal: sc.Node, pre_level: bool) -> sc.Node:
-        moved = fill(copy.node, signal)
+        moved = fill(section_copy, signal)
         return moved if serial else binop(signal, "+", binop(moved, "*", sc.Number("0.5")))
 
     return make, copy.params

@@ -26,7 +26,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, TypeVar
 
-from audiomancer.evolution.synth_ops.tables import EFFECT_KINDS, FILTER_SIGNATURES
+from audiomancer.evolution.synth_ops.tables import (
+    BUFFER_DELAYS,
+    EFFECT_KINDS,
+    FILTER_SIGNATURES,
+)
 from audiomancer.supercollider import syntax as sc
 from audiomancer.supercollider.ugens import OUTPUTS, family_of
 
@@ -83,9 +87,9 @@ and the dynamics accept a control-rate input."""
 
 
 _SIGNAL_FIRST: Final = frozenset(
-    {*_AUDIO_FIRST_INPUT, *EFFECT_KINDS, *FILTER_SIGNATURES, *OUTPUTS, "Pan2", "Balance2",
-     "LinPan2", "Splay", "XFade2", "Limiter", "Compander", "Normalizer", "Amplitude", "K2A",
-     "A2K", "Latch", "Shaper"}
+    {*_AUDIO_FIRST_INPUT, *(EFFECT_KINDS.keys() - BUFFER_DELAYS.keys()), *FILTER_SIGNATURES,
+     *OUTPUTS, "Pan2", "Balance2", "LinPan2", "Splay", "XFade2", "Limiter", "Compander",
+     "Normalizer", "Amplitude", "K2A", "A2K", "Latch", "Shaper"}
 )  # fmt: skip
 """UGens whose first input is a signal, never an FFT chain."""
 

@@ -76,9 +76,19 @@ EFFECT_KINDS: Final[dict[str, EffectKind]] = {
     "CombN": "parallel", "CombL": "parallel", "CombC": "parallel", "AllpassN": "parallel",
     "AllpassL": "parallel", "AllpassC": "parallel", "DelayN": "parallel", "DelayL": "parallel",
     "DelayC": "parallel", "PitchShift": "parallel", "FreqShift": "parallel",
+    "PingPong": "parallel", "BufDelayN": "parallel", "BufDelayL": "parallel",
+    "BufDelayC": "parallel", "BufCombN": "parallel", "BufCombL": "parallel",
+    "BufCombC": "parallel", "BufAllpassN": "parallel", "BufAllpassL": "parallel",
+    "BufAllpassC": "parallel",
 }  # fmt: skip
 """Effects that take their input first: a serial one replaces the signal, a parallel one (a
 delay, an echo) is mixed in beside it. Dynamics (Limiter, Compander) are not mixed."""
+
+BUFFER_DELAYS: Final[dict[str, int]] = {
+    name: 1 for name in EFFECT_KINDS if name == "PingPong" or name.startswith("Buf")
+}
+"""Effects that run on a buffer they write themselves: the buffer is their first input, the
+signal the one given (:mod:`~audiomancer.evolution.synth_ops.buffer_delays`)."""
 
 ENV_CLASSES: Final = frozenset({"EnvGen", "IEnvGen", "Linen", "Line", "XLine", "Env"})
 SOUND_FAMILIES: Final = frozenset({"oscillator", "noise", "filter"})

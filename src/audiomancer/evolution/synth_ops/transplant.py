@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Final
 
+from audiomancer.evolution.synth_ops.buffer_delays import owned_parts
 from audiomancer.evolution.synth_ops.bus_reads import (
     BUS_CONTROLS,
     is_control_bus_read,
@@ -151,10 +152,16 @@ def reads_outside(
 ) -> str | None:
     """The first UGen class in ``node`` that reads a bus or buffer, None when there is none
     (with ``spectral``, the UGens of a spectral section are no such readers; nor are the
-    ``readers`` named, which the caller gives what they read)."""
+    ``readers`` named, which the caller gives what they read, nor a delay on a ``LocalBuf`` of
+    its own: :mod:`~audiomancer.evolution.synth_ops.buffer_delays`)."""
+    owned = owned_parts(node)
     for call in walk_calls(node):
         name = class_of(call)
-        if name in readers or (spectral and (name in SPECTRAL or (name or "").startswith("PV_"))):
+        if (
+            id(call) in owned
+            or name in readers
+            or (spectral and (name in SPECTRAL or (name or "").startswith("PV_")))
+        ):
             continue
         if name is not None and (name in EXTERNAL_READERS or name.startswith(_READ_PREFIXES)):
             return name
