@@ -31,6 +31,7 @@ BUS_SINE = r"""SynthDef(\bussine, { |out = 0, in = 0|
     Out.ar(out, SinOsc.ar(In.kr(in, 1), 0, 0.1))
 })"""
 THRU = r"""SynthDef(\thru, { |out = 0| Out.ar(out, In.ar(20, 2)) })"""
+CONTROL_SINE = r"""SynthDef(\ksine, { |out = 0| Out.kr(out, SinOsc.kr(2)) })"""
 PAD = r"""SynthDef(\pad, { |out = 0, freq = 220, amp = 0.2|
     Out.ar(out, (LFTri.ar(freq) * amp).dup)
 })"""
@@ -102,7 +103,27 @@ def test_an_a_that_cannot_be_heard_alone_gives_its_stage_to_b(
 
 def test_when_neither_parent_can_be_heard_alone_a_s_reason_is_given(engines: None) -> None:
     with pytest.raises(SynthDefError, match=r"'wander' is silent at its default controls"):
-        breed_synths(_info(LFO_TO_BUS), _info(THRU), seed=0)
+        breed_synths(_info(LFO_TO_BUS), _info(CONTROL_SINE), seed=0)
+
+
+ECHO = r"""SynthDef(\echo, { |out = 0, dtime = 0.2, decay = 2|
+    var in = In.ar(out, 2);
+    ReplaceOut.ar(out, CombL.ar(in, 0.2, dtime, decay, 1, in))
+})"""
+"""An effect: silent alone, heard fed the test signal on the bus it reads."""
+
+
+def test_an_a_that_cannot_be_heard_alone_gives_its_stage_to_an_effect_b(engines: None) -> None:
+    from audiomancer.generators.synth_checks import audition
+
+    child = breed_synths(_info(LFO_TO_BUS), _info(ECHO), seed=0)
+    assert child.mutation_log[0].startswith(
+        "wander cannot be heard alone, so echo plays with a stage of wander"
+    )
+    assert child.mutation_log[1].startswith("Modulator from wander: LFNoise1 sweeps")
+    assert {"In", "CombL", "LFNoise1"} <= _output_classes(child)  # still B's effect
+    assert not audition(child.source_code).audible  # an effect, as B is
+    assert audition(child.source_code, test_input=True).audible
 
 
 def test_a_pitch_read_from_a_control_bus_becomes_a_freq_control() -> None:

@@ -298,9 +298,11 @@ def test_a_resonator_of_b_on_a_s_noise_is_scaled_down_as_far_as_it_needs() -> No
 def test_a_parent_silent_for_want_of_an_input_is_refused_saying_which(
     code: str, reason: str
 ) -> None:
-    """(With a B that has no source to feed it: a source of B would stand in for SoundIn.)"""
+    """(With a B that has no source to feed it, a source of B would stand in for SoundIn,
+    and that cannot be heard itself: a B heard would take A's stage.)"""
+    control_lfo = r"SynthDef(\klfo, { |out = 0| Out.kr(out, SinOsc.kr(2)) })"
     with pytest.raises(SynthDefError, match=reason):
-        breed_synths(parse_synthdef(code), parse_synthdef(BUS_REVERB), seed=0)
+        breed_synths(parse_synthdef(code), parse_synthdef(control_lfo), seed=0)
 
 
 def test_breeding_with_nothing_to_take_says_why() -> None:

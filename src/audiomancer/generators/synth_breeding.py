@@ -36,6 +36,7 @@ from audiomancer.generators.synth_checks import (
     reads_audio_bus,
     refuse_unheard,
     to_generated,
+    unheard_reason,
 )
 from audiomancer.generators.synth_model import GeneratedSynth
 from audiomancer.generators.synth_names import child_names
@@ -228,7 +229,8 @@ def breed_synths(
     When A cannot be heard alone and nothing of B makes it sound (a control synth writing an
     LFO to a bus, a sample player, a synth far above full scale), the roles turn: the child is
     B's sound with a stage of A (A's LFO sweeping B, A's filter or effect on B), its log says
-    so first, and its output depends on a UGen of A.
+    so first, and its output depends on a UGen of A. A B that is an effect heard fed the test
+    signal gives such a child too, an effect heard that way.
     ValueError when both are the same SynthDef; SynthDefError when a parent does not compile,
     when neither parent can be heard alone, or when no stage of B can be combined with A
     (saying why for each).
@@ -303,16 +305,19 @@ def _turned_child(
     rng: random.Random,
 ) -> _Found | None:
     """The child as B's sound with a stage of A, when A cannot be heard alone (``verdict``)
-    and B can; None when B cannot be heard alone either."""
+    and B can, or B is an effect heard fed the test signal (the child is then an effect of
+    B's with A's stage, heard that way too); None when B cannot be heard either way."""
     base, verdict_b = _base(b, program_b)
-    if verdict_b is not None:
+    effect = verdict_b is not None and verdict_b.startswith("silent")
+    effect = effect and heard_as_effect(base.code)
+    if verdict_b is not None and not effect:
         return None
     why = verdict.partition(": ")[2] or verdict
     lead = f"{a.name} cannot be heard alone, so {b.name} plays with a stage of {a.name}: {why}"
     turned = _Base(b, base.program, base.code, [lead, *base.start])
-    found = _child(turned, program_a, a, rng)
+    found = _child(turned, program_a, a, rng, effect=effect)
     if isinstance(found, SynthDefError):
-        return SynthDefError(f"{a.name!r} cannot be heard alone: {why}; and {found}")
+        return SynthDefError(f"{unheard_reason(a, verdict)}; and {found}")
     return found
 
 

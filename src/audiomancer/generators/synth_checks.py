@@ -342,16 +342,23 @@ def require_compiles_only(info: SynthDefInfo, others: Sequence[str] = ()) -> Non
 def refuse_unheard(info: SynthDefInfo, verdict: str | None) -> None:
     """SynthDefError, said once and before any attempt, when the parent cannot be heard at
     its default controls (issue 13 §8): no audible variation of it could be checked."""
+    reason = unheard_reason(info, verdict)
+    if reason is not None:
+        raise SynthDefError(reason)
+
+
+def unheard_reason(info: SynthDefInfo, verdict: str | None) -> str | None:
+    """What :func:`refuse_unheard` says; None when the parent can be heard."""
     if verdict is None:
-        return
+        return None
     kind, _, detail = verdict.partition(": ")
     hint = _silence_reason(info) if kind in ("silent", "unplayable") else ""
     if kind == "silent":
-        raise SynthDefError(
+        return (
             f"SynthDef {info.name!r} is silent at its default controls{hint}, so no audible "
             "variation of it can be checked"
         )
-    raise SynthDefError(
+    return (
         f"SynthDef {info.name!r} cannot be heard at its default controls: {detail}{hint}, so "
         "no audible variation of it can be checked"
     )
