@@ -218,6 +218,9 @@ def corpus_main(seeds: int, workers: int, operations: tuple[str, ...] = OPERATIO
     for o in [o for o in children if not o.uses_b][:15]:
         print(f"- breed {o.parent} seed {o.seed}: returned={o.ok} compiles={o.compiles} "
               f"audible={o.audible} {o.error}")  # fmt: skip
+    for o in [o for o in returned if not (o.compiles and o.audible)][:10]:
+        print(f"- breed {o.parent} seed {o.seed}: returned, compiles={o.compiles} "
+              f"audible={o.audible}")  # fmt: skip
     for o in [o for o in generated if o.ok and not o.changed][:10]:
         print(f"- generate {o.parent} seed {o.seed}: base returned unchanged")
     return 0
