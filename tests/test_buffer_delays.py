@@ -49,6 +49,8 @@ def test_a_delay_on_a_local_buf_of_its_own_reads_nothing_outside_the_synth() -> 
     assert reads_outside(owned) is None
     assert reads_outside(sc.parse("BufDelayC.ar(bufnum, x, 0.1)")) == "BufDelayC"
     assert reads_outside(sc.parse("BufDelayC.ar(buf, x, 0.1)")) == "BufDelayC"
+    assert reads_outside(sc.parse("PingPong.ar(bufnum, [x, y], 0.2)")) == "PingPong"
+    assert reads_outside(sc.parse("PingPong.ar(LocalBuf(9600, 2), [x, y], 0.2)")) is None
     # a LocalBuf anywhere else may be a buffer something else in B writes
     assert reads_outside(sc.parse("PlayBuf.ar(1, LocalBuf(4800))")) == "PlayBuf"
 

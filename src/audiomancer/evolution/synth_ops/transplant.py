@@ -45,7 +45,8 @@ EXTERNAL_READERS: Final = frozenset(
     {"In", "InFeedback", "SoundIn", "InTrig", "LocalIn", "PlayBuf", "BufRd", "TGrains",
      "GrainBuf", "Warp1", "DiskIn", "VDiskIn", "FFT", "IFFT", "PartConv", "Convolution2",
      "BufWr", "RecordBuf", "LocalBuf", "ScopeOut", "ScopeOut2", "Index", "WrapIndex",
-     "DetectIndex", "IndexL", "Shaper", "Osc", "OscN", "COsc", "VOsc", "VOsc3", "DegreeToKey"}
+     "DetectIndex", "IndexL", "Shaper", "Osc", "OscN", "COsc", "VOsc", "VOsc3", "DegreeToKey",
+     "PingPong"}
 )  # fmt: skip
 """UGens that read a bus or a buffer (or write one): material holding them is not moved, since
 what it reads is not there in the child (wavetable oscillators read a buffer too)."""
