@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
-from audiomancer.evolution.synth_ops.edits import class_of, walk_calls
+from audiomancer.evolution.synth_ops.edits import class_of, classes_in, walk_calls
 from audiomancer.evolution.synth_ops.protocol import NotApplicable
 from audiomancer.evolution.synth_ops.tables import BUFFER_DELAYS
 from audiomancer.supercollider import syntax as sc
@@ -87,13 +87,9 @@ def fit_inputs(node: sc.Node) -> sc.Node:
 def check_feedback(function_a: sc.Node, stage: sc.Node) -> None:
     """NotApplicable when the ``stage`` brings a delay built on ``LocalIn``/``LocalOut`` and A
     (``function_a``) has feedback of its own: a synth has one such pair."""
-    users = sorted(_classes(stage) & _FEEDBACK_USERS)
-    own = sorted(_classes(function_a) & (_FEEDBACK | _FEEDBACK_USERS))
+    users = sorted(classes_in(stage) & _FEEDBACK_USERS)
+    own = sorted(classes_in(function_a) & (_FEEDBACK | _FEEDBACK_USERS))
     if users and own:
         raise NotApplicable(
             f"B's {users[0]} feeds back through LocalIn/LocalOut and A has {own[0]} already"
         )
-
-
-def _classes(node: sc.Node) -> set[str]:
-    return {name for call in walk_calls(node) if (name := class_of(call))}

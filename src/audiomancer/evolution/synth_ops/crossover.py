@@ -45,6 +45,7 @@ from audiomancer.evolution.synth_ops.controls import controls, reads
 from audiomancer.evolution.synth_ops.edits import (
     binop,
     class_of,
+    classes_in,
     fmt,
     map_nodes,
     num,
@@ -144,10 +145,6 @@ class Stage:
     """Classes the stage brings that A's code does not call (beyond plumbing)."""
     feed: bool = False
     """An oscillator stage that feeds A where A reads a bus or a buffer (A cannot sound alone)."""
-
-
-def _classes(node: sc.Node) -> set[str]:
-    return {name for call in walk_calls(node) if (name := class_of(call))}
 
 
 def _outermost_sources(function: sc.Node) -> list[sc.Call]:
@@ -539,7 +536,7 @@ def crossover_stages(
     (A cannot sound alone: it reads a bus or a buffer), B's sources feed A; B's filters and
     effects go into A too when A is an ``effect`` heard through a test signal on its bus."""
     graph_a, graph_b = locate(a), locate(stage_source(b))
-    a_classes = _classes(graph_a.function)
+    a_classes = classes_in(graph_a.function)
     stages: list[Stage] = []
     reasons: list[str] = []
     for index, (kind, call) in enumerate(_stage_calls(graph_b)):
@@ -561,7 +558,7 @@ def crossover_stages(
         except (TypeError, ValueError) as failure:
             reasons.append(f"{kind} {label} of {names[1]}: the child cannot be written: {failure}")
             continue
-        brought = _classes(locate(program).function) - a_classes - PLUMBING
+        brought = classes_in(locate(program).function) - a_classes - PLUMBING
         stages.append(replace(stage, new_classes=frozenset(brought)))
     if not _family_calls(graph_b):
         reasons.insert(0, f"{names[1]} has no oscillator, filter, effect or LFO found by family")

@@ -78,6 +78,11 @@ def walk_calls(node: sc.Node) -> Iterator[sc.Call]:
             yield found
 
 
+def classes_in(node: sc.Node) -> set[str]:
+    """The UGen (and other) classes ``node`` calls."""
+    return {name for call in walk_calls(node) if (name := class_of(call))}
+
+
 def outermost_calls(node: sc.Node, wanted: Callable[[sc.Call, str], bool]) -> list[sc.Call]:
     """The calls of a UGen class (``wanted(call, class name)`` true) not inside another such
     call, in source order: what is inside one (its modulators) comes with it."""
