@@ -126,6 +126,17 @@ def test_an_a_that_cannot_be_heard_alone_gives_its_stage_to_an_effect_b(engines:
     assert audition(child.source_code, test_input=True).audible
 
 
+def test_an_unheard_a_with_nothing_for_an_effect_b_gives_both_reasons(engines: None) -> None:
+    level_from_bus = r"SynthDef(\kbus, { Out.ar(0, SinOsc.ar(440, 0, In.kr(0)) ! 2) })"
+    with pytest.raises(SynthDefError) as raised:
+        breed_synths(_info(level_from_bus), _info(ECHO), seed=0)
+    message = str(raised.value)
+    assert message.startswith(
+        "SynthDef 'kbus' is silent at its default controls (it reads a control bus with In.kr"
+    )
+    assert "; and no stage of 'kbus' can be combined with 'echo': " in message
+
+
 def test_a_pitch_read_from_a_control_bus_becomes_a_freq_control() -> None:
     program, log = bus_reads_as_controls(sc.parse(BUS_PITCH))
     assert log == ["Frequency read from a control bus (In.kr) → control freq (440 Hz)"]
