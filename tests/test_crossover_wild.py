@@ -324,3 +324,21 @@ def test_a_child_whose_noise_varies_its_peak_is_measured_at_its_loudest(engines:
     # peaks of 0.21 to 1.46 over twelve renders unscaled: audition at several seeds
     peaks = [nrt.render_phrase(scgf_bytes, 2.0, seed=seed).peak for seed in range(20, 32)]
     assert max(peaks) < 0.9, peaks
+
+
+MODES = r"""SynthDef(\modes, { |out = 0, freq = 200|
+    var freqs = Array.fill(8, { |i| (i + 1) * freq });
+    var amps = Array.fill(8, { |i| freqs[i].reciprocal * 100 });
+    Out.ar(out, Klank.ar(`[freqs, amps], Impulse.ar(0)) * 0.1)
+})"""
+"""A modal bank whose amplitudes read the frequency array by index, inside a ``fill``."""
+
+
+def test_an_array_b_reads_inside_a_function_is_not_built_again_per_call() -> None:
+    a = sc.parse(PAD)
+    stages, reasons = ops.crossover_stages(a, sc.parse(MODES))
+    assert "Klank" not in [s.label for s in stages]  # 8 copies of freqs, one per amp
+    assert any("B reads its variable 'freqs' inside a function it calls" in r for r in reasons)
+    read_once = MODES.replace("freqs[i].reciprocal * 100", "(i + 1).reciprocal")
+    stages, _ = ops.crossover_stages(a, sc.parse(read_once))
+    assert "Klank" in [s.label for s in stages]

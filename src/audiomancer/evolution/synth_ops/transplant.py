@@ -137,6 +137,33 @@ def definition_before(
     return earlier[-1] if earlier else None
 
 
+_ARRAY_BUILDERS: Final = frozenset(
+    {"fill", "fill2D", "fill3D", "collect", "series", "geom", "dup", "interpolation"}
+)
+
+
+def _builds_array(node: sc.Node) -> bool:
+    """True when ``node`` builds an array by running code (``Array.fill2D(16, 16, {...})``,
+    ``x ! 8``): what a copy would build again wherever it is read."""
+    return any(
+        (isinstance(found, sc.Call) and found.selector in _ARRAY_BUILDERS)
+        or (isinstance(found, sc.BinaryOp) and found.op == "!")
+        for found in sc.walk(node)
+    )
+
+
+def _names_in_functions(node: sc.Node) -> set[int]:
+    """The ids of the names read inside a function literal within ``node`` (a loop body, a
+    ``fill`` function: code that may run many times)."""
+    return {
+        id(found)
+        for function in sc.walk(node)
+        if isinstance(function, sc.FunctionDef) and function is not node
+        for found in sc.walk(function)
+        if isinstance(found, sc.Name)
+    }
+
+
 def _inner_names(node: sc.Node) -> set[str]:
     names: set[str] = set()
     for found in sc.walk(node):
@@ -315,9 +342,11 @@ class _Copier:
             if outer:
                 raise NotApplicable(f"it assigns B's variable {outer[0]!r} inside a function")
 
+        looped = _names_in_functions(node)
+
         def edit(found: sc.Node) -> sc.Node:
             if isinstance(found, sc.Name) and found.name not in inner:
-                return self._resolve(found.name, where)
+                return self._resolve(found.name, where, in_function=id(found) in looped)
             if isinstance(found, sc.Call):
                 return self._named_control(found)
             return found
@@ -327,7 +356,7 @@ class _Copier:
             raise NotApplicable("the material of B it needs is too long to copy")
         return disarm(copied)
 
-    def _resolve(self, name: str, where: Position) -> sc.Node:
+    def _resolve(self, name: str, where: Position, *, in_function: bool = False) -> sc.Node:
         if name == SIGNAL:
             return sc.Name(SIGNAL)
         kind = marker_kind(name)
@@ -347,10 +376,15 @@ class _Copier:
                 else:
                     self._cache[key] = self.copy(value, at)
             self._uses[key] = self._uses.get(key, 0) + 1
-            if self._uses[key] > 1 and len(sc.print_code(self._cache[key])) > _MAX_REPEATED:
+            long = len(sc.print_code(self._cache[key])) > _MAX_REPEATED
+            if self._uses[key] > 1 and long:
                 # each read would be a copy of its own: a big array or bank (100 detuned saws,
                 # a scrambled table) would be built again, and differently, every time
                 raise NotApplicable(f"B reads its variable {name!r} in several places")
+            if in_function and (long or _builds_array(self._cache[key])):
+                # the same, once per call of the function: 256 Klank modes read by index in
+                # an ``Array.fill2D`` would be built 256 times (sclang then takes minutes)
+                raise NotApplicable(f"B reads its variable {name!r} inside a function it calls")
             return self._cache[key]
         if name in self.b_params:
             if name in self.a_named:  # \freq.kr again is A's own control (defaults averaged)
