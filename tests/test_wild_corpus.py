@@ -16,7 +16,7 @@ import wild_corpus
 from audiomancer.analyzers.synthdef import parse_synthdef, parse_synthdefs, with_compiled_controls
 from audiomancer.errors import SynthDefError
 from audiomancer.generators.synths import mutate_synth
-from audiomancer.supercollider import lang
+from audiomancer.supercollider import lang, nrt
 from audiomancer.supercollider.source import read_source, source_bytes
 from conftest import need_engine
 
@@ -235,3 +235,16 @@ def test_generate_on_a_bus_effect_applies_the_keywords_heard_through_the_test_si
     assert audition(synth.source_code, test_input=True).audible
     applied = synth.mutation_log[1:]
     assert applied and all(line.split(":")[0] in ("bright", "warm") for line in applied), applied
+
+
+def test_a_mutant_with_noise_does_not_clip_at_seeds_it_was_not_auditioned_with() -> None:
+    """Steal This Sound's PWM strings peak at 0.82-1.02 depending on their noise: a mutant
+    auditioned at one seed below full scale clipped in two of twelve other renders."""
+    need_engine("sclang")
+    need_engine("scsynth")
+    info = parse_synthdef(wild_corpus.CORPUS / "enc_latin1_prophet5pwmstrings.scd")
+    child = mutate_synth(info, 0.3, seed=0)
+    scgf_bytes = lang.compile_synthdef(child.source_code)
+    peaks = [nrt.render_phrase(scgf_bytes, 2.0, seed=seed).peak for seed in range(20, 32)]
+    assert max(peaks) < 0.9, (child.mutation_log, peaks)
+    assert min(peaks) > 0.1  # levelled a step, not silenced

@@ -19,7 +19,6 @@ from audiomancer.evolution.synth_ops.bus_reads import bus_reads_as_controls
 from audiomancer.generators.lineage import LineageTracker
 from audiomancer.generators.synth_checks import (
     MAX_ATTEMPTS,
-    PHRASE_SECONDS,
     Candidate,
     accept,
     apply_edit,
@@ -27,10 +26,11 @@ from audiomancer.generators.synth_checks import (
     audition_all,
     bound,
     compile_error,
-    compiled_bytes,
     default_tracker,
     finish,
+    has_noise,
     heard_as_effect,
+    loudest_peak,
     make_rng,
     parent_verdict,
     reads_audio_bus,
@@ -40,9 +40,8 @@ from audiomancer.generators.synth_checks import (
 )
 from audiomancer.generators.synth_model import GeneratedSynth
 from audiomancer.generators.synth_names import child_names
-from audiomancer.supercollider import lang, nrt, probe, scgf
+from audiomancer.supercollider import lang, nrt, scgf
 from audiomancer.supercollider import syntax as sc
-from audiomancer.supercollider.ugens import family_of
 
 __all__ = ["breed_synths"]
 
@@ -91,27 +90,9 @@ steps of :func:`~audiomancer.generators.synth_checks.accept` reach."""
 
 _RANDOM_PEAK: Final = 0.5
 """Highest peak a child with noise of its own is kept at unscaled, over the renders of
-:data:`_NOISE_SEEDS`: each render of it differs (its noise is not seeded), by +35% on the peak
-in our tests (a WhiteNoise through a brick-wall FFT: 0.86-1.17 over twelve renders), so the
-ordinary 0.9 leaves no margin."""
-_NOISE_SEEDS: Final = tuple(range(1, 8))
-"""Further seeds a child with noise is auditioned with (in one scsynth run): one render may be
-far from the loudest (a resonant RLPF swept by LFNoise1 peaked 0.21 to 1.46 over twelve
-renders, above 0.8 in four of them)."""
-
-
-def _random(code: str) -> bool:
-    """True when the compiled child has a noise or random UGen: its renders differ."""
-    graph = scgf.read_scgf(compiled_bytes(code))
-    return any(family_of(u.name) == "noise" for u in graph.ugens)
-
-
-def _loudest(outcome: nrt.RenderResult, code: str, test_input: bool) -> float:
-    """The highest peak of the child's audition and its renders at :data:`_NOISE_SEEDS`."""
-    probes = [probe.Probe(compiled_bytes(code), test_input, seed) for seed in _NOISE_SEEDS]
-    peaks = [o.peak for o in probe.audition_many(probes, PHRASE_SECONDS)
-             if isinstance(o, nrt.RenderResult)]  # fmt: skip
-    return max([outcome.peak, *peaks])
+:data:`~audiomancer.generators.synth_checks.NOISE_SEEDS`: each render of it differs (its noise
+is not seeded), by +35% on the peak in our tests (a WhiteNoise through a brick-wall FFT:
+0.86-1.17 over twelve renders), so the ordinary 0.9 leaves no margin."""
 
 
 def _level_factor(outcome: nrt.RenderResult, code: str, test_input: bool) -> float | None:
@@ -123,9 +104,9 @@ def _level_factor(outcome: nrt.RenderResult, code: str, test_input: bool) -> flo
         return None
     if outcome.peak / 32 > 0.7:  # beyond the ordinary steps (1/2 .. 1/32)
         return 2.0 ** -math.ceil(math.log2(outcome.peak / 0.5))
-    if not _random(code):
+    if not has_noise(code):
         return None
-    loudest = _loudest(outcome, code, test_input)
+    loudest = loudest_peak(outcome, code, test_input)
     if loudest > _RANDOM_PEAK and loudest * _DEEPEST_LEVEL <= 0.5:
         return 2.0 ** -math.ceil(math.log2(loudest / _RANDOM_PEAK))
     return None
