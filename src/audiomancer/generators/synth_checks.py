@@ -22,6 +22,9 @@
    next render of a noisy synth may clip), is scaled down (``Output level × 0.5`` in the log):
    for a SynthDef that reads no bus the scaled audition follows from its own (every sample
    times the factor), one that may hear its own output is rendered again (:func:`accept`).
+   An accepted candidate with noise of its own that peaks above 0.5 is also rendered at
+   :data:`NOISE_SEEDS` (one scsynth run) and scaled down when one of them would clip: the
+   audition is one seed, the musician hears others.
    Several codes are auditioned in one scsynth run (:func:`audition_all`): ``mutate_synth``
    auditions its first candidate alone (compiled in one sclang round trip with the parent,
    one render when it passes: the common case) and, when it fails, the parent together with
