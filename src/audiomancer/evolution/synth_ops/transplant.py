@@ -15,12 +15,14 @@ A, :func:`closed_copy` rewrites it so that it means the same there:
 An oscillator's or filter's frequency that B reads from a control bus (``In.kr``) reads a
 control of the child instead (A's ``freq`` or ``cutoff``, else one added at 440 or 2000 Hz:
 :mod:`~audiomancer.evolution.synth_ops.bus_reads`). Other material that reads state outside
-the synth (a bus, a buffer, an FFT chain) or a name the
-copy cannot resolve (an interpreter or environment variable, a variable only a loop assigns)
-is :class:`NotApplicable`. A whole spectral section (``IFFT(PV_...(FFT(buffer, in)))``, copied
-with ``fft=True``) is the exception: it owns its chain, so its FFT, PV and IFFT UGens move, and
-an FFT buffer that is not a ``LocalBuf`` (a buffer number or control that something outside
-the synth allocates) becomes ``LocalBuf(2048)``, which the child allocates itself.
+the synth (a bus, a buffer, an FFT chain) or a name the copy cannot resolve (an interpreter
+or environment variable, a variable only a loop assigns) is :class:`NotApplicable`; so is a
+long variable of B read in several places, or one that builds an array and is read inside a
+function (a ``fill`` reading another by index): each copy would build it again, once per
+call. A whole spectral section (``IFFT(PV_...(FFT(buffer, in)))``, copied with ``fft=True``)
+is the exception: it owns its chain, so its FFT, PV and IFFT UGens move, and an FFT buffer
+that is not a ``LocalBuf`` (a buffer number or control that something outside the synth
+allocates) becomes ``LocalBuf(2048)``, which the child allocates itself.
 """
 
 from __future__ import annotations
