@@ -44,6 +44,7 @@ from audiomancer.evolution.synth_ops.bus_reads import marked
 from audiomancer.evolution.synth_ops.controls import controls, reads
 from audiomancer.evolution.synth_ops.edits import (
     binop,
+    builds_array,
     class_of,
     classes_in,
     fmt,
@@ -243,17 +244,18 @@ def _insert(graph_a: Graph, make: StageMaker) -> sc.FunctionDef:
 
 def maybe_multichannel(node: sc.Node) -> bool:
     """True when ``node`` may give several channels (arrays, ``!``, ``dup``, ``fill``...)."""
+    if builds_array(node):
+        return True
     for found in sc.walk(node):
         if isinstance(found, sc.Array | sc.LiteralArray | sc.Splat):
             return True
-        if isinstance(found, sc.BinaryOp) and found.op == "!":
-            return True
-        if isinstance(found, sc.Call) and found.selector in (
-            "dup", "fill", "collect", "series", "geom", "interpolation", "rand", "exprand",
-            "newClear", "clump", "flop",
-        ):  # fmt: skip
+        if isinstance(found, sc.Call) and found.selector in _ARRAY_RESHAPERS:
             return True
     return False
+
+
+_ARRAY_RESHAPERS: Final = frozenset({"rand", "exprand", "newClear", "clump", "flop"})
+"""Further selectors that may give an array (``[a, b].rand`` is one of them, or an array)."""
 
 
 def _mono(node: sc.Node) -> sc.Node:

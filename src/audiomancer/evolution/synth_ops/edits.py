@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator
+from typing import Final
 
 from audiomancer.evolution.synth_ops.protocol import N
 from audiomancer.supercollider import syntax as sc
@@ -76,6 +77,22 @@ def walk_calls(node: sc.Node) -> Iterator[sc.Call]:
     for found in sc.walk(node):
         if isinstance(found, sc.Call):
             yield found
+
+
+ARRAY_BUILDERS: Final = frozenset(
+    {"fill", "fill2D", "fill3D", "collect", "series", "geom", "dup", "interpolation"}
+)
+"""Selectors that build an array by running code (``Array.fill2D(16, 16, {...})``)."""
+
+
+def builds_array(node: sc.Node) -> bool:
+    """True when ``node`` builds an array by running code (an :data:`ARRAY_BUILDERS` call,
+    ``x ! 8``)."""
+    return any(
+        (isinstance(found, sc.Call) and found.selector in ARRAY_BUILDERS)
+        or (isinstance(found, sc.BinaryOp) and found.op == "!")
+        for found in sc.walk(node)
+    )
 
 
 def classes_in(node: sc.Node) -> set[str]:

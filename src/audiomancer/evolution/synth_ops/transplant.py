@@ -38,7 +38,7 @@ from audiomancer.evolution.synth_ops.bus_reads import (
     marker_kind,
 )
 from audiomancer.evolution.synth_ops.controls import controls, named_control
-from audiomancer.evolution.synth_ops.edits import class_of, fresh, walk_calls
+from audiomancer.evolution.synth_ops.edits import builds_array, class_of, fresh, walk_calls
 from audiomancer.evolution.synth_ops.graph import Graph
 from audiomancer.evolution.synth_ops.protocol import NotApplicable
 from audiomancer.supercollider import syntax as sc
@@ -137,21 +137,6 @@ def definition_before(
     """The last top-level definition of the local variable ``name`` before ``where``."""
     earlier = [(p, v) for p, v in _definitions(function, name) if p < where]
     return earlier[-1] if earlier else None
-
-
-_ARRAY_BUILDERS: Final = frozenset(
-    {"fill", "fill2D", "fill3D", "collect", "series", "geom", "dup", "interpolation"}
-)
-
-
-def _builds_array(node: sc.Node) -> bool:
-    """True when ``node`` builds an array by running code (``Array.fill2D(16, 16, {...})``,
-    ``x ! 8``): what a copy would build again wherever it is read."""
-    return any(
-        (isinstance(found, sc.Call) and found.selector in _ARRAY_BUILDERS)
-        or (isinstance(found, sc.BinaryOp) and found.op == "!")
-        for found in sc.walk(node)
-    )
 
 
 def _names_in_functions(node: sc.Node) -> set[int]:
@@ -383,7 +368,7 @@ class _Copier:
                 # each read would be a copy of its own: a big array or bank (100 detuned saws,
                 # a scrambled table) would be built again, and differently, every time
                 raise NotApplicable(f"B reads its variable {name!r} in several places")
-            if in_function and (long or _builds_array(self._cache[key])):
+            if in_function and (long or builds_array(self._cache[key])):
                 # the same, once per call of the function: 256 Klank modes read by index in
                 # an ``Array.fill2D`` would be built 256 times (sclang then takes minutes)
                 raise NotApplicable(f"B reads its variable {name!r} inside a function it calls")
